@@ -1,0 +1,18 @@
+//! Stage 1: ca-config.json → [`Policy`].
+//!
+//! Takes the bytes of a cfssl ca-config.json and returns a validated [`Policy`] whose profiles
+//! hold typed usages, durations and times, with warnings for what was ignored. Reads the file as
+//! cfssl does (cfssl.md §2: case-insensitive keys, Go durations, inheritance from `default`)
+//! but fails, with the JSON path, where cfssl silently drops or substitutes (docs/compat.md).
+
+pub mod duration;
+pub mod policy;
+mod read;
+pub mod usage;
+
+pub use duration::{DurationError, GoDuration};
+pub use policy::{
+    CaConstraint, CertificatePolicy, CsrWhitelist, Policy, PolicyQualifier, Profile, ProfileError,
+};
+pub use read::parse_ca_config;
+pub use usage::{ExtKeyUsage, KeyUsage, KeyUsageBit, Usage};

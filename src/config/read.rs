@@ -1,0 +1,869 @@
+//! Reads a ca-config.json document into a [`Policy`], gathering every problem.
+
+use std::collections::BTreeMap;
+
+use der::asn1::ObjectIdentifier;
+use regex::Regex;
+use time::OffsetDateTime;
+use time::format_description::well_known::Rfc3339;
+
+use super::duration::{self, GoDuration};
+use super::policy::{
+    CaConstraint, CertificatePolicy, CsrWhitelist, DEFAULT_BACKDATE, Policy, PolicyQualifier,
+    Profile,
+};
+use super::usage::{Usage, parse_usage, usage_names};
+use crate::diag::{Checked, InputError, JsonPath, Problem, finish, quote};
+use crate::gojson::{Node, Object, Reader};
+
+const TOP_KEYS: &[&str] = &["signing", "auth_keys", "remotes", "ocsp"];
+const SIGNING_KEYS: &[&str] = &["default", "profiles"];
+const PROFILE_KEYS: &[&str] = &[
+    "usages",
+    "issuer_urls",
+    "ocsp_url",
+    "crl_url",
+    "ca_constraint",
+    "ocsp_no_check",
+    "expiry",
+    "backdate",
+    "auth_key",
+    "copy_extensions",
+    "prev_auth_key",
+    "remote",
+    "auth_remote",
+    "not_before",
+    "not_after",
+    "name_whitelist",
+    "allowed_extensions",
+    "cert_store",
+    "lint_error_level",
+    "ignored_lints",
+    "ignored_lint_sources",
+    "Policies",
+    "CSRWhitelist",
+    "ClientProvidesSerialNumbers",
+    "ct_log_servers",
+];
+
+/// Parses a ca-config.json. `file` is the name used in messages.
+pub fn parse_ca_config(file: &str, bytes: &[u8]) -> Result<Checked<Policy>, InputError> {
+    let (mut r, value) = Reader::parse(file, bytes).map_err(InputError::one)?;
+    let policy = read_policy(&mut r, &Node::root(&value));
+    finish(policy, r.diagnostics)
+}
+
+/// A profile as written, before inheritance from `default`.
+struct Written {
+    profile: Profile,
+    /// The expiry was `0s` (cfssl: take default's).
+    zero_expiry: bool,
+    /// `issuer_urls` was absent or null (cfssl: take default's).
+    issuer_urls_absent: bool,
+    remote: Option<String>,
+}
+
+fn read_policy(r: &mut Reader, root: &Node<'_>) -> Option<Policy> {
+    let top = r.object(root, TOP_KEYS)?;
+    let auth_keys = top
+        .field("auth_keys")
+        .and_then(|n| read_auth_keys(r, &n))
+        .unwrap_or_default();
+    let remotes = top
+        .field("remotes")
+        .and_then(|n| read_remotes(r, &n))
+        .unwrap_or_default();
+    let names = Names { auth_keys, remotes };
+    let Some(signing) = top.field("signing") else {
+        r.error(
+            &JsonPath::root(),
+            Problem::Missing {
+                what: "\"signing\"",
+                help: Some(
+                    "a ca-config.json needs {\"signing\": {\"default\": …, \"profiles\": {…}}}"
+                        .into(),
+                ),
+            },
+        );
+        return None;
+    };
+    let signing = r.object(&signing, SIGNING_KEYS)?;
+
+    let written_default = signing
+        .field("default")
+        .map(|n| read_profile(r, &n, "default", &names, true));
+    let mut profiles = BTreeMap::new();
+    let mut remote_profiles = BTreeMap::new();
+    if let Some(node) = signing.field("profiles") {
+        if let Some(map) = r.map(&node) {
+            for (name, node) in map.entries() {
+                if let Some(Some(w)) =
+                    (!node.value.is_null()).then(|| read_profile(r, &node, name, &names, false))
+                {
+                    if let Some(remote) = w.remote.clone() {
+                        remote_profiles.insert(name.to_owned(), remote);
+                    } else {
+                        profiles.insert(name.to_owned(), w);
+                    }
+                }
+            }
+        }
+    }
+
+    let (default, default_is_implicit) = match written_default {
+        None => (Profile::cfssl_default(), true),
+        Some(Some(w)) => (w.profile, false),
+        Some(None) => return None,
+    };
+    // cfssl config.go (LoadConfig): named profiles inherit only these four fields (#581).
+    let profiles = profiles
+        .into_iter()
+        .map(|(name, w)| {
+            let mut p = w.profile;
+            if w.zero_expiry {
+                p.expiry = default.expiry;
+            }
+            if p.crl_url.is_none() {
+                p.crl_url.clone_from(&default.crl_url);
+            }
+            if p.ocsp_url.is_none() {
+                p.ocsp_url.clone_from(&default.ocsp_url);
+            }
+            if w.issuer_urls_absent {
+                p.issuer_urls.clone_from(&default.issuer_urls);
+            }
+            (name, p)
+        })
+        .collect();
+    Some(Policy {
+        default,
+        default_is_implicit,
+        profiles,
+        remote_profiles,
+        file: Some(r.file().to_owned()),
+    })
+}
+
+/// The names a profile may refer to.
+struct Names {
+    auth_keys: Vec<String>,
+    remotes: Vec<String>,
+}
+
+fn read_auth_keys(r: &mut Reader, node: &Node<'_>) -> Option<Vec<String>> {
+    let map = r.map(node)?;
+    let mut names = Vec::new();
+    for (name, node) in map.entries() {
+        let Some(key) = r.object(&node, &["type", "key"]) else {
+            continue;
+        };
+        match key.field("type").and_then(|n| r.string(&n)) {
+            Some(t) if t == "standard" => {}
+            other => r.error(
+                &key.path().key("type"),
+                Problem::UnknownValue {
+                    what: "authentication type",
+                    value: other.unwrap_or_default(),
+                    expected: vec!["standard".into()],
+                },
+            ),
+        }
+        names.push(name.to_owned());
+    }
+    Some(names)
+}
+
+fn read_remotes(r: &mut Reader, node: &Node<'_>) -> Option<Vec<String>> {
+    let map = r.map(node)?;
+    let mut names = Vec::new();
+    for (name, node) in map.entries() {
+        r.string(&node);
+        names.push(name.to_owned());
+    }
+    Some(names)
+}
+
+fn read_profile(
+    r: &mut Reader,
+    node: &Node<'_>,
+    name: &str,
+    names: &Names,
+    is_default: bool,
+) -> Option<Written> {
+    let obj = r.object(node, PROFILE_KEYS)?;
+    let errors_before = error_count(r);
+    let mut p = Profile {
+        name: name.to_owned(),
+        ..Profile::cfssl_default()
+    };
+    p.key_usage = super::usage::KeyUsage::NONE;
+    p.ext_key_usage.clear();
+
+    let remote = read_remote_fields(r, &obj, names);
+
+    match obj.field("usages").and_then(|n| r.strings(&n)) {
+        Some(usages) => {
+            for (u, path) in &usages {
+                match parse_usage(u) {
+                    Some(Usage::Key(bit)) => p.key_usage = p.key_usage.with(bit),
+                    Some(Usage::Extended(e)) => p.ext_key_usage.push(e),
+                    None => r.error(
+                        path,
+                        Problem::UnknownValue {
+                            what: "usage",
+                            value: u.clone(),
+                            expected: usage_names(),
+                        },
+                    ),
+                }
+            }
+            if usages.is_empty() && !is_default && remote.is_none() {
+                r.error(&obj.path().key("usages"), no_usages());
+            }
+        }
+        None if !is_default && remote.is_none() && obj.field("usages").is_none() => {
+            r.error(obj.path(), no_usages());
+        }
+        None => {}
+    }
+
+    // cfssl skips expiry parsing for remote profiles (config.go populate).
+    let mut zero_expiry = false;
+    match obj.field("expiry") {
+        Some(n) => {
+            if let Some(d) = read_duration(r, &n) {
+                if d == GoDuration::ZERO {
+                    zero_expiry = true;
+                } else if d.is_negative() {
+                    r.error(
+                        &n.path,
+                        Problem::Invalid {
+                            value: quote(&d.to_string()),
+                            reason: "a negative expiry makes notAfter earlier than notBefore".into(),
+                            help: Some("cfssl accepts it and issues an unusable certificate; use a positive duration such as \"8760h\"".into()),
+                        },
+                    );
+                } else {
+                    p.expiry = d;
+                }
+            }
+        }
+        None if remote.is_none() => r.error(
+            obj.path(),
+            Problem::Missing {
+                what: "\"expiry\" (cfssl: empty expiry string)",
+                help: Some(
+                    "every local profile needs an expiry, e.g. \"expiry\": \"8760h\"".into(),
+                ),
+            },
+        ),
+        None => {}
+    }
+
+    if let Some(n) = obj.field("backdate") {
+        if let Some(d) = read_duration(r, &n) {
+            if d.is_negative() {
+                r.error(
+                    &n.path,
+                    Problem::Invalid {
+                        value: quote(&d.to_string()),
+                        reason: "a backdate cannot be negative".into(),
+                        help: None,
+                    },
+                );
+            } else if d == GoDuration::ZERO {
+                r.warn(
+                    &n.path,
+                    Problem::Invalid {
+                        value: quote("0s"),
+                        reason: "a zero backdate means the default 5m, as in cfssl".into(),
+                        help: None,
+                    },
+                );
+                p.backdate = DEFAULT_BACKDATE;
+            } else {
+                p.backdate = d;
+            }
+        }
+    }
+
+    p.ca = obj
+        .field("ca_constraint")
+        .and_then(|n| read_ca_constraint(r, &n));
+    p.not_before = obj.field("not_before").and_then(|n| read_time(r, &n));
+    p.not_after = obj.field("not_after").and_then(|n| read_time(r, &n));
+    if let (Some(nb), Some(na)) = (p.not_before, p.not_after) {
+        if na < nb {
+            r.error(
+                &obj.path().key("not_after"),
+                Problem::Invalid {
+                    value: quote(&na.format(&Rfc3339).unwrap_or_default()),
+                    reason: "not_after is before not_before".into(),
+                    help: Some("cfssl panics on this; swap the two times".into()),
+                },
+            );
+        }
+    }
+    p.ocsp_url = non_empty(obj.field("ocsp_url").and_then(|n| r.string(&n)));
+    p.crl_url = non_empty(obj.field("crl_url").and_then(|n| r.string(&n)));
+    let issuer_urls = obj.field("issuer_urls");
+    let issuer_urls_absent = issuer_urls.is_none();
+    p.issuer_urls = issuer_urls
+        .and_then(|n| r.strings(&n))
+        .map(|v| v.into_iter().map(|(s, _)| s).collect())
+        .unwrap_or_default();
+    p.ocsp_no_check = obj
+        .field("ocsp_no_check")
+        .and_then(|n| r.bool(&n))
+        .unwrap_or(false);
+    p.copy_extensions = obj
+        .field("copy_extensions")
+        .and_then(|n| r.bool(&n))
+        .unwrap_or(false);
+    if let Some(n) = obj.field("name_whitelist") {
+        if let Some(s) = r.string(&n).filter(|s| !s.is_empty()) {
+            match Regex::new(&s) {
+                Ok(re) => p.name_whitelist = Some(re),
+                Err(e) => r.error(
+                    &n.path,
+                    Problem::Invalid {
+                        value: quote(&s),
+                        reason: format!(
+                            "not a regular expression: {}",
+                            e.to_string().lines().last().unwrap_or_default().trim()
+                        ),
+                        help: Some("name_whitelist is a Go RE2 regular expression".into()),
+                    },
+                ),
+            }
+        }
+    }
+    p.policies = obj
+        .field("Policies")
+        .and_then(|n| read_policies(r, &n))
+        .unwrap_or_default();
+    p.csr_whitelist = obj
+        .field("CSRWhitelist")
+        .and_then(|n| read_csr_whitelist(r, &n));
+    read_ignored_fields(r, &obj);
+
+    (error_count(r) == errors_before).then_some(Written {
+        profile: p,
+        zero_expiry,
+        issuer_urls_absent,
+        remote,
+    })
+}
+
+fn no_usages() -> Problem {
+    Problem::Missing {
+        what: "\"usages\"",
+        help: Some(
+            "list at least one usage, e.g. [\"signing\", \"key encipherment\", \"server auth\", \"client auth\"]"
+                .into(),
+        ),
+    }
+}
+
+fn error_count(r: &Reader) -> usize {
+    r.diagnostics
+        .iter()
+        .filter(|d| d.severity == crate::diag::Severity::Error)
+        .count()
+}
+
+fn non_empty(s: Option<String>) -> Option<String> {
+    s.filter(|s| !s.is_empty())
+}
+
+/// `remote`, `auth_remote`, `auth_key`, `prev_auth_key`: checked against the names defined at
+/// the top level, as cfssl does; returns the remote's name when the profile signs remotely.
+fn read_remote_fields(r: &mut Reader, obj: &Object<'_>, names: &Names) -> Option<String> {
+    let check = |r: &mut Reader, node: Option<Node<'_>>, list: &[String], what: &'static str| {
+        let node = node?;
+        let value = r.string(&node).filter(|s| !s.is_empty())?;
+        if !list.contains(&value) {
+            r.error(
+                &node.path,
+                Problem::UnknownValue {
+                    what,
+                    value: value.clone(),
+                    expected: list.to_vec(),
+                },
+            );
+        }
+        Some(value)
+    };
+    check(
+        r,
+        obj.field("auth_key"),
+        &names.auth_keys,
+        "auth key (defined in auth_keys)",
+    );
+    check(
+        r,
+        obj.field("prev_auth_key"),
+        &names.auth_keys,
+        "auth key (defined in auth_keys)",
+    );
+    let mut remote = check(
+        r,
+        obj.field("remote"),
+        &names.remotes,
+        "remote (defined in remotes)",
+    );
+    if let Some(n) = obj.field("auth_remote") {
+        if let Some(ar) = r.object(&n, &["remote", "auth_key"]) {
+            let ar_remote = check(
+                r,
+                ar.field("remote"),
+                &names.remotes,
+                "remote (defined in remotes)",
+            );
+            check(
+                r,
+                ar.field("auth_key"),
+                &names.auth_keys,
+                "auth key (defined in auth_keys)",
+            );
+            remote = remote.or(ar_remote);
+        }
+    }
+    remote
+}
+
+/// Fields cfssl knows that only matter to its server or its zlint integration: type-checked,
+/// and a warning where a value asks for something etcdpki will not do.
+fn read_ignored_fields(r: &mut Reader, obj: &Object<'_>) {
+    if let Some(n) = obj.field("allowed_extensions") {
+        if let Some(oids) = r.strings(&n) {
+            for (s, path) in oids {
+                read_oid(r, &s, &path);
+            }
+        }
+    }
+    if let Some(n) = obj.field("cert_store") {
+        r.string(&n);
+    }
+    for key in ["ignored_lints", "ignored_lint_sources"] {
+        if let Some(n) = obj.field(key) {
+            r.strings(&n);
+        }
+    }
+    if let Some(n) = obj.field("lint_error_level") {
+        if let Some(level) = r.int(&n) {
+            if !(0..=7).contains(&level) {
+                r.error(
+                    &n.path,
+                    Problem::Invalid {
+                        value: level.to_string(),
+                        reason: "lint_error_level must be between 0 and 7".into(),
+                        help: None,
+                    },
+                );
+            } else if level > 0 {
+                r.warn(
+                    &n.path,
+                    Problem::Unsupported {
+                        what: "zlint pre-issuance linting".into(),
+                        help: "the setting is ignored; run `etcdpki lint` on the results instead"
+                            .into(),
+                    },
+                );
+            }
+        }
+    }
+    if let Some(n) = obj.field("ClientProvidesSerialNumbers") {
+        if r.bool(&n) == Some(true) {
+            r.error(
+                &n.path,
+                Problem::Unsupported {
+                    what: "ClientProvidesSerialNumbers".into(),
+                    help: "it is for cfssl's API server; gencert and sign make random serials"
+                        .into(),
+                },
+            );
+        }
+    }
+    if let Some(n) = obj.field("ct_log_servers") {
+        if r.strings(&n).is_some_and(|v| !v.is_empty()) {
+            r.error(
+                &n.path,
+                Problem::Unsupported {
+                    what: "certificate transparency submission (ct_log_servers)".into(),
+                    help: "etcd certificates are private; remove ct_log_servers".into(),
+                },
+            );
+        }
+    }
+}
+
+fn read_duration(r: &mut Reader, node: &Node<'_>) -> Option<GoDuration> {
+    let s = r.string(node)?;
+    match GoDuration::parse(&s) {
+        Ok(d) => Some(d),
+        Err(e) => {
+            r.error(
+                &node.path,
+                Problem::Invalid {
+                    value: quote(&s),
+                    reason: e.to_string(),
+                    help: duration::suggest(&s).or_else(|| {
+                        Some("a Go duration, e.g. \"8760h\" (365 days) or \"1h30m\"".into())
+                    }),
+                },
+            );
+            None
+        }
+    }
+}
+
+fn read_time(r: &mut Reader, node: &Node<'_>) -> Option<OffsetDateTime> {
+    let s = r.string(node)?;
+    match OffsetDateTime::parse(&s, &Rfc3339) {
+        Ok(t) => Some(t),
+        Err(e) => {
+            r.error(
+                &node.path,
+                Problem::Invalid {
+                    value: quote(&s),
+                    reason: format!("not an RFC 3339 time: {e}"),
+                    help: Some("e.g. \"2027-01-01T00:00:00Z\"".into()),
+                },
+            );
+            None
+        }
+    }
+}
+
+fn read_ca_constraint(r: &mut Reader, node: &Node<'_>) -> Option<CaConstraint> {
+    let obj = r.object(node, &["is_ca", "max_path_len", "max_path_len_zero"])?;
+    let is_ca = obj.field("is_ca").and_then(|n| r.bool(&n)).unwrap_or(false);
+    let len_node = obj.field("max_path_len");
+    let len = len_node.as_ref().and_then(|n| r.int(n)).unwrap_or(0);
+    let zero = obj
+        .field("max_path_len_zero")
+        .and_then(|n| r.bool(&n))
+        .unwrap_or(false);
+    let max_path_len = match u32::try_from(len) {
+        Ok(0) if !zero => None,
+        Ok(n) => Some(n),
+        Err(_) => {
+            if let Some(n) = len_node {
+                r.error(
+                    &n.path,
+                    Problem::Invalid {
+                        value: len.to_string(),
+                        reason: "max_path_len must be 0 or more".into(),
+                        help: None,
+                    },
+                );
+            }
+            None
+        }
+    };
+    is_ca.then_some(CaConstraint { max_path_len })
+}
+
+fn read_oid(r: &mut Reader, s: &str, path: &JsonPath) -> Option<ObjectIdentifier> {
+    match ObjectIdentifier::new(s) {
+        Ok(oid) => Some(oid),
+        Err(_) => {
+            r.error(
+                path,
+                Problem::Invalid {
+                    value: quote(s),
+                    reason: "not an object identifier".into(),
+                    help: Some("write it dotted, e.g. \"1.3.6.1.4.1.311.21.7\"".into()),
+                },
+            );
+            None
+        }
+    }
+}
+
+fn read_policies(r: &mut Reader, node: &Node<'_>) -> Option<Vec<CertificatePolicy>> {
+    let items = r.array(node)?;
+    let mut out = Vec::new();
+    for item in items {
+        let Some(obj) = r.object(&item, &["ID", "Qualifiers"]) else {
+            continue;
+        };
+        let Some(id_node) = obj.field("ID") else {
+            r.error(
+                obj.path(),
+                Problem::Missing {
+                    what: "\"ID\"",
+                    help: None,
+                },
+            );
+            continue;
+        };
+        let id = r
+            .string(&id_node)
+            .and_then(|s| read_oid(r, &s, &id_node.path));
+        let mut qualifiers = Vec::new();
+        if let Some(q) = obj.field("Qualifiers").and_then(|n| r.array(&n)) {
+            for qn in q {
+                let Some(qo) = r.object(&qn, &["type", "value"]) else {
+                    continue;
+                };
+                let kind = qo
+                    .field("type")
+                    .and_then(|n| r.string(&n))
+                    .unwrap_or_default();
+                let value = qo
+                    .field("value")
+                    .and_then(|n| r.string(&n))
+                    .unwrap_or_default();
+                match kind.as_str() {
+                    "id-qt-cps" => qualifiers.push(PolicyQualifier::Cps(value)),
+                    "id-qt-unotice" => qualifiers.push(PolicyQualifier::UserNotice(value)),
+                    _ => r.error(
+                        &qo.path().key("type"),
+                        Problem::UnknownValue {
+                            what: "policy qualifier type",
+                            value: kind,
+                            expected: vec!["id-qt-cps".into(), "id-qt-unotice".into()],
+                        },
+                    ),
+                }
+            }
+        }
+        if let Some(id) = id {
+            out.push(CertificatePolicy { id, qualifiers });
+        }
+    }
+    Some(out)
+}
+
+fn read_csr_whitelist(r: &mut Reader, node: &Node<'_>) -> Option<CsrWhitelist> {
+    const KEYS: &[&str] = &[
+        "Subject",
+        "PublicKeyAlgorithm",
+        "PublicKey",
+        "SignatureAlgorithm",
+        "DNSNames",
+        "IPAddresses",
+        "EmailAddresses",
+        "URIs",
+    ];
+    let obj = r.object(node, KEYS)?;
+    let mut flag = |key: &str| obj.field(key).and_then(|n| r.bool(&n)).unwrap_or(false);
+    Some(CsrWhitelist {
+        subject: flag("Subject"),
+        public_key_algorithm: flag("PublicKeyAlgorithm"),
+        public_key: flag("PublicKey"),
+        signature_algorithm: flag("SignatureAlgorithm"),
+        dns_names: flag("DNSNames"),
+        ip_addresses: flag("IPAddresses"),
+        email_addresses: flag("EmailAddresses"),
+        uris: flag("URIs"),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::usage::{ExtKeyUsage, KeyUsageBit};
+
+    fn parse(text: &str) -> Result<Checked<Policy>, InputError> {
+        parse_ca_config("ca-config.json", text.as_bytes())
+    }
+
+    fn messages(text: &str) -> Vec<String> {
+        match parse(text) {
+            Ok(c) => c.warnings.iter().map(ToString::to_string).collect(),
+            Err(e) => e.diagnostics.iter().map(ToString::to_string).collect(),
+        }
+    }
+
+    #[test]
+    fn reads_profiles_with_case_insensitive_keys() {
+        let p = parse(
+            r#"{"SIGNING": {"Default": {"EXPIRY": "168h"},
+                "profiles": {"peer": {"Usages": ["signing", "server auth", "client auth"], "expiry": "87600h"}}}}"#,
+        )
+        .expect("valid")
+        .value;
+        let peer = p.select("peer").expect("peer");
+        assert_eq!(peer.expiry, GoDuration::from_hours(87600));
+        assert!(peer.key_usage.contains(KeyUsageBit::DigitalSignature));
+        assert_eq!(
+            peer.ext_key_usage,
+            [ExtKeyUsage::ServerAuth, ExtKeyUsage::ClientAuth]
+        );
+        assert_eq!(p.default.expiry, GoDuration::from_hours(168));
+    }
+
+    #[test]
+    fn named_profiles_inherit_only_expiry_and_urls_from_default() {
+        let p = parse(
+            r#"{"signing": {"default": {"expiry": "10h", "crl_url": "http://crl", "ocsp_url": "http://ocsp",
+                 "issuer_urls": ["http://ca"], "backdate": "1h", "usages": ["signing"]},
+                "profiles": {"x": {"usages": ["client auth"], "expiry": "0s"}}}}"#,
+        )
+        .expect("valid")
+        .value;
+        let x = p.select("x").expect("x");
+        assert_eq!(x.expiry, GoDuration::from_hours(10));
+        assert_eq!(x.crl_url.as_deref(), Some("http://crl"));
+        assert_eq!(x.ocsp_url.as_deref(), Some("http://ocsp"));
+        assert_eq!(x.issuer_urls, ["http://ca"]);
+        assert_eq!(x.backdate, DEFAULT_BACKDATE, "backdate is not inherited");
+        assert!(x.key_usage.is_empty(), "usages are not inherited");
+    }
+
+    #[test]
+    fn unknown_usage_is_an_error_with_its_path_and_the_accepted_names() {
+        let m = messages(
+            r#"{"signing": {"profiles": {"peer": {"usages": ["signing", "key encipherment", "sever auth"], "expiry": "1h"}}}}"#,
+        );
+        assert_eq!(m.len(), 1, "{m:?}");
+        assert!(
+            m[0].starts_with(
+                "error: ca-config.json: signing.profiles.peer.usages[2]: unknown usage \"sever auth\"; expected one of \"signing\", "
+            ),
+            "{}",
+            m[0]
+        );
+        assert!(
+            m[0].ends_with("help: did you mean \"server auth\"?"),
+            "{}",
+            m[0]
+        );
+    }
+
+    #[test]
+    fn every_problem_is_reported_not_just_the_first() {
+        let m = messages(
+            r#"{"signing": {"default": {"expiry": "1y"}, "profiles": {
+                "a": {"usages": ["bogus"], "expiry": "1h"},
+                "b": {"usages": ["signing"]},
+                "c": {"usages": [], "expiry": "1h", "name_whitelist": "("}}}}"#,
+        );
+        assert_eq!(m.len(), 5, "{m:#?}");
+        assert!(m[0].contains("signing.default.expiry: \"1y\": time: unknown unit \"y\""));
+        assert!(m[0].contains("write \"8760h\" for 1y"));
+        assert!(m[1].contains("signing.profiles.a.usages[0]: unknown usage \"bogus\""));
+        assert!(m[2].contains("signing.profiles.b: missing \"expiry\""));
+        assert!(m[3].contains("signing.profiles.c.usages: missing \"usages\""));
+        assert!(
+            m[4].contains("signing.profiles.c.name_whitelist: \"(\": not a regular expression")
+        );
+    }
+
+    #[test]
+    fn missing_signing_and_bad_json_are_errors() {
+        assert_eq!(
+            messages("{}"),
+            [
+                "error: ca-config.json: $: missing \"signing\"\n  help: a ca-config.json needs {\"signing\": {\"default\": …, \"profiles\": {…}}}"
+            ]
+        );
+        assert!(messages("{\"signing\": {},}")[0].contains("invalid JSON at line 1 column 16"));
+    }
+
+    #[test]
+    fn unknown_keys_warn_but_do_not_fail() {
+        let c = parse(r#"{"signing": {"default": {"expiry": "1h", "expires": "2h", "usages": ["signing"]}}, "csr_whitelist": {}}"#)
+            .expect("warnings only");
+        let w: Vec<String> = c.warnings.iter().map(ToString::to_string).collect();
+        assert_eq!(w.len(), 2, "{w:?}");
+        assert!(
+            w[0].contains("$[\"csr_whitelist\"]") || w[0].contains("csr_whitelist"),
+            "{w:?}"
+        );
+        assert!(
+            w[1].contains("signing.default.expires") && w[1].contains("did you mean \"expiry\"")
+        );
+    }
+
+    #[test]
+    fn profile_selection_never_falls_back_silently() {
+        let p = parse(r#"{"signing": {"default": {"expiry": "168h"}, "profiles": {"server": {"usages": ["server auth"], "expiry": "1h"}, "peer": {"usages": ["server auth"], "expiry": "1h"}}}}"#)
+            .expect("valid")
+            .value;
+        let e = p.select("client").expect_err("unknown").to_string();
+        assert_eq!(
+            e,
+            "ca-config.json: signing.profiles: unknown profile \"client\"; expected one of \"peer\", \"server\"\n  help: cfssl would silently sign with signing.default instead"
+        );
+        let e = p.select("").expect_err("usage-less default").to_string();
+        assert!(
+            e.contains("signing.default: the profile has no usages"),
+            "{e}"
+        );
+        assert!(
+            e.contains("choose a profile with -profile: \"peer\", \"server\""),
+            "{e}"
+        );
+        let e = Policy::builtin()
+            .select("peer")
+            .expect_err("no config")
+            .to_string();
+        assert!(e.starts_with("-profile \"peer\" needs -config"), "{e}");
+        assert!(Policy::builtin().select("").is_ok());
+    }
+
+    #[test]
+    fn remote_profiles_parse_and_refuse_to_sign() {
+        let p = parse(
+            r#"{"signing": {"default": {"expiry": "1h", "usages": ["signing"]},
+            "profiles": {"r": {"remote": "ca1"}}}, "remotes": {"ca1": "127.0.0.1:8888"}}"#,
+        )
+        .expect("valid")
+        .value;
+        let e = p.select("r").expect_err("remote").to_string();
+        assert!(e.contains("remote signing is not supported"), "{e}");
+        let m = messages(r#"{"signing": {"profiles": {"r": {"remote": "nope"}}}}"#);
+        assert!(
+            m[0].contains("unknown remote (defined in remotes) \"nope\""),
+            "{m:?}"
+        );
+    }
+
+    #[test]
+    fn ca_constraint_pathlen_rules_follow_cfssl() {
+        let p = |cc: &str| {
+            let text = format!(
+                r#"{{"signing": {{"profiles": {{"i": {{"usages": ["cert sign"], "expiry": "1h", "ca_constraint": {cc}}}}}}}}}"#
+            );
+            parse(&text).expect("valid").value.profiles["i"].ca
+        };
+        assert_eq!(
+            p(r#"{"is_ca": true}"#),
+            Some(CaConstraint { max_path_len: None })
+        );
+        assert_eq!(
+            p(r#"{"is_ca": true, "max_path_len_zero": true}"#),
+            Some(CaConstraint {
+                max_path_len: Some(0)
+            })
+        );
+        assert_eq!(
+            p(r#"{"is_ca": true, "max_path_len": 2}"#),
+            Some(CaConstraint {
+                max_path_len: Some(2)
+            })
+        );
+        assert_eq!(p(r#"{"is_ca": false, "max_path_len": 2}"#), None);
+    }
+
+    #[test]
+    fn policies_and_times_parse() {
+        let p = parse(r#"{"signing": {"default": {"expiry": "1h", "usages": ["signing"],
+            "not_before": "2030-01-01T00:00:00Z", "not_after": "2031-01-01T00:00:00Z",
+            "policies": [{"ID": "1.2.3.4", "qualifiers": [{"type": "id-qt-cps", "value": "http://cps"}, {"type": "id-qt-unotice", "value": "hi"}]}]}}}"#)
+        .expect("valid")
+        .value;
+        assert_eq!(p.default.policies.len(), 1);
+        assert_eq!(p.default.policies[0].qualifiers.len(), 2);
+        assert_eq!(p.default.not_before.map(|t| t.year()), Some(2030));
+        let m = messages(
+            r#"{"signing": {"default": {"expiry": "1h", "not_before": "2031-01-01T00:00:00Z", "not_after": "2030-01-01T00:00:00Z",
+            "Policies": [{"ID": "x.y", "Qualifiers": [{"type": "bad"}]}]}}}"#,
+        );
+        assert_eq!(m.len(), 3, "{m:#?}");
+    }
+}

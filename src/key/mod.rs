@@ -1,0 +1,169 @@
+//! Stage 3: keys. A [`KeySpec`] from a request becomes a [`PrivateKey`]; CA keys are read from
+//! PEM in any of the forms cfssl and openssl write.
+//!
+//! Takes a validated [`KeySpec`] (or PEM bytes) and returns a [`PrivateKey`] that can sign and
+//! that serialises as cfssl does (cfssl.md §3): `RSA PRIVATE KEY` (PKCS#1), `EC PRIVATE KEY`
+//! (SEC1 with the curve and public key), and Ed25519 as standard PKCS#8 `PRIVATE KEY` (cfssl's
+//! own `Ed25519 PRIVATE KEY` label is rejected by openssl; docs/compat.md). Generation and
+//! signing use aws-lc-rs (docs/design.md: measured fastest, constant time, full key matrix).
+
+mod private_key;
+mod public_key;
+mod signature;
+
+pub use private_key::PrivateKey;
+pub use public_key::PublicKey;
+pub use signature::SignatureAlgorithm;
+
+use std::fmt;
+
+/// An elliptic curve cfssl can generate (`ecdsa` sizes 256, 384, 521).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Curve {
+    /// NIST P-256 (secp256r1).
+    P256,
+    /// NIST P-384 (secp384r1).
+    P384,
+    /// NIST P-521 (secp521r1).
+    P521,
+}
+
+impl Curve {
+    /// The size cfssl's `key.size` uses for the curve.
+    pub fn bits(self) -> u32 {
+        match self {
+            Curve::P256 => 256,
+            Curve::P384 => 384,
+            Curve::P521 => 521,
+        }
+    }
+
+    /// The curve's namedCurve OID (RFC 5480 §2.1.1.1).
+    pub fn oid(self) -> der::asn1::ObjectIdentifier {
+        der::asn1::ObjectIdentifier::new_unwrap(match self {
+            Curve::P256 => "1.2.840.10045.3.1.7",
+            Curve::P384 => "1.3.132.0.34",
+            Curve::P521 => "1.3.132.0.35",
+        })
+    }
+}
+
+/// RSA modulus sizes etcdpki generates: the sizes aws-lc-rs offers. cfssl accepts any size from
+/// 2048 to 8192; odd sizes are refused with a message (docs/compat.md).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum RsaSize {
+    /// 2048 bits.
+    Bits2048,
+    /// 3072 bits.
+    Bits3072,
+    /// 4096 bits.
+    Bits4096,
+    /// 8192 bits.
+    Bits8192,
+}
+
+impl RsaSize {
+    /// The size for `bits`, if it is one of the four.
+    pub fn from_bits(bits: i64) -> Option<Self> {
+        Some(match bits {
+            2048 => RsaSize::Bits2048,
+            3072 => RsaSize::Bits3072,
+            4096 => RsaSize::Bits4096,
+            8192 => RsaSize::Bits8192,
+            _ => return None,
+        })
+    }
+
+    /// The modulus length in bits.
+    pub fn bits(self) -> u32 {
+        match self {
+            RsaSize::Bits2048 => 2048,
+            RsaSize::Bits3072 => 3072,
+            RsaSize::Bits4096 => 4096,
+            RsaSize::Bits8192 => 8192,
+        }
+    }
+}
+
+/// What key to generate: a validated csr.json `key` object.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum KeySpec {
+    /// RSA of the given size.
+    Rsa(RsaSize),
+    /// ECDSA on the given curve.
+    Ecdsa(Curve),
+    /// Ed25519.
+    Ed25519,
+}
+
+impl Default for KeySpec {
+    /// cfssl's default key: ECDSA P-256 (csr.NewKeyRequest).
+    fn default() -> Self {
+        KeySpec::Ecdsa(Curve::P256)
+    }
+}
+
+impl fmt::Display for KeySpec {
+    /// cfssl's log form: `rsa-2048`, `ecdsa-256`, `ed25519-256`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            KeySpec::Rsa(s) => write!(f, "rsa-{}", s.bits()),
+            KeySpec::Ecdsa(c) => write!(f, "ecdsa-{}", c.bits()),
+            KeySpec::Ed25519 => f.write_str("ed25519-256"),
+        }
+    }
+}
+
+/// The algorithm of an existing key (a CA key may have any RSA size aws-lc accepts).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum KeyAlgorithm {
+    /// RSA with a modulus of `bits` bits.
+    Rsa {
+        /// Modulus length in bits.
+        bits: u32,
+    },
+    /// ECDSA on a curve.
+    Ecdsa(Curve),
+    /// Ed25519.
+    Ed25519,
+}
+
+impl fmt::Display for KeyAlgorithm {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            KeyAlgorithm::Rsa { bits } => write!(f, "RSA {bits}"),
+            KeyAlgorithm::Ecdsa(c) => write!(f, "ECDSA P-{}", c.bits()),
+            KeyAlgorithm::Ed25519 => f.write_str("Ed25519"),
+        }
+    }
+}
+
+/// Why a key could not be made, read or used. Messages never contain key material.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum KeyError {
+    /// The crypto library failed to generate a key.
+    #[error("could not generate a {0} key")]
+    Generate(KeySpec),
+    /// No usable PEM block.
+    #[error("{0}")]
+    Pem(String),
+    /// An encrypted key (cfssl decrypts legacy PEM only with $CFSSL_CA_PK_PASSWORD).
+    #[error("the private key is encrypted, which etcdpki does not support")]
+    Encrypted,
+    /// A PEM block that is not a private key.
+    #[error("expected a private key, found a PEM block labelled {0:?}")]
+    NotAPrivateKey(String),
+    /// A key type etcdpki cannot sign with.
+    #[error("unsupported private key: {0}")]
+    Unsupported(String),
+    /// The DER is not a key in any supported encoding, or aws-lc rejected it.
+    #[error("not a valid private key ({0}); expected PKCS#8, PKCS#1 RSA or SEC1 EC")]
+    Invalid(String),
+    /// Serialising or signing failed inside the crypto library.
+    #[error("the crypto library failed to {0}")]
+    Crypto(&'static str),
+    /// A public key that cannot be parsed.
+    #[error("invalid public key: {0}")]
+    PublicKey(String),
+}

@@ -1,0 +1,298 @@
+//! Private keys: generation, cfssl's PEM forms, reading any common encoding, and signing.
+
+use std::fmt;
+
+use aws_lc_rs::encoding::AsDer;
+use aws_lc_rs::rand::SystemRandom;
+use aws_lc_rs::rsa::{self, KeySize};
+use aws_lc_rs::signature::{
+    self as sig, ECDSA_P256_SHA256_ASN1_SIGNING, ECDSA_P384_SHA384_ASN1_SIGNING,
+    ECDSA_P521_SHA512_ASN1_SIGNING, EcdsaKeyPair, EcdsaSigningAlgorithm, Ed25519KeyPair,
+    KeyPair as _,
+};
+use der::Decode;
+use pkcs8::PrivateKeyInfoRef;
+
+use super::{Curve, KeyAlgorithm, KeyError, KeySpec, PublicKey, RsaSize, SignatureAlgorithm};
+
+/// A private key that can sign. `Debug` shows only the algorithm.
+pub struct PrivateKey {
+    inner: Inner,
+    public: PublicKey,
+}
+
+enum Inner {
+    Rsa(rsa::KeyPair),
+    Ecdsa(EcdsaKeyPair),
+    Ed25519(Ed25519KeyPair),
+}
+
+impl fmt::Debug for PrivateKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "PrivateKey({})", self.public.algorithm())
+    }
+}
+
+fn ecdsa_signing(curve: Curve) -> &'static EcdsaSigningAlgorithm {
+    match curve {
+        Curve::P256 => &ECDSA_P256_SHA256_ASN1_SIGNING,
+        Curve::P384 => &ECDSA_P384_SHA384_ASN1_SIGNING,
+        Curve::P521 => &ECDSA_P521_SHA512_ASN1_SIGNING,
+    }
+}
+
+impl PrivateKey {
+    /// Generates a new key.
+    pub fn generate(spec: KeySpec) -> Result<Self, KeyError> {
+        let failed = || KeyError::Generate(spec);
+        let inner = match spec {
+            KeySpec::Rsa(size) => {
+                let size = match size {
+                    RsaSize::Bits2048 => KeySize::Rsa2048,
+                    RsaSize::Bits3072 => KeySize::Rsa3072,
+                    RsaSize::Bits4096 => KeySize::Rsa4096,
+                    RsaSize::Bits8192 => KeySize::Rsa8192,
+                };
+                Inner::Rsa(rsa::KeyPair::generate(size).map_err(|_| failed())?)
+            }
+            KeySpec::Ecdsa(curve) => {
+                Inner::Ecdsa(EcdsaKeyPair::generate(ecdsa_signing(curve)).map_err(|_| failed())?)
+            }
+            KeySpec::Ed25519 => Inner::Ed25519(Ed25519KeyPair::generate().map_err(|_| failed())?),
+        };
+        Self::new(inner)
+    }
+
+    fn new(inner: Inner) -> Result<Self, KeyError> {
+        let spki = match &inner {
+            Inner::Rsa(k) => k.public_key().as_der().map(|d| d.as_ref().to_vec()),
+            Inner::Ecdsa(k) => k.public_key().as_der().map(|d| d.as_ref().to_vec()),
+            Inner::Ed25519(k) => k.public_key().as_der().map(|d| d.as_ref().to_vec()),
+        }
+        .map_err(|_| KeyError::Crypto("encode a public key"))?;
+        let public = PublicKey::from_spki_der(&spki)?;
+        Ok(Self { inner, public })
+    }
+
+    /// Reads a key from PEM as cfssl does for `-ca-key`: the label is not trusted (any
+    /// `… PRIVATE KEY` label works), `EC PARAMETERS` blocks that openssl writes first are
+    /// skipped, and the DER may be PKCS#8, PKCS#1 or SEC1.
+    pub fn from_pem(text: &[u8]) -> Result<Self, KeyError> {
+        let blocks =
+            pem::parse_many(text).map_err(|e| KeyError::Pem(format!("invalid PEM: {e}")))?;
+        let block = blocks
+            .iter()
+            .find(|b| b.tag() != "EC PARAMETERS")
+            .ok_or_else(|| KeyError::Pem("no PEM private key block found".into()))?;
+        let encrypted = block
+            .headers()
+            .get("Proc-Type")
+            .is_some_and(|v| v.contains("ENCRYPTED"));
+        if encrypted || block.tag() == "ENCRYPTED PRIVATE KEY" {
+            return Err(KeyError::Encrypted);
+        }
+        if !block.tag().ends_with("PRIVATE KEY") {
+            return Err(KeyError::NotAPrivateKey(block.tag().to_owned()));
+        }
+        Self::from_der(block.contents())
+    }
+
+    /// Reads a DER key: PKCS#8 (RSA, EC, Ed25519), PKCS#1 RSA, or SEC1 EC.
+    pub fn from_der(der: &[u8]) -> Result<Self, KeyError> {
+        let rejected = |e: aws_lc_rs::error::KeyRejected| KeyError::Invalid(e.to_string());
+        if let Ok(info) = PrivateKeyInfoRef::from_der(der) {
+            let inner = match info.algorithm.oid.to_string().as_str() {
+                "1.2.840.113549.1.1.1" => {
+                    Inner::Rsa(rsa::KeyPair::from_pkcs8(der).map_err(rejected)?)
+                }
+                "1.2.840.10045.2.1" => {
+                    let curve = Self::curve_of(der)?;
+                    Inner::Ecdsa(
+                        EcdsaKeyPair::from_pkcs8(ecdsa_signing(curve), der).map_err(rejected)?,
+                    )
+                }
+                "1.3.101.112" => Inner::Ed25519(
+                    Ed25519KeyPair::from_pkcs8_maybe_unchecked(der).map_err(rejected)?,
+                ),
+                other => return Err(KeyError::Unsupported(format!("key algorithm {other}"))),
+            };
+            return Self::new(inner);
+        }
+        if let Ok(k) = rsa::KeyPair::from_der(der) {
+            return Self::new(Inner::Rsa(k));
+        }
+        for curve in [Curve::P256, Curve::P384, Curve::P521] {
+            if let Ok(k) = EcdsaKeyPair::from_private_key_der(ecdsa_signing(curve), der) {
+                return Self::new(Inner::Ecdsa(k));
+            }
+        }
+        // Say why RSA failed if it looks like RSA (e.g. a 1024-bit key), else give up.
+        match rsa::KeyPair::from_der(der) {
+            Err(e) if der.len() > 100 && looks_like_pkcs1(der) => Err(rejected(e)),
+            _ => Err(KeyError::Invalid("unrecognised encoding".into())),
+        }
+    }
+
+    /// The curve named in an EC PKCS#8's algorithm parameters.
+    fn curve_of(pkcs8: &[u8]) -> Result<Curve, KeyError> {
+        let info =
+            PrivateKeyInfoRef::from_der(pkcs8).map_err(|e| KeyError::Invalid(e.to_string()))?;
+        let curve = info
+            .algorithm
+            .parameters
+            .and_then(|p| p.decode_as::<der::asn1::ObjectIdentifier>().ok())
+            .map(|o| o.to_string());
+        match curve.as_deref() {
+            Some("1.2.840.10045.3.1.7") => Ok(Curve::P256),
+            Some("1.3.132.0.34") => Ok(Curve::P384),
+            Some("1.3.132.0.35") => Ok(Curve::P521),
+            other => Err(KeyError::Unsupported(format!(
+                "EC curve {} (etcdpki signs with P-256, P-384 and P-521)",
+                other.unwrap_or("(none)")
+            ))),
+        }
+    }
+
+    /// The public half.
+    pub fn public_key(&self) -> &PublicKey {
+        &self.public
+    }
+
+    /// The key's algorithm and size.
+    pub fn algorithm(&self) -> KeyAlgorithm {
+        self.public.algorithm()
+    }
+
+    /// The algorithm this key signs with.
+    pub fn signature_algorithm(&self) -> SignatureAlgorithm {
+        SignatureAlgorithm::for_key(self.algorithm())
+    }
+
+    /// Signs `message` with [`Self::signature_algorithm`].
+    pub fn sign(&self, message: &[u8]) -> Result<Vec<u8>, KeyError> {
+        let failed = |_| KeyError::Crypto("sign");
+        let rng = SystemRandom::new();
+        match &self.inner {
+            Inner::Rsa(k) => {
+                let padding = match self.signature_algorithm() {
+                    SignatureAlgorithm::RsaSha512 => &sig::RSA_PKCS1_SHA512,
+                    SignatureAlgorithm::RsaSha384 => &sig::RSA_PKCS1_SHA384,
+                    _ => &sig::RSA_PKCS1_SHA256,
+                };
+                let mut out = vec![0; k.public_modulus_len()];
+                k.sign(padding, &rng, message, &mut out).map_err(failed)?;
+                Ok(out)
+            }
+            Inner::Ecdsa(k) => Ok(k.sign(&rng, message).map_err(failed)?.as_ref().to_vec()),
+            Inner::Ed25519(k) => Ok(k.sign(message).as_ref().to_vec()),
+        }
+    }
+
+    /// The key as cfssl writes it: `RSA PRIVATE KEY` (PKCS#1), `EC PRIVATE KEY` (SEC1 with
+    /// namedCurve and public key), or `PRIVATE KEY` (PKCS#8 v1) for Ed25519.
+    pub fn to_pem(&self) -> Result<String, KeyError> {
+        let failed = |_| KeyError::Crypto("encode a private key");
+        let (label, der) = match &self.inner {
+            Inner::Rsa(k) => {
+                let pkcs8 = k.as_der().map_err(failed)?;
+                let info = PrivateKeyInfoRef::from_der(pkcs8.as_ref())
+                    .map_err(|_| KeyError::Crypto("encode a private key"))?;
+                ("RSA PRIVATE KEY", info.private_key.as_bytes().to_vec())
+            }
+            Inner::Ecdsa(k) => (
+                "EC PRIVATE KEY",
+                k.private_key().as_der().map_err(failed)?.as_ref().to_vec(),
+            ),
+            Inner::Ed25519(k) => (
+                "PRIVATE KEY",
+                k.to_pkcs8v1().map_err(failed)?.as_ref().to_vec(),
+            ),
+        };
+        Ok(pem_encode(label, der))
+    }
+}
+
+/// PEM as Go's `pem.EncodeToMemory` writes it: 64-column base64, `\n` line ends.
+pub(crate) fn pem_encode(label: &str, der: Vec<u8>) -> String {
+    pem::encode_config(
+        &pem::Pem::new(label, der),
+        pem::EncodeConfig::new().set_line_ending(pem::LineEnding::LF),
+    )
+}
+
+/// A PKCS#1 RSAPrivateKey starts `SEQUENCE { INTEGER 0, INTEGER n, …`.
+fn looks_like_pkcs1(der: &[u8]) -> bool {
+    der.windows(3).take(6).any(|w| w == [0x02, 0x01, 0x00])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn roundtrip(spec: KeySpec, label: &str) {
+        let key = PrivateKey::generate(spec).expect("generate");
+        let pem = key.to_pem().expect("pem");
+        assert!(
+            pem.starts_with(&format!("-----BEGIN {label}-----\n")),
+            "{pem}"
+        );
+        assert!(pem.ends_with(&format!("-----END {label}-----\n")));
+        let back = PrivateKey::from_pem(pem.as_bytes()).expect("read back");
+        assert_eq!(back.public_key(), key.public_key());
+        let sig = key.sign(b"tbs").expect("sign");
+        assert!(!sig.is_empty());
+    }
+
+    #[test]
+    fn ecdsa_and_ed25519_keys_round_trip_in_cfssl_pem_forms() {
+        roundtrip(KeySpec::Ecdsa(Curve::P256), "EC PRIVATE KEY");
+        roundtrip(KeySpec::Ecdsa(Curve::P384), "EC PRIVATE KEY");
+        roundtrip(KeySpec::Ecdsa(Curve::P521), "EC PRIVATE KEY");
+        roundtrip(KeySpec::Ed25519, "PRIVATE KEY");
+    }
+
+    #[test]
+    fn rsa_keys_are_pkcs1_and_pick_their_hash_by_size() {
+        let key = PrivateKey::generate(KeySpec::Rsa(RsaSize::Bits2048)).expect("generate");
+        assert_eq!(key.algorithm(), KeyAlgorithm::Rsa { bits: 2048 });
+        assert_eq!(key.signature_algorithm(), SignatureAlgorithm::RsaSha256);
+        let pem = key.to_pem().expect("pem");
+        assert!(pem.starts_with("-----BEGIN RSA PRIVATE KEY-----\n"));
+        let back = PrivateKey::from_pem(pem.as_bytes()).expect("read back");
+        assert_eq!(back.public_key(), key.public_key());
+    }
+
+    #[test]
+    fn labels_are_not_trusted_and_ec_parameters_are_skipped() {
+        let key = PrivateKey::generate(KeySpec::Ecdsa(Curve::P384)).expect("generate");
+        let pem = key
+            .to_pem()
+            .expect("pem")
+            .replace("EC PRIVATE KEY", "WEIRD PRIVATE KEY");
+        let params = "-----BEGIN EC PARAMETERS-----\nBgUrgQQAIg==\n-----END EC PARAMETERS-----\n";
+        let back = PrivateKey::from_pem(format!("{params}{pem}").as_bytes()).expect("read");
+        assert_eq!(back.public_key(), key.public_key());
+    }
+
+    #[test]
+    fn non_keys_give_messages_without_key_material() {
+        let cert = "-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n";
+        assert_eq!(
+            PrivateKey::from_pem(cert.as_bytes())
+                .expect_err("cert")
+                .to_string(),
+            "expected a private key, found a PEM block labelled \"CERTIFICATE\""
+        );
+        assert!(PrivateKey::from_pem(b"garbage").is_err());
+        let enc = "-----BEGIN RSA PRIVATE KEY-----\nProc-Type: 4,ENCRYPTED\nDEK-Info: AES-128-CBC,00\n\nAAAA\n-----END RSA PRIVATE KEY-----\n";
+        assert_eq!(
+            PrivateKey::from_pem(enc.as_bytes()).expect_err("enc"),
+            KeyError::Encrypted
+        );
+        let junk = "-----BEGIN PRIVATE KEY-----\nAAECAwQF\n-----END PRIVATE KEY-----\n";
+        let e = PrivateKey::from_pem(junk.as_bytes())
+            .expect_err("junk")
+            .to_string();
+        assert!(!e.contains("AAECAwQF"), "{e}");
+    }
+}

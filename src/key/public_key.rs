@@ -1,0 +1,101 @@
+//! Public keys as SubjectPublicKeyInfo, with the key identifier cfssl computes.
+
+use der::Decode;
+use pkcs8::spki::SubjectPublicKeyInfoRef;
+
+use super::{Curve, KeyAlgorithm, KeyError};
+
+const RSA_ENCRYPTION: &str = "1.2.840.113549.1.1.1";
+const EC_PUBLIC_KEY: &str = "1.2.840.10045.2.1";
+const ED25519: &str = "1.3.101.112";
+
+/// A public key: its DER SubjectPublicKeyInfo and what it is.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PublicKey {
+    spki: Vec<u8>,
+    algorithm: KeyAlgorithm,
+}
+
+impl PublicKey {
+    /// Parses a DER SubjectPublicKeyInfo. RSA, ECDSA on P-256/384/521 and Ed25519 are known.
+    pub fn from_spki_der(der: &[u8]) -> Result<Self, KeyError> {
+        let info = SubjectPublicKeyInfoRef::from_der(der)
+            .map_err(|e| KeyError::PublicKey(e.to_string()))?;
+        let oid = info.algorithm.oid.to_string();
+        let algorithm = match oid.as_str() {
+            RSA_ENCRYPTION => KeyAlgorithm::Rsa {
+                bits: rsa_modulus_bits(info.subject_public_key.raw_bytes())?,
+            },
+            EC_PUBLIC_KEY => {
+                let curve = info
+                    .algorithm
+                    .parameters
+                    .and_then(|p| p.decode_as::<der::asn1::ObjectIdentifier>().ok())
+                    .map(|c| c.to_string());
+                KeyAlgorithm::Ecdsa(match curve.as_deref() {
+                    Some("1.2.840.10045.3.1.7") => Curve::P256,
+                    Some("1.3.132.0.34") => Curve::P384,
+                    Some("1.3.132.0.35") => Curve::P521,
+                    other => {
+                        return Err(KeyError::Unsupported(format!(
+                            "EC curve {}",
+                            other.unwrap_or("(none)")
+                        )));
+                    }
+                })
+            }
+            ED25519 => KeyAlgorithm::Ed25519,
+            other => {
+                return Err(KeyError::Unsupported(format!(
+                    "public key algorithm {other}"
+                )));
+            }
+        };
+        Ok(Self {
+            spki: der.to_vec(),
+            algorithm,
+        })
+    }
+
+    /// The DER SubjectPublicKeyInfo.
+    pub fn spki_der(&self) -> &[u8] {
+        &self.spki
+    }
+
+    /// The key's algorithm and size.
+    pub fn algorithm(&self) -> KeyAlgorithm {
+        self.algorithm
+    }
+
+    /// The subjectPublicKey BIT STRING's bytes.
+    pub fn key_bits(&self) -> &[u8] {
+        SubjectPublicKeyInfoRef::from_der(&self.spki)
+            .map(|i| i.subject_public_key.raw_bytes())
+            .expect("the SPKI was parsed when the PublicKey was made")
+    }
+
+    /// The key identifier cfssl writes as SubjectKeyIdentifier: SHA-1 over the subjectPublicKey
+    /// bits (RFC 5280 §4.2.1.2 method 1; cfssl signer.ComputeSKI).
+    pub fn key_id(&self) -> Vec<u8> {
+        aws_lc_rs::digest::digest(
+            &aws_lc_rs::digest::SHA1_FOR_LEGACY_USE_ONLY,
+            self.key_bits(),
+        )
+        .as_ref()
+        .to_vec()
+    }
+}
+
+/// The bit length of an RSAPublicKey's modulus (RFC 8017 A.1.1).
+fn rsa_modulus_bits(rsa_public_key: &[u8]) -> Result<u32, KeyError> {
+    #[derive(der::Sequence)]
+    struct RsaPublicKey<'a> {
+        modulus: der::asn1::UintRef<'a>,
+        _exponent: der::asn1::UintRef<'a>,
+    }
+    let key = RsaPublicKey::from_der(rsa_public_key)
+        .map_err(|e| KeyError::PublicKey(format!("RSA public key: {e}")))?;
+    let n = key.modulus.as_bytes();
+    let first = n.first().copied().unwrap_or(0);
+    Ok((n.len() as u32) * 8 - first.leading_zeros())
+}

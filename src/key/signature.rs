@@ -1,0 +1,61 @@
+//! Signature algorithms, chosen from the signing key as Go's `x509` does (cfssl.md §5).
+
+use der::asn1::ObjectIdentifier;
+
+use super::{Curve, KeyAlgorithm};
+use crate::der_writer as w;
+
+/// A signature algorithm etcdpki signs with.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[allow(missing_docs, reason = "the variants are the algorithms' names")]
+pub enum SignatureAlgorithm {
+    RsaSha256,
+    RsaSha384,
+    RsaSha512,
+    EcdsaSha256,
+    EcdsaSha384,
+    EcdsaSha512,
+    Ed25519,
+}
+
+impl SignatureAlgorithm {
+    /// Go's choice for a key (x509.go `signingParamsForKey`, with cfssl's
+    /// `helpers.SignerAlgo`): RSA hash by modulus size (2048 → SHA-256, 3072 → SHA-384,
+    /// 4096 and up → SHA-512), ECDSA hash by curve, Ed25519 pure.
+    pub fn for_key(key: KeyAlgorithm) -> Self {
+        match key {
+            KeyAlgorithm::Rsa { bits } if bits >= 4096 => SignatureAlgorithm::RsaSha512,
+            KeyAlgorithm::Rsa { bits } if bits >= 3072 => SignatureAlgorithm::RsaSha384,
+            KeyAlgorithm::Rsa { .. } => SignatureAlgorithm::RsaSha256,
+            KeyAlgorithm::Ecdsa(Curve::P256) => SignatureAlgorithm::EcdsaSha256,
+            KeyAlgorithm::Ecdsa(Curve::P384) => SignatureAlgorithm::EcdsaSha384,
+            KeyAlgorithm::Ecdsa(Curve::P521) => SignatureAlgorithm::EcdsaSha512,
+            KeyAlgorithm::Ed25519 => SignatureAlgorithm::Ed25519,
+        }
+    }
+
+    /// The algorithm's OID.
+    pub fn oid(self) -> ObjectIdentifier {
+        ObjectIdentifier::new_unwrap(match self {
+            SignatureAlgorithm::RsaSha256 => "1.2.840.113549.1.1.11",
+            SignatureAlgorithm::RsaSha384 => "1.2.840.113549.1.1.12",
+            SignatureAlgorithm::RsaSha512 => "1.2.840.113549.1.1.13",
+            SignatureAlgorithm::EcdsaSha256 => "1.2.840.10045.4.3.2",
+            SignatureAlgorithm::EcdsaSha384 => "1.2.840.10045.4.3.3",
+            SignatureAlgorithm::EcdsaSha512 => "1.2.840.10045.4.3.4",
+            SignatureAlgorithm::Ed25519 => "1.3.101.112",
+        })
+    }
+
+    /// The DER AlgorithmIdentifier: RSA with NULL parameters (RFC 4055 §5), ECDSA and Ed25519
+    /// with none (RFC 5758 §3.2, RFC 8410 §3).
+    pub fn algorithm_identifier(self) -> Vec<u8> {
+        let oid = w::oid(&self.oid());
+        match self {
+            SignatureAlgorithm::RsaSha256
+            | SignatureAlgorithm::RsaSha384
+            | SignatureAlgorithm::RsaSha512 => w::sequence(&[&oid, &w::null()]),
+            _ => w::sequence(&[&oid]),
+        }
+    }
+}

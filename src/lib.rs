@@ -1,0 +1,20 @@
+//! etcdpki: a cfssl-compatible PKI toolkit for etcd clusters.
+//!
+//! The library is a pipeline, one module per stage:
+//! [`config`] (ca-config.json → [`Policy`]) → [`request`] (csr.json → [`CertRequest`]) →
+//! [`key`] (key generation and PEM) → [`sign`] (CSR and certificate encoding and signing) →
+//! [`output`] (cfssl's JSON and cfssljson's files). [`diag`] renders problems with their file and
+//! JSON path. The command line lives in the binary and is a thin shell over these.
+
+pub mod config;
+pub mod der_writer;
+pub mod diag;
+pub mod gojson;
+pub mod key;
+pub mod output;
+pub mod request;
+pub mod sign;
+
+pub use config::{Policy, Profile};
+pub use diag::{Diagnostic, InputError};
+pub use key::{KeySpec, PrivateKey, PublicKey};
