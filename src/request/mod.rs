@@ -1,1 +1,14 @@
-//! placeholder
+//! Stage 2: csr.json → [`CertRequest`].
+//!
+//! Takes the bytes of a cfssl certificate request (cfssl.md §3) and returns a validated
+//! [`CertRequest`]: subject fields, classified [`Host`]s, a [`crate::KeySpec`] and the optional
+//! `ca` block, with warnings for what was ignored. Keys match case-insensitively and a partial
+//! `key` object is merged into the ecdsa-256 default, as in cfssl.
+
+mod cert_request;
+mod hosts;
+pub mod names;
+
+pub use cert_request::{CaRequest, CertRequest, SubjectEntry, parse_csr_json, parse_hostname_flag};
+pub use hosts::{Host, HostError, parse_host};
+pub use names::{Attribute, DistinguishedName, NameFields};

@@ -1,0 +1,579 @@
+//! The certificate request: reading csr.json and the `-hostname`/`-cn` overrides.
+
+use der::asn1::ObjectIdentifier;
+
+use super::hosts::{Host, parse_host};
+use super::names::{Attribute, DistinguishedName, NameFields, oid};
+use crate::config::duration::{self, GoDuration};
+use crate::diag::{Checked, Diagnostic, InputError, JsonPath, Location, Problem, finish, quote};
+use crate::gojson::{Node, Object, Reader};
+use crate::key::{Curve, KeySpec, RsaSize};
+
+/// One `names[]` entry.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct SubjectEntry {
+    /// `C`.
+    pub country: String,
+    /// `ST`.
+    pub province: String,
+    /// `L`.
+    pub locality: String,
+    /// `O`.
+    pub organization: String,
+    /// `OU`.
+    pub organizational_unit: String,
+    /// `E` (emailAddress, cfssl ≥ 1.6.0).
+    pub email: String,
+    /// `OID`: extra attributes, in OID order (Go iterates its map randomly).
+    pub extra: Vec<Attribute>,
+}
+
+/// The `ca` block of an `-initca` request.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct CaRequest {
+    /// pathLenConstraint; `None` is unlimited (`pathlen` 0 without `pathlenzero`).
+    pub path_len: Option<u32>,
+    /// The CA's lifetime (`ca.expiry`); `None` means cfssl's 43800h.
+    pub expiry: Option<GoDuration>,
+    /// `ca.backdate`.
+    pub backdate: Option<GoDuration>,
+}
+
+impl CaRequest {
+    /// cfssl's CA lifetime when `ca.expiry` is absent: 43800h, five 365-day years
+    /// (initca.go `CAPolicy`).
+    pub const DEFAULT_EXPIRY: GoDuration = GoDuration::from_hours(43800);
+}
+
+/// A validated csr.json.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct CertRequest {
+    /// `CN`.
+    pub common_name: String,
+    /// `names`.
+    pub names: Vec<SubjectEntry>,
+    /// `hosts`, classified, in order.
+    pub hosts: Vec<Host>,
+    /// `key`, merged into the ecdsa-256 default.
+    pub key: KeySpec,
+    /// `ca`, for `-initca`.
+    pub ca: Option<CaRequest>,
+    /// `serialnumber`: the subject's serialNumber attribute.
+    pub serial_number: String,
+    /// `crl_url`: a CRL distribution point for an `-initca` CA.
+    pub crl_url: Option<String>,
+}
+
+const TOP_KEYS: &[&str] = &[
+    "CN",
+    "names",
+    "hosts",
+    "key",
+    "ca",
+    "serialnumber",
+    "crl_url",
+    "delegation_enabled",
+    "extensions",
+];
+const NAME_KEYS: &[&str] = &["C", "ST", "L", "O", "OU", "E", "SerialNumber", "OID"];
+
+/// Parses a csr.json. `file` is the name used in messages.
+pub fn parse_csr_json(file: &str, bytes: &[u8]) -> Result<Checked<CertRequest>, InputError> {
+    let (mut r, value) = Reader::parse(file, bytes).map_err(InputError::one)?;
+    let request = read_request(&mut r, &Node::root(&value));
+    finish(request, r.diagnostics)
+}
+
+fn read_request(r: &mut Reader, root: &Node<'_>) -> Option<CertRequest> {
+    let obj = r.object(root, TOP_KEYS)?;
+    explain_misplaced_keys(r, &obj);
+    let mut req = CertRequest {
+        common_name: str_field(r, &obj, "CN"),
+        serial_number: str_field(r, &obj, "serialnumber"),
+        ..CertRequest::default()
+    };
+    let url = str_field(r, &obj, "crl_url");
+    req.crl_url = (!url.is_empty()).then_some(url);
+    if let Some(n) = obj.field("names") {
+        for item in r.array(&n).unwrap_or_default() {
+            if let Some(entry) = read_name(r, &item) {
+                req.names.push(entry);
+            }
+        }
+    }
+    if let Some(n) = obj.field("hosts") {
+        for (s, path) in r.strings(&n).unwrap_or_default() {
+            match parse_host(&s) {
+                Ok(h) => req.hosts.push(h),
+                Err(e) => r.error(
+                    &path,
+                    Problem::Invalid {
+                        value: quote(&s),
+                        reason: e.reason,
+                        help: e.help,
+                    },
+                ),
+            }
+        }
+    }
+    req.key = read_key(r, obj.field("key")).unwrap_or_default();
+    req.ca = obj.field("ca").and_then(|n| read_ca(r, &n));
+    if let Some(n) = obj.field("delegation_enabled") {
+        if r.bool(&n) == Some(true) {
+            r.error(
+                &n.path,
+                Problem::Unsupported {
+                    what: "delegated credentials (delegation_enabled)".into(),
+                    help: "etcd does not use them; remove the key".into(),
+                },
+            );
+        }
+    }
+    if let Some(n) = obj.field("extensions") {
+        if r.array(&n).is_some_and(|a| !a.is_empty()) {
+            r.error(
+                &n.path,
+                Problem::Unsupported {
+                    what: "raw CSR extensions (extensions)".into(),
+                    help: "etcdpki builds the CSR's extensions from hosts and ca; remove the key"
+                        .into(),
+                },
+            );
+        }
+    }
+    Some(req)
+}
+
+/// Keys people put in csr.json that belong elsewhere get a pointed hint (cfssl #793, #1020).
+fn explain_misplaced_keys(r: &mut Reader, obj: &Object<'_>) {
+    for d in &mut r.diagnostics {
+        if let Problem::UnknownKey { key, .. } = &d.problem {
+            let lower = key.to_ascii_lowercase();
+            if ["expiry", "expire", "expires", "profile", "usages"].contains(&lower.as_str()) {
+                d.problem = Problem::Invalid {
+                    value: quote(key),
+                    reason: "not a request field; cfssl ignores it".into(),
+                    help: Some(
+                        "a certificate's lifetime and usages come from its profile in ca-config.json; a CA's lifetime from \"ca\": {\"expiry\": \"87600h\"}"
+                            .into(),
+                    ),
+                };
+            }
+        }
+    }
+    let _ = obj;
+}
+
+fn str_field(r: &mut Reader, obj: &Object<'_>, key: &str) -> String {
+    obj.field(key)
+        .and_then(|n| r.string(&n))
+        .unwrap_or_default()
+}
+
+fn read_name(r: &mut Reader, node: &Node<'_>) -> Option<SubjectEntry> {
+    let obj = r.object(node, NAME_KEYS)?;
+    let country = str_field(r, &obj, "C");
+    if !country.is_empty()
+        && !(country.len() == 2 && country.bytes().all(|b| b.is_ascii_alphabetic()))
+    {
+        r.warn(
+            &obj.path().key("C"),
+            Problem::Invalid {
+                value: quote(&country),
+                reason: "countryName should be a two-letter ISO 3166 code (X.520); some TLS stacks reject others".into(),
+                help: None,
+            },
+        );
+    }
+    if let Some(n) = obj.field("SerialNumber") {
+        r.warn(
+            &n.path,
+            Problem::Invalid {
+                value: quote("SerialNumber"),
+                reason: "ignored inside names, as in cfssl".into(),
+                help: Some("put \"serialnumber\" at the top level of the request".into()),
+            },
+        );
+    }
+    let mut extra = Vec::new();
+    if let Some(n) = obj.field("OID") {
+        if let Some(map) = r.map(&n) {
+            for (k, v) in map.entries() {
+                let value = r.string(&v);
+                match (ObjectIdentifier::new(k), value) {
+                    (Ok(o), Some(value)) => extra.push(Attribute { oid: o, value }),
+                    (Err(_), _) => r.error(
+                        &v.path,
+                        Problem::Invalid {
+                            value: quote(k),
+                            reason: "not an object identifier".into(),
+                            help: Some("write the attribute type dotted, e.g. \"1.3.6.1.4.1.311.60.2.1.3\"".into()),
+                        },
+                    ),
+                    _ => {}
+                }
+            }
+        }
+    }
+    extra.sort_by(|a, b| a.oid.as_bytes().cmp(b.oid.as_bytes()));
+    Some(SubjectEntry {
+        country,
+        province: str_field(r, &obj, "ST"),
+        locality: str_field(r, &obj, "L"),
+        organization: str_field(r, &obj, "O"),
+        organizational_unit: str_field(r, &obj, "OU"),
+        email: str_field(r, &obj, "E"),
+        extra,
+    })
+}
+
+/// cfssl merges the JSON into `{"algo": "ecdsa", "size": 256}` (csr.NewKeyRequest).
+fn read_key(r: &mut Reader, node: Option<Node<'_>>) -> Option<KeySpec> {
+    let Some(node) = node else {
+        return Some(KeySpec::default());
+    };
+    let obj = r.object(&node, &["algo", "size"])?;
+    let algo_node = obj.field("algo");
+    let algo = algo_node
+        .as_ref()
+        .map(|n| r.string(n))
+        .unwrap_or_else(|| Some("ecdsa".into()))?;
+    let size_node = obj.field("size");
+    let size = size_node.as_ref().map(|n| r.int(n)).unwrap_or(Some(256))?;
+    let size_path = obj.path().key("size");
+    let bad_size = |r: &mut Reader, reason: &str, help: &str| {
+        r.error(
+            &size_path,
+            Problem::Invalid {
+                value: size.to_string(),
+                reason: reason.into(),
+                help: Some(help.into()),
+            },
+        );
+        None
+    };
+    match algo.as_str() {
+        "rsa" if size_node.is_none() => {
+            r.error(
+                obj.path(),
+                Problem::Missing {
+                    what: "\"size\" for an rsa key",
+                    help: Some("add \"size\": 2048 (cfssl keeps the ecdsa default 256 and fails with \"RSA key is too weak\")".into()),
+                },
+            );
+            None
+        }
+        "rsa" if size < 2048 => bad_size(
+            r,
+            "RSA keys must have at least 2048 bits (cfssl: RSA key is too weak)",
+            "use 2048, 3072 or 4096",
+        ),
+        "rsa" if size > 8192 => bad_size(
+            r,
+            "RSA keys may have at most 8192 bits (cfssl: RSA key size too large)",
+            "use 2048, 3072 or 4096",
+        ),
+        "rsa" => match RsaSize::from_bits(size) {
+            Some(s) => Some(KeySpec::Rsa(s)),
+            None => bad_size(
+                r,
+                "etcdpki generates RSA keys of 2048, 3072, 4096 or 8192 bits",
+                "use one of those sizes (cfssl accepts any size in between)",
+            ),
+        },
+        "ecdsa" => match size {
+            256 => Some(KeySpec::Ecdsa(Curve::P256)),
+            384 => Some(KeySpec::Ecdsa(Curve::P384)),
+            521 => Some(KeySpec::Ecdsa(Curve::P521)),
+            _ => bad_size(
+                r,
+                "invalid curve; ecdsa sizes are 256, 384 and 521",
+                "use 256 (P-256), 384 or 521",
+            ),
+        },
+        "ed25519" => Some(KeySpec::Ed25519),
+        _ => {
+            r.error(
+                &obj.path().key("algo"),
+                Problem::UnknownValue {
+                    what: "key algorithm",
+                    value: algo,
+                    expected: vec!["rsa".into(), "ecdsa".into(), "ed25519".into()],
+                },
+            );
+            None
+        }
+    }
+}
+
+fn read_ca(r: &mut Reader, node: &Node<'_>) -> Option<CaRequest> {
+    let obj = r.object(node, &["pathlen", "pathlenzero", "expiry", "backdate"])?;
+    let len_node = obj.field("pathlen");
+    let len = len_node.as_ref().and_then(|n| r.int(n)).unwrap_or(0);
+    let zero = obj
+        .field("pathlenzero")
+        .and_then(|n| r.bool(&n))
+        .unwrap_or(false);
+    let path_len = match u32::try_from(len) {
+        Ok(0) if !zero => None,
+        Ok(n) => Some(n),
+        Err(_) => {
+            if let Some(n) = len_node {
+                r.error(
+                    &n.path,
+                    Problem::Invalid {
+                        value: len.to_string(),
+                        reason: "pathlen must be 0 or more".into(),
+                        help: None,
+                    },
+                );
+            }
+            None
+        }
+    };
+    let mut duration_field = |key: &str| -> Option<GoDuration> {
+        let n = obj.field(key)?;
+        let s = r.string(&n)?;
+        if s.is_empty() {
+            return None;
+        }
+        match GoDuration::parse(&s) {
+            Ok(d) if d.is_negative() || (key == "expiry" && d == GoDuration::ZERO) => {
+                r.error(
+                    &n.path,
+                    Problem::Invalid {
+                        value: quote(&s),
+                        reason: format!("ca.{key} must be positive"),
+                        help: None,
+                    },
+                );
+                None
+            }
+            Ok(d) => Some(d),
+            Err(e) => {
+                r.error(
+                    &n.path,
+                    Problem::Invalid {
+                        value: quote(&s),
+                        reason: e.to_string(),
+                        help: duration::suggest(&s)
+                            .or_else(|| Some("a Go duration, e.g. \"87600h\" (3650 days)".into())),
+                    },
+                );
+                None
+            }
+        }
+    };
+    let expiry = duration_field("expiry");
+    let backdate = duration_field("backdate");
+    Some(CaRequest {
+        path_len,
+        expiry,
+        backdate,
+    })
+}
+
+/// Splits cfssl's `-hostname a,b,c`, which replaces the request's `hosts`. cfssl splits without
+/// trimming and keeps empty items; here each item must be a valid host.
+pub fn parse_hostname_flag(value: &str) -> Result<Vec<Host>, InputError> {
+    let mut hosts = Vec::new();
+    let mut diagnostics = Vec::new();
+    for (i, item) in value.split(',').enumerate() {
+        match parse_host(item) {
+            Ok(h) => hosts.push(h),
+            Err(e) => diagnostics.push(Diagnostic::error(
+                Location::at("-hostname", JsonPath::root().index(i)),
+                Problem::Invalid {
+                    value: quote(item),
+                    reason: e.reason,
+                    help: e.help,
+                },
+            )),
+        }
+    }
+    if diagnostics.is_empty() {
+        Ok(hosts)
+    } else {
+        Err(InputError { diagnostics })
+    }
+}
+
+impl CertRequest {
+    /// The subject as cfssl's `CertificateRequest.Name()` builds it: values of one type from
+    /// every `names[]` entry in order, then each entry's OID attributes and email.
+    pub fn subject(&self) -> DistinguishedName {
+        let mut f = NameFields {
+            common_name: self.common_name.clone(),
+            serial_number: self.serial_number.clone(),
+            ..NameFields::default()
+        };
+        for n in &self.names {
+            let add = |v: &Vec<String>, s: &String| {
+                let mut v = v.clone();
+                if !s.is_empty() {
+                    v.push(s.clone());
+                }
+                v
+            };
+            f.country = add(&f.country, &n.country);
+            f.province = add(&f.province, &n.province);
+            f.locality = add(&f.locality, &n.locality);
+            f.organization = add(&f.organization, &n.organization);
+            f.organizational_unit = add(&f.organizational_unit, &n.organizational_unit);
+            f.extra.extend(n.extra.iter().cloned());
+            if !n.email.is_empty() {
+                f.extra.push(Attribute {
+                    oid: oid::EMAIL_ADDRESS,
+                    value: n.email.clone(),
+                });
+            }
+        }
+        DistinguishedName::from_fields(&f)
+    }
+
+    /// cfssl's CA validator (csr.go `IsNameEmpty`): a CA needs a CN, or `names` whose every
+    /// entry sets at least one of C, ST, L, O, OU.
+    pub fn has_ca_subject(&self) -> bool {
+        if !self.common_name.is_empty() {
+            return true;
+        }
+        !self.names.is_empty()
+            && self.names.iter().all(|n| {
+                [
+                    &n.country,
+                    &n.province,
+                    &n.locality,
+                    &n.organization,
+                    &n.organizational_unit,
+                ]
+                .iter()
+                .any(|v| !v.trim().is_empty())
+            })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(text: &str) -> Result<Checked<CertRequest>, InputError> {
+        parse_csr_json("csr.json", text.as_bytes())
+    }
+
+    fn errors(text: &str) -> Vec<String> {
+        parse(text)
+            .expect_err("invalid")
+            .diagnostics
+            .iter()
+            .map(ToString::to_string)
+            .collect()
+    }
+
+    #[test]
+    fn reads_the_tutorial_request() {
+        let req = parse(include_str!(
+            "../../tests/testdata/tutorials/tutorial-a/etcd-csr.json"
+        ));
+        let req = req.expect("valid").value;
+        assert_eq!(req.common_name, "etcd");
+        assert_eq!(req.hosts.len(), 4);
+        assert_eq!(req.key, KeySpec::Rsa(RsaSize::Bits2048));
+        assert_eq!(req.names[0].organizational_unit, "System");
+    }
+
+    #[test]
+    fn key_object_merges_into_the_ecdsa_256_default() {
+        let key = |k: &str| parse(&format!(r#"{{"CN": "x", "key": {k}}}"#)).map(|c| c.value.key);
+        assert_eq!(key("null").expect("null"), KeySpec::Ecdsa(Curve::P256));
+        assert_eq!(key("{}").expect("{}"), KeySpec::Ecdsa(Curve::P256));
+        assert_eq!(
+            key(r#"{"size": 384}"#).expect("size"),
+            KeySpec::Ecdsa(Curve::P384)
+        );
+        assert_eq!(key(r#"{"ALGO": "ed25519"}"#).expect("ed"), KeySpec::Ed25519);
+        assert!(key(r#"{"algo": "rsa"}"#).is_err());
+        assert!(key(r#"{"algo": "rsa", "size": 1024}"#).is_err());
+        assert!(
+            key(r#"{"algo": "RSA", "size": 2048}"#).is_err(),
+            "case-sensitive"
+        );
+        assert!(key(r#"{"algo": "ecdsa", "size": 224}"#).is_err());
+    }
+
+    #[test]
+    fn errors_name_the_path_and_the_accepted_values() {
+        assert_eq!(
+            errors(r#"{"key": {"algo": "dh", "size": 2048}}"#),
+            [
+                "error: csr.json: key.algo: unknown key algorithm \"dh\"; expected one of \"rsa\", \"ecdsa\", \"ed25519\""
+            ]
+        );
+        let e = errors(r#"{"hosts": ["ok.example", "etcd-0:2380"], "ca": {"expiry": "10y"}}"#);
+        assert_eq!(e.len(), 2, "{e:?}");
+        assert!(e[0].starts_with("error: csr.json: hosts[1]: \"etcd-0:2380\": a host with a port"));
+        assert!(e[1].contains("ca.expiry: \"10y\": time: unknown unit \"y\""));
+        assert!(e[1].contains("write \"87600h\" for 10y"));
+    }
+
+    #[test]
+    fn ca_block_pathlen_follows_cfssl() {
+        let ca = |c: &str| {
+            parse(&format!(r#"{{"CN": "ca", "ca": {c}}}"#))
+                .expect("ok")
+                .value
+                .ca
+        };
+        assert_eq!(ca("{}").and_then(|c| c.path_len), None);
+        assert_eq!(
+            ca(r#"{"pathlen": 0, "pathlenzero": true}"#).and_then(|c| c.path_len),
+            Some(0)
+        );
+        assert_eq!(
+            ca(r#"{"pathlen": 2, "pathlenzero": true}"#).and_then(|c| c.path_len),
+            Some(2)
+        );
+        assert_eq!(
+            ca(r#"{"expiry": "876000h"}"#).and_then(|c| c.expiry),
+            Some(GoDuration::from_hours(876000))
+        );
+    }
+
+    #[test]
+    fn misplaced_expiry_gets_a_pointed_warning() {
+        let c = parse(r#"{"CN": "x", "expiry": "1h"}"#).expect("a warning only");
+        assert_eq!(c.warnings.len(), 1);
+        assert!(c.warnings[0].to_string().contains("\"ca\": {\"expiry\""));
+    }
+
+    #[test]
+    fn several_names_entries_make_multi_valued_rdns() {
+        let req = parse(r#"{"CN": "s", "names": [{"C": "US", "O": "etcd"}, {"O": "second-org", "E": "a@b.c"}]}"#)
+            .expect("valid")
+            .value;
+        let subject = req.subject();
+        let rdns = subject.rdns();
+        assert_eq!(rdns.len(), 4, "C, O+O, CN, emailAddress");
+        assert_eq!(rdns[1].len(), 2);
+        assert_eq!(rdns[3][0].oid, oid::EMAIL_ADDRESS);
+    }
+
+    #[test]
+    fn ca_subject_rule() {
+        let req = |t: &str| parse(t).expect("valid").value;
+        assert!(req(r#"{"CN": "ca"}"#).has_ca_subject());
+        assert!(req(r#"{"names": [{"O": "etcd"}]}"#).has_ca_subject());
+        assert!(!req(r#"{"names": [{"O": "etcd"}, {"E": "a@b"}]}"#).has_ca_subject());
+        assert!(!req("{}").has_ca_subject());
+    }
+
+    #[test]
+    fn hostname_flag_items_are_validated() {
+        assert_eq!(parse_hostname_flag("a,127.0.0.1").expect("ok").len(), 2);
+        let e = parse_hostname_flag("a, b,,").expect_err("bad").to_string();
+        assert!(
+            e.contains("-hostname: [1]: \" b\": leading or trailing white space"),
+            "{e}"
+        );
+        assert!(e.contains("-hostname: [2]: \"\": empty host"), "{e}");
+    }
+}

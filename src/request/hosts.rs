@@ -1,0 +1,219 @@
+//! `hosts` entries → Subject Alternative Names, classified as cfssl 1.6.5 does
+//! (csr.GenerateDER / signer.OverrideHosts, cfssl.md §5c), with the accidents refused.
+//!
+//! Takes one string, returns a [`Host`]. Order of tests, first match wins: IP address, email
+//! address, URI, DNS name. cfssl turns `etcd-0:2380` into a URI SAN and `[::1]` into a DNS name
+//! that no client will ever match; both are errors here (docs/compat.md).
+
+use std::fmt;
+use std::net::IpAddr;
+
+/// One SAN.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum Host {
+    /// A dNSName, verbatim (wildcards included).
+    Dns(String),
+    /// An iPAddress; IPv4-mapped IPv6 addresses are encoded as IPv4, as Go does.
+    Ip(IpAddr),
+    /// An rfc822Name: the bare address (`Ops <ops@x>` → `ops@x`).
+    Email(String),
+    /// A uniformResourceIdentifier.
+    Uri(String),
+}
+
+impl fmt::Display for Host {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Host::Dns(s) | Host::Email(s) | Host::Uri(s) => f.write_str(s),
+            Host::Ip(ip) => write!(f, "{ip}"),
+        }
+    }
+}
+
+/// Why a host is refused, with a hint.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct HostError {
+    /// What is wrong.
+    pub reason: String,
+    /// What to write instead.
+    pub help: Option<String>,
+}
+
+fn refuse(reason: impl Into<String>, help: impl Into<Option<String>>) -> HostError {
+    HostError {
+        reason: reason.into(),
+        help: help.into(),
+    }
+}
+
+/// Classifies one `hosts` entry.
+pub fn parse_host(s: &str) -> Result<Host, HostError> {
+    if s.is_empty() {
+        return Err(refuse(
+            "empty host",
+            "remove it (cfssl would write an empty DNS name)".to_owned(),
+        ));
+    }
+    if s.trim() != s {
+        return Err(refuse(
+            "leading or trailing white space",
+            format!(
+                "write {:?} (cfssl keeps the spaces, and no client matches them)",
+                s.trim()
+            ),
+        ));
+    }
+    if let Ok(ip) = s.parse::<IpAddr>() {
+        return Ok(Host::Ip(ip));
+    }
+    if let Some(inner) = s.strip_prefix('[').and_then(|r| r.split(']').next()) {
+        if inner.parse::<IpAddr>().is_ok() {
+            return Err(refuse(
+                "an IP address in brackets is not an IP SAN",
+                format!("write {inner:?} without brackets or port"),
+            ));
+        }
+    }
+    if s.contains('@') {
+        return parse_email(s).map(Host::Email);
+    }
+    if let Some((host, port)) = s.rsplit_once(':') {
+        if !host.is_empty()
+            && !host.contains(['/', ':'])
+            && !port.is_empty()
+            && port.bytes().all(|b| b.is_ascii_digit())
+        {
+            return Err(refuse(
+                "a host with a port is not a host name",
+                format!(
+                    "write {host:?}; cfssl would make {s:?} a URI SAN that no TLS client matches"
+                ),
+            ));
+        }
+    }
+    if s == "*" {
+        return Err(refuse(
+            "a lone \"*\" matches nothing",
+            "write a wildcard under a domain, e.g. \"*.etcd.example.com\"".to_owned(),
+        ));
+    }
+    if is_uri(s) {
+        return Ok(Host::Uri(s.to_owned()));
+    }
+    if !s.is_ascii() {
+        return Err(refuse(
+            "not ASCII; a DNS name in a certificate is an IA5String",
+            "write internationalised names in punycode (xn--…)".to_owned(),
+        ));
+    }
+    Ok(Host::Dns(s.to_owned()))
+}
+
+/// An email address as Go's `mail.ParseAddress` accepts it in the two forms people write:
+/// `local@domain` and `Name <local@domain>`.
+fn parse_email(s: &str) -> Result<String, HostError> {
+    let addr = match (s.rfind('<'), s.strip_suffix('>')) {
+        (Some(open), Some(rest)) => &rest[open + 1..],
+        _ => s,
+    };
+    let valid = addr.split_once('@').is_some_and(|(local, domain)| {
+        !local.is_empty()
+            && !domain.is_empty()
+            && !domain.contains('@')
+            && !addr.contains(char::is_whitespace)
+            && addr.is_ascii()
+    });
+    if valid {
+        Ok(addr.to_owned())
+    } else {
+        Err(refuse(
+            "not a valid email address",
+            "write it as name@example.com".to_owned(),
+        ))
+    }
+}
+
+/// `scheme:rest` with an RFC 3986 scheme, or an absolute path: what Go's
+/// `url.ParseRequestURI` accepts and cfssl ≥ 1.3.3 turns into a URI SAN.
+fn is_uri(s: &str) -> bool {
+    if s.starts_with('/') {
+        return true;
+    }
+    match s.split_once(':') {
+        Some((scheme, rest)) => {
+            !rest.is_empty()
+                && scheme
+                    .chars()
+                    .next()
+                    .is_some_and(|c| c.is_ascii_alphabetic())
+                && scheme
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || "+-.".contains(c))
+        }
+        None => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn host(s: &str) -> Host {
+        parse_host(s).unwrap_or_else(|e| panic!("{s}: {e:?}"))
+    }
+
+    #[test]
+    fn classifies_like_cfssl() {
+        assert_eq!(
+            host("127.0.0.1"),
+            Host::Ip("127.0.0.1".parse().expect("ip"))
+        );
+        assert_eq!(host("::1"), Host::Ip("::1".parse().expect("ip")));
+        assert_eq!(
+            host("etcd.example.com"),
+            Host::Dns("etcd.example.com".into())
+        );
+        assert_eq!(host("*.example.com"), Host::Dns("*.example.com".into()));
+        assert_eq!(host("UPPER.case"), Host::Dns("UPPER.case".into()));
+        assert_eq!(
+            host("ops@example.com"),
+            Host::Email("ops@example.com".into())
+        );
+        assert_eq!(
+            host("Ops <ops@example.com>"),
+            Host::Email("ops@example.com".into())
+        );
+        assert_eq!(
+            host("spiffe://example.com/etcd/0"),
+            Host::Uri("spiffe://example.com/etcd/0".into())
+        );
+        assert_eq!(host("urn:uuid:1234"), Host::Uri("urn:uuid:1234".into()));
+        // Go rejects leading zeros in IPv4 (010.1.1.1), so cfssl makes it a DNS name; so do we.
+        assert_eq!(host("010.1.1.1"), Host::Dns("010.1.1.1".into()));
+        assert_eq!(host("10.0.0.0/24"), Host::Dns("10.0.0.0/24".into()));
+    }
+
+    #[test]
+    fn refuses_what_cfssl_mangles() {
+        for bad in [
+            "",
+            " a",
+            "a ",
+            "etcd-0:2380",
+            "127.0.0.1:2379",
+            "[::1]",
+            "[::1]:2379",
+            "*",
+            "a@",
+            "bücher.de",
+        ] {
+            assert!(parse_host(bad).is_err(), "{bad:?} should be refused");
+        }
+        let e = parse_host("etcd-0.etcd:2380").expect_err("host:port");
+        assert_eq!(e.reason, "a host with a port is not a host name");
+        assert!(
+            e.help
+                .is_some_and(|h| h.starts_with("write \"etcd-0.etcd\""))
+        );
+    }
+}

@@ -1,0 +1,185 @@
+//! Subject distinguished names, encoded as Go's `pkix.Name.ToRDNSequence` does (cfssl.md §5).
+//!
+//! Takes a request's CN, `names[]` entries and serial number; returns a [`DistinguishedName`]
+//! whose DER matches cfssl's byte for byte: RDNs in the order C, ST, L, O, OU, CN, serialNumber,
+//! then extra attributes; several values of one type (from several `names[]` entries) in one
+//! multi-valued RDN (`O=a+O=b`, cfssl #599), sorted by encoding; PrintableString where every
+//! character allows it, else UTF8String.
+
+use der::asn1::ObjectIdentifier;
+
+use crate::der_writer::{self as w, tag};
+
+/// One attribute of a name.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct Attribute {
+    /// The attribute type.
+    pub oid: ObjectIdentifier,
+    /// Its value.
+    pub value: String,
+}
+
+/// Attribute type OIDs used in subjects (X.520, PKCS#9).
+#[allow(missing_docs, reason = "X.520 attribute names")]
+pub mod oid {
+    use der::asn1::ObjectIdentifier;
+    pub const COUNTRY: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.5.4.6");
+    pub const PROVINCE: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.5.4.8");
+    pub const LOCALITY: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.5.4.7");
+    pub const STREET: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.5.4.9");
+    pub const POSTAL_CODE: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.5.4.17");
+    pub const ORGANIZATION: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.5.4.10");
+    pub const ORGANIZATIONAL_UNIT: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.5.4.11");
+    pub const COMMON_NAME: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.5.4.3");
+    pub const SERIAL_NUMBER: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.5.4.5");
+    pub const EMAIL_ADDRESS: ObjectIdentifier =
+        ObjectIdentifier::new_unwrap("1.2.840.113549.1.9.1");
+}
+
+/// A subject or issuer name: a sequence of RDNs, each a set of attributes.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct DistinguishedName {
+    rdns: Vec<Vec<Attribute>>,
+}
+
+/// The fields of a name, as Go's `pkix.Name` holds them.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct NameFields {
+    /// C values.
+    pub country: Vec<String>,
+    /// ST values.
+    pub province: Vec<String>,
+    /// L values.
+    pub locality: Vec<String>,
+    /// O values.
+    pub organization: Vec<String>,
+    /// OU values.
+    pub organizational_unit: Vec<String>,
+    /// CN.
+    pub common_name: String,
+    /// serialNumber.
+    pub serial_number: String,
+    /// Other attributes, one RDN each, in order.
+    pub extra: Vec<Attribute>,
+}
+
+impl DistinguishedName {
+    /// The name Go builds from `fields` (`ToRDNSequence`): a standard type that also appears
+    /// among the extra attributes is left to the extra one.
+    pub fn from_fields(fields: &NameFields) -> Self {
+        let mut rdns = Vec::new();
+        let in_extra = |o: &ObjectIdentifier| fields.extra.iter().any(|a| a.oid == *o);
+        let mut push = |o: ObjectIdentifier, values: &[String]| {
+            let values: Vec<&String> = values.iter().filter(|v| !v.is_empty()).collect();
+            if !values.is_empty() && !in_extra(&o) {
+                rdns.push(
+                    values
+                        .into_iter()
+                        .map(|v| Attribute {
+                            oid: o,
+                            value: v.clone(),
+                        })
+                        .collect(),
+                );
+            }
+        };
+        push(oid::COUNTRY, &fields.country);
+        push(oid::PROVINCE, &fields.province);
+        push(oid::LOCALITY, &fields.locality);
+        push(oid::ORGANIZATION, &fields.organization);
+        push(oid::ORGANIZATIONAL_UNIT, &fields.organizational_unit);
+        push(oid::COMMON_NAME, std::slice::from_ref(&fields.common_name));
+        push(
+            oid::SERIAL_NUMBER,
+            std::slice::from_ref(&fields.serial_number),
+        );
+        for a in &fields.extra {
+            rdns.push(vec![a.clone()]);
+        }
+        Self { rdns }
+    }
+
+    /// True for the empty name (then the SAN extension must be critical, RFC 5280 §4.2.1.6).
+    pub fn is_empty(&self) -> bool {
+        self.rdns.is_empty()
+    }
+
+    /// The RDNs in order.
+    pub fn rdns(&self) -> &[Vec<Attribute>] {
+        &self.rdns
+    }
+
+    /// DER `Name`.
+    pub fn to_der(&self) -> Vec<u8> {
+        let rdns: Vec<Vec<u8>> = self
+            .rdns
+            .iter()
+            .map(|rdn| {
+                w::set_of(
+                    rdn.iter()
+                        .map(|a| w::sequence(&[&w::oid(&a.oid), &encode_value(&a.value)]))
+                        .collect(),
+                )
+            })
+            .collect();
+        w::sequence_of(&rdns)
+    }
+}
+
+/// Go's string choice (`encoding/asn1` marshal): PrintableString when every byte is in
+/// `A-Za-z0-9 '()+,-./:=?`, else UTF8String. `*`, `&` and `@` therefore force UTF8String.
+fn encode_value(value: &str) -> Vec<u8> {
+    let printable = value
+        .bytes()
+        .all(|b| b.is_ascii_alphanumeric() || b" '()+,-./:=?".contains(&b));
+    let t = if printable {
+        tag::PRINTABLE_STRING
+    } else {
+        tag::UTF8_STRING
+    };
+    w::string(t, value)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn hex(b: &[u8]) -> String {
+        b.iter().map(|x| format!("{x:02x}")).collect()
+    }
+
+    #[test]
+    fn repeated_types_become_one_sorted_multi_valued_rdn() {
+        let name = DistinguishedName::from_fields(&NameFields {
+            country: vec!["US".into()],
+            organization: vec!["etcd".into(), "second-org".into()],
+            organizational_unit: vec!["ops".into(), "a*b".into()],
+            common_name: "etcd-ca".into(),
+            ..NameFields::default()
+        });
+        assert_eq!(name.rdns().len(), 4);
+        let der = hex(&name.to_der());
+        // OU set: UTF8String "a*b" (0c) sorts before PrintableString "ops" (13), as cfssl wrote it.
+        assert!(
+            der.contains("3118300a060355040b0c03612a62300a060355040b13036f7073"),
+            "{der}"
+        );
+    }
+
+    #[test]
+    fn empty_values_are_skipped_and_extra_names_win() {
+        let name = DistinguishedName::from_fields(&NameFields {
+            country: vec![String::new()],
+            common_name: "x".into(),
+            extra: vec![Attribute {
+                oid: oid::COMMON_NAME,
+                value: "y".into(),
+            }],
+            ..NameFields::default()
+        });
+        assert_eq!(name.rdns().len(), 1);
+        assert_eq!(name.rdns()[0][0].value, "y");
+        assert!(DistinguishedName::from_fields(&NameFields::default()).is_empty());
+        assert_eq!(DistinguishedName::default().to_der(), [0x30, 0x00]);
+    }
+}
