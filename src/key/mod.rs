@@ -12,6 +12,7 @@ mod public_key;
 mod signature;
 
 pub use private_key::PrivateKey;
+pub(crate) use private_key::pem_encode;
 pub use public_key::PublicKey;
 pub use signature::SignatureAlgorithm;
 

@@ -1,1 +1,15 @@
-//! placeholder
+//! Stage 5: output. Signed results become cfssl's one-line JSON, and cfssljson input becomes
+//! files written atomically with fixed modes.
+//!
+//! Takes PEM strings (or cfssl JSON from stdin) and returns the JSON line to print, or a
+//! [`FileSet`] to write with [`write_files`]. Every file is written to a temporary file in the
+//! same directory, synced and renamed into place, so a reader sees the old or the new file and
+//! never a part; keys are 0600 whatever mode an older file had (cfssl keeps the old mode).
+
+mod atomic;
+mod cfssljson;
+mod json;
+
+pub use atomic::{OutputError, PlannedFile, write_files};
+pub use cfssljson::{FileSet, OutputFile, parse_cfssljson};
+pub use json::{Bundle, to_json_line};

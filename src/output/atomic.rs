@@ -1,0 +1,211 @@
+//! Crash-safe file writes: every file goes to a temporary sibling, is synced, and is renamed
+//! over its target only after all of the set were written, so a crash or a full disk leaves the
+//! old files (or, after the renames, the new ones) and never a half-written key.
+
+use std::fs::{self, File, OpenOptions};
+use std::io::Write;
+use std::os::unix::fs::{MetadataExt, OpenOptionsExt, PermissionsExt};
+use std::path::{Path, PathBuf};
+
+/// A file to write: where, what, and with which mode.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PlannedFile {
+    /// Target path.
+    pub path: PathBuf,
+    /// Contents.
+    pub contents: Vec<u8>,
+    /// Exact permission bits (the umask does not apply).
+    pub mode: u32,
+}
+
+/// A write that failed; nothing of the set was replaced unless `replaced` says so.
+#[derive(Debug, thiserror::Error)]
+#[error("{path}: {action}: {source}")]
+pub struct OutputError {
+    /// The file concerned.
+    pub path: String,
+    /// What was being done.
+    pub action: &'static str,
+    /// The OS error.
+    #[source]
+    pub source: std::io::Error,
+}
+
+fn io_err<'a>(
+    path: &'a Path,
+    action: &'static str,
+) -> impl FnOnce(std::io::Error) -> OutputError + 'a {
+    move |source| OutputError {
+        path: path.display().to_string(),
+        action,
+        source,
+    }
+}
+
+/// Writes every file of the set, all or nothing up to the final renames.
+///
+/// A target that is a symlink is written through (its target is replaced), as cfssljson's
+/// plain write does. An existing target's owner and group are kept when the process may set
+/// them (root), so etcd running as its own user can still read a key renewed by root.
+pub fn write_files(files: &[PlannedFile]) -> Result<(), OutputError> {
+    let mut staged: Vec<(PathBuf, PathBuf)> = Vec::new();
+    let result = (|| {
+        for f in files {
+            let target = resolve(&f.path);
+            let temp = stage(&target, f)?;
+            staged.push((temp, target));
+        }
+        Ok(())
+    })();
+    if let Err(e) = result {
+        for (temp, _) in &staged {
+            let _ = fs::remove_file(temp);
+        }
+        return Err(e);
+    }
+    let mut dirs: Vec<PathBuf> = Vec::new();
+    for (i, (temp, target)) in staged.iter().enumerate() {
+        if let Err(e) = fs::rename(temp, target) {
+            for (t, _) in &staged[i..] {
+                let _ = fs::remove_file(t);
+            }
+            return Err(io_err(target, "replace")(e));
+        }
+        let dir = parent(target).to_path_buf();
+        if !dirs.contains(&dir) {
+            dirs.push(dir);
+        }
+    }
+    // The renames are durable only once the directory entry is on disk.
+    for dir in dirs {
+        File::open(&dir)
+            .and_then(|d| d.sync_all())
+            .map_err(io_err(&dir, "sync directory"))?;
+    }
+    Ok(())
+}
+
+fn parent(path: &Path) -> &Path {
+    match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    }
+}
+
+/// Follows a symlinked target to the file it names.
+fn resolve(path: &Path) -> PathBuf {
+    match fs::symlink_metadata(path) {
+        Ok(m) if m.file_type().is_symlink() => {
+            fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf())
+        }
+        _ => path.to_path_buf(),
+    }
+}
+
+/// Writes `f` to a new temporary file beside `target`, with its mode and the old owner, synced.
+fn stage(target: &Path, f: &PlannedFile) -> Result<PathBuf, OutputError> {
+    let name = target
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let mut suffix = [0u8; 6];
+    aws_lc_rs::rand::fill(&mut suffix).map_err(|_| OutputError {
+        path: target.display().to_string(),
+        action: "make a temporary name",
+        source: std::io::Error::other("random number generator failed"),
+    })?;
+    let hex: String = suffix.iter().map(|b| format!("{b:02x}")).collect();
+    let temp = parent(target).join(format!(".{name}.{hex}.tmp"));
+    // Created 0600 so that no one can open a key while it is being written.
+    let mut file = OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(&temp)
+        .map_err(io_err(target, "create a temporary file"))?;
+    let cleanup = |e: OutputError| {
+        let _ = fs::remove_file(&temp);
+        e
+    };
+    file.write_all(&f.contents)
+        .map_err(io_err(target, "write"))
+        .map_err(cleanup)?;
+    file.set_permissions(fs::Permissions::from_mode(f.mode))
+        .map_err(io_err(target, "set permissions"))
+        .map_err(cleanup)?;
+    if let Ok(old) = fs::metadata(target) {
+        // Only root may give a file away; others keep their own ownership, as with any write.
+        let _ = std::os::unix::fs::fchown(&file, Some(old.uid()), Some(old.gid()));
+    }
+    file.sync_all()
+        .map_err(io_err(target, "sync"))
+        .map_err(cleanup)?;
+    Ok(temp)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn writes_with_exact_modes_and_replaces_wider_keys() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let key = dir.path().join("k-key.pem");
+        fs::write(&key, "old").expect("seed");
+        fs::set_permissions(&key, fs::Permissions::from_mode(0o644)).expect("chmod");
+        write_files(&[
+            PlannedFile {
+                path: key.clone(),
+                contents: b"new".to_vec(),
+                mode: 0o600,
+            },
+            PlannedFile {
+                path: dir.path().join("k.pem"),
+                contents: b"c".to_vec(),
+                mode: 0o644,
+            },
+        ])
+        .expect("write");
+        assert_eq!(fs::read(&key).expect("read"), b"new");
+        assert_eq!(
+            fs::metadata(&key).expect("meta").permissions().mode() & 0o777,
+            0o600
+        );
+        let leftovers: Vec<_> = fs::read_dir(dir.path())
+            .expect("ls")
+            .filter_map(Result::ok)
+            .filter(|e| e.file_name().to_string_lossy().ends_with(".tmp"))
+            .collect();
+        assert!(leftovers.is_empty());
+    }
+
+    #[test]
+    fn a_failure_leaves_nothing_behind() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let ok = dir.path().join("a.pem");
+        let bad = dir.path().join("missing-dir").join("b.pem");
+        let e = write_files(&[
+            PlannedFile {
+                path: ok.clone(),
+                contents: b"x".to_vec(),
+                mode: 0o644,
+            },
+            PlannedFile {
+                path: bad,
+                contents: b"y".to_vec(),
+                mode: 0o644,
+            },
+        ])
+        .expect_err("missing directory");
+        assert!(
+            e.to_string()
+                .contains("missing-dir/b.pem: create a temporary file"),
+            "{e}"
+        );
+        assert_eq!(
+            fs::read_dir(dir.path()).expect("ls").count(),
+            0,
+            "no temp files, no a.pem"
+        );
+    }
+}

@@ -1,0 +1,30 @@
+//! The policy of `gencert -initca` (cfssl initca.go `CAPolicy`): cert sign + crl sign, no
+//! ExtKeyUsage, CA:TRUE with the request's pathlen, 43800h unless `ca.expiry` says otherwise.
+
+use crate::config::{CaConstraint, KeyUsage, KeyUsageBit, Profile};
+use crate::request::CaRequest;
+
+/// The profile a self-signed CA is issued under.
+pub fn initca_profile(ca: Option<&CaRequest>, crl_url: Option<&str>) -> Profile {
+    let mut p = Profile::cfssl_default();
+    p.name = "initca".into();
+    p.key_usage = KeyUsage::NONE
+        .with(KeyUsageBit::KeyCertSign)
+        .with(KeyUsageBit::CrlSign);
+    p.ext_key_usage.clear();
+    p.expiry = ca
+        .and_then(|c| c.expiry)
+        .unwrap_or(CaRequest::DEFAULT_EXPIRY);
+    // cfssl treats a zero backdate as unset (signer.go), i.e. the default 5m.
+    if let Some(b) = ca
+        .and_then(|c| c.backdate)
+        .filter(|b| *b != crate::config::GoDuration::ZERO)
+    {
+        p.backdate = b;
+    }
+    p.ca = Some(CaConstraint {
+        max_path_len: ca.and_then(|c| c.path_len),
+    });
+    p.crl_url = crl_url.map(str::to_owned);
+    p
+}
