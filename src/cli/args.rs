@@ -1,0 +1,115 @@
+//! The command-line grammar (clap derive). Flags are written Go style in practice (`-ca=ca.pem`);
+//! `goflag` rewrites them before clap sees them.
+
+use clap::{Args, Parser, Subcommand};
+
+/// etcdpki: cfssl-compatible certificates for etcd clusters.
+#[derive(Debug, Parser)]
+#[command(
+    name = "etcdpki",
+    version,
+    after_help = "Flags may be written Go style, as cfssl does: -ca=ca.pem, -ca ca.pem, --ca=ca.pem.\nInvoked as `cfssl` or `cfssljson` (a link or a copy), etcdpki behaves as that tool."
+)]
+pub struct Cli {
+    /// The command.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The commands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Generate a key and a certificate: a CA with -initca, else one signed by -ca/-ca-key.
+    Gencert(GencertArgs),
+    /// Split cfssl JSON into files, as cfssljson does (`etcdpki json -bare NAME`).
+    Json(JsonArgs),
+}
+
+/// `gencert`: cfssl's flags and meaning.
+#[derive(Debug, Args)]
+#[command(after_help = GENCERT_HELP)]
+pub struct GencertArgs {
+    /// Make a self-signed CA from CSRJSON.
+    #[arg(long)]
+    pub initca: bool,
+    /// The CA certificate (PEM, exactly one certificate).
+    #[arg(long, value_name = "FILE")]
+    pub ca: Option<String>,
+    /// The CA key (PEM: PKCS#8, PKCS#1 or SEC1). With -initca: make the CA from this key.
+    #[arg(long = "ca-key", value_name = "FILE")]
+    pub ca_key: Option<String>,
+    /// The signing configuration (cfssl ca-config.json).
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<String>,
+    /// The profile of -config to sign with; it must exist.
+    #[arg(long, value_name = "NAME")]
+    pub profile: Option<String>,
+    /// Comma-separated hosts that replace the request's "hosts".
+    #[arg(long, value_name = "HOSTS")]
+    pub hostname: Option<String>,
+    /// Replaces the request's "CN".
+    #[arg(long, value_name = "NAME")]
+    pub cn: Option<String>,
+    /// Overrides the CRL distribution point URL of the certificate.
+    #[arg(long, value_name = "URL")]
+    pub crl: Option<String>,
+    /// Log level: 0 debug, 1 info, 2 warning, 3 error, 4 critical, 5 fatal.
+    #[arg(long, value_name = "LEVEL", default_value_t = 1)]
+    pub loglevel: u8,
+    /// cfssl's remote signer: not supported (an error if given).
+    #[arg(long, value_name = "HOST", hide = true)]
+    pub remote: Option<String>,
+    /// cfssl's multi-root label (remote signing only; ignored).
+    #[arg(long, value_name = "LABEL", hide = true)]
+    pub label: Option<String>,
+    /// The request JSON (cfssl csr.json), or - for standard input.
+    #[arg(value_name = "CSRJSON")]
+    pub csrjson: String,
+}
+
+const GENCERT_HELP: &str = "EXAMPLES:
+  etcdpki gencert -initca ca-csr.json | etcdpki json -bare ca
+  etcdpki gencert -ca=ca.pem -ca-key=ca-key.pem -config=ca-config.json \\
+      -profile=peer -hostname=10.0.1.10,infra0.example.com member-csr.json | etcdpki json -bare infra0-peer
+
+OUTPUT:
+  One line of JSON on standard output: {\"cert\":…,\"csr\":…,\"key\":…}. Logs go to standard error.
+
+EXIT CODES:
+  0  success
+  1  the command failed (bad input file, signing error, I/O error)
+  2  usage error (unknown flag, missing argument or flag)";
+
+/// `json`: cfssljson's flags and meaning.
+#[derive(Debug, Args)]
+#[command(after_help = JSON_HELP)]
+pub struct JsonArgs {
+    /// The input is gencert/sign output, not a cfssl API response.
+    #[arg(long)]
+    pub bare: bool,
+    /// The input file, or - for standard input.
+    #[arg(long = "f", value_name = "FILE", default_value = "-")]
+    pub file: String,
+    /// Print the files' contents instead of writing them.
+    #[arg(long)]
+    pub stdout: bool,
+    /// Print the version and exit.
+    #[arg(long)]
+    pub version: bool,
+    /// Base name of the files: BASENAME.pem, BASENAME-key.pem, BASENAME.csr.
+    #[arg(value_name = "BASENAME", default_value = "cert")]
+    pub basename: String,
+}
+
+const JSON_HELP: &str = "EXAMPLES:
+  etcdpki gencert -initca ca-csr.json | etcdpki json -bare ca
+  cfssl gencert … | cfssljson -bare etcd      (through links named cfssl and cfssljson)
+
+FILES:
+  BASENAME.pem 0644, BASENAME-key.pem 0600 (always, also over a wider old file), BASENAME.csr 0644;
+  each written to a temporary file, synced and renamed into place.
+
+EXIT CODES:
+  0  success
+  1  bad or empty input (nothing is written), or a write failed
+  2  usage error";

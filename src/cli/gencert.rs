@@ -1,0 +1,209 @@
+//! `gencert`: a CA with `-initca`, or a leaf signed by `-ca`/`-ca-key` under a profile.
+
+use etcdpki::config::{Policy, parse_ca_config};
+use etcdpki::diag::{Diagnostic, Location, Problem};
+use etcdpki::output::{Bundle, to_json_line};
+use etcdpki::request::{CertRequest, parse_csr_json, parse_hostname_flag};
+use etcdpki::sign::{
+    Authority, Issuer, SerialNumber, SignError, Subject, build_csr, initca_profile, issue,
+};
+use etcdpki::{KeySpec, PrivateKey};
+use time::OffsetDateTime;
+
+use super::args::GencertArgs;
+use super::log::Log;
+use super::{Failure, read_input, write_stdout};
+
+/// Runs `gencert`.
+pub fn run(args: GencertArgs) -> Result<(), Failure> {
+    let log = Log::new(args.loglevel);
+    if args.loglevel > 5 {
+        return Err(Failure::Usage(format!(
+            "-loglevel {}: expected 0 (debug) to 5 (fatal)",
+            args.loglevel
+        )));
+    }
+    if let Some(remote) = &args.remote {
+        return Err(Failure::Usage(format!(
+            "-remote {remote}: remote signing is not supported\n  help: sign locally with -ca and -ca-key"
+        )));
+    }
+    // cfssl loads -config before anything else, even for -initca, which then ignores it.
+    let policy = match &args.config {
+        Some(file) => {
+            let checked = parse_ca_config(file, &read_input(file, "the config")?)?;
+            log.diagnostics(&checked.warnings);
+            checked.value
+        }
+        None => Policy::builtin(),
+    };
+    let checked = parse_csr_json(&args.csrjson, &read_input(&args.csrjson, "the request")?)?;
+    log.diagnostics(&checked.warnings);
+    let mut request = checked.value;
+    if let Some(cn) = &args.cn {
+        request.common_name.clone_from(cn);
+    }
+    if args.initca {
+        initca(&args, &log, &request)
+    } else {
+        leaf(&args, &log, &policy, request)
+    }
+}
+
+fn initca(args: &GencertArgs, log: &Log, request: &CertRequest) -> Result<(), Failure> {
+    log.info("generating a new CA key and certificate from CSR");
+    if args.config.is_some() || args.profile.is_some() {
+        log.warn("-config and -profile are ignored with -initca, as in cfssl; set the CA's lifetime with \"ca\": {\"expiry\": …} in the request");
+    }
+    if args.hostname.is_some() {
+        log.warn(
+            "-hostname is ignored with -initca, as in cfssl; put the CA's hosts in the request",
+        );
+    }
+    if !request.has_ca_subject() {
+        return Err(Failure::Run(
+            Diagnostic::error(
+                Location::file(&args.csrjson),
+                Problem::Missing {
+                    what: "subject information for a CA (cfssl: missing subject information)",
+                    help: Some(
+                        "set \"CN\", or \"names\" entries that each have one of C, ST, L, O, OU"
+                            .into(),
+                    ),
+                },
+            )
+            .to_string(),
+        ));
+    }
+    let (key, key_pem) = match &args.ca_key {
+        Some(file) => (read_key(file)?, None),
+        None => {
+            let key = generate(log, request.key)?;
+            let pem = key.to_pem()?;
+            (key, Some(pem))
+        }
+    };
+    let subject = request.subject();
+    let csr = build_csr(&subject, &request.hosts, request.ca.as_ref(), &key)?;
+    log.info("encoded CSR");
+    let profile = initca_profile(request.ca.as_ref(), request.crl_url.as_deref());
+    let cert = issue(
+        Authority::SelfSigned(&key),
+        &profile,
+        Subject {
+            name: &subject,
+            hosts: &request.hosts,
+            public_key: key.public_key(),
+            csr_extensions: csr.extensions(),
+            hosts_overridden: false,
+        },
+        OffsetDateTime::now_utc(),
+        serial()?,
+    )?;
+    log.info(&format!(
+        "signed certificate with serial number {}",
+        cert.serial()
+    ));
+    write_stdout(
+        to_json_line(&Bundle {
+            cert: Some(cert.to_pem()),
+            csr: Some(csr.to_pem()),
+            key: key_pem,
+        })
+        .as_bytes(),
+    )
+}
+
+fn leaf(
+    args: &GencertArgs,
+    log: &Log,
+    policy: &Policy,
+    mut request: CertRequest,
+) -> Result<(), Failure> {
+    log.info("generate received request");
+    if request.ca.is_some() {
+        return Err(Failure::Run(
+            Diagnostic::error(
+                Location::at(&args.csrjson, etcdpki::diag::JsonPath::root().key("ca")),
+                Problem::Invalid {
+                    value: "\"ca\"".into(),
+                    reason: "the ca section is only permitted with -initca (cfssl: ca section only permitted in initca)".into(),
+                    help: Some("remove it, or add -initca to make a CA".into()),
+                },
+            )
+            .to_string(),
+        ));
+    }
+    let (Some(ca_file), Some(ca_key_file)) = (&args.ca, &args.ca_key) else {
+        let missing = if args.ca.is_none() { "-ca" } else { "-ca-key" };
+        return Err(Failure::Usage(format!(
+            "{missing} is required to sign (cfssl logs this and exits 0 with no output)\n  help: etcdpki gencert -ca=ca.pem -ca-key=ca-key.pem -config=ca-config.json -profile=NAME CSRJSON, or -initca for a CA"
+        )));
+    };
+    let mut profile = policy
+        .select(args.profile.as_deref().unwrap_or(""))?
+        .clone();
+    if let Some(url) = args.crl.as_deref().filter(|u| !u.is_empty()) {
+        profile.crl_url = Some(url.to_owned());
+    }
+    let hosts_overridden = args.hostname.as_deref().is_some_and(|h| !h.is_empty());
+    if let Some(h) = args.hostname.as_deref().filter(|h| !h.is_empty()) {
+        request.hosts = parse_hostname_flag(h)?;
+    }
+    if request.hosts.is_empty() {
+        log.warn("the certificate has no hosts, so it has no Subject Alternative Names; TLS servers and etcd peers need their names and IPs there (Go ignores the CN)");
+    }
+    let ca_key = read_key(ca_key_file)?;
+    let (issuer, warnings) = Issuer::from_pem(
+        ca_file,
+        &read_input(ca_file, "the CA certificate")?,
+        ca_key_file,
+        ca_key,
+    )?;
+    for w in warnings {
+        log.warn(&format!("{ca_file}: {w}"));
+    }
+    let key = generate(log, request.key)?;
+    let subject = request.subject();
+    let csr = build_csr(&subject, &request.hosts, None, &key)?;
+    log.info("encoded CSR");
+    let cert = issue(
+        Authority::Ca(&issuer),
+        &profile,
+        Subject {
+            name: &subject,
+            hosts: &request.hosts,
+            public_key: key.public_key(),
+            csr_extensions: csr.extensions(),
+            hosts_overridden,
+        },
+        OffsetDateTime::now_utc(),
+        serial()?,
+    )?;
+    log.info(&format!(
+        "signed certificate with serial number {}",
+        cert.serial()
+    ));
+    write_stdout(
+        to_json_line(&Bundle {
+            cert: Some(cert.to_pem()),
+            csr: Some(csr.to_pem()),
+            key: Some(key.to_pem()?),
+        })
+        .as_bytes(),
+    )
+}
+
+fn generate(log: &Log, spec: KeySpec) -> Result<PrivateKey, Failure> {
+    log.info(&format!("generating key: {spec}"));
+    Ok(PrivateKey::generate(spec)?)
+}
+
+fn read_key(file: &str) -> Result<PrivateKey, Failure> {
+    PrivateKey::from_pem(&read_input(file, "the CA key")?)
+        .map_err(|e| Failure::Run(format!("{file}: {e}")))
+}
+
+fn serial() -> Result<SerialNumber, Failure> {
+    SerialNumber::random().map_err(|_| Failure::from(SignError::Random))
+}

@@ -1,0 +1,153 @@
+//! Go `flag` syntax on top of clap, so cfssl command lines work unchanged (cfssl.md §1.1).
+//!
+//! Takes a subcommand's clap definition and its raw arguments; returns arguments clap
+//! understands. Go accepts `-name`, `--name`, `-name=value` and `-name value`; a bool flag takes
+//! a value only after `=` (`-initca=false`); parsing stops at the first non-flag argument, so
+//! everything after it is positional (`--` is inserted to tell clap so).
+
+use std::ffi::OsString;
+
+use clap::{ArgAction, Command};
+
+/// A command line Go's `flag` package would reject; exit code 2.
+#[derive(Debug, PartialEq, Eq)]
+pub struct FlagError(pub String);
+
+/// Rewrites `args` (without the program and subcommand names) for `cmd`.
+pub fn normalize(cmd: &Command, args: &[OsString]) -> Result<Vec<OsString>, FlagError> {
+    let mut out = Vec::with_capacity(args.len() + 1);
+    let mut rest = args.iter();
+    while let Some(arg) = rest.next() {
+        let Some(text) = arg.to_str() else {
+            out.push("--".into());
+            out.push(arg.clone());
+            out.extend(rest.cloned());
+            break;
+        };
+        if text == "--" {
+            out.push(arg.clone());
+            out.extend(rest.cloned());
+            break;
+        }
+        if text == "-" || !text.starts_with('-') {
+            out.push("--".into());
+            out.push(arg.clone());
+            out.extend(rest.cloned());
+            break;
+        }
+        let body = text.strip_prefix("--").unwrap_or(&text[1..]);
+        if body.is_empty() || body.starts_with('-') || body.starts_with('=') {
+            return Err(FlagError(format!("bad flag syntax: {text}")));
+        }
+        let (name, inline) = match body.split_once('=') {
+            Some((n, v)) => (n, Some(v)),
+            None => (body, None),
+        };
+        if name == "h" || name == "help" {
+            out.push("--help".into());
+            continue;
+        }
+        let Some(def) = cmd
+            .get_arguments()
+            .find(|a| a.get_long() == Some(name) && !a.is_positional())
+        else {
+            return Err(FlagError(format!("flag provided but not defined: -{name}")));
+        };
+        if matches!(def.get_action(), ArgAction::SetTrue) {
+            let on = match inline {
+                None => true,
+                Some(v) => parse_go_bool(v).ok_or_else(|| {
+                    FlagError(format!(
+                        "invalid boolean value {v:?} for -{name}: parse error"
+                    ))
+                })?,
+            };
+            if on {
+                out.push(format!("--{name}").into());
+            }
+            continue;
+        }
+        let value = match inline {
+            Some(v) => v.to_owned(),
+            None => match rest.next() {
+                Some(v) => v.to_string_lossy().into_owned(),
+                None => return Err(FlagError(format!("flag needs an argument: -{name}"))),
+            },
+        };
+        out.push(format!("--{name}={value}").into());
+    }
+    Ok(out)
+}
+
+/// Go's `strconv.ParseBool`.
+fn parse_go_bool(v: &str) -> Option<bool> {
+    match v {
+        "1" | "t" | "T" | "true" | "TRUE" | "True" => Some(true),
+        "0" | "f" | "F" | "false" | "FALSE" | "False" => Some(false),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::Arg;
+
+    fn cmd() -> Command {
+        Command::new("gencert")
+            .arg(Arg::new("initca").long("initca").action(ArgAction::SetTrue))
+            .arg(Arg::new("ca").long("ca"))
+            .arg(Arg::new("ca-key").long("ca-key"))
+            .arg(Arg::new("csr").num_args(0..))
+    }
+
+    fn norm(args: &[&str]) -> Result<Vec<String>, FlagError> {
+        let args: Vec<OsString> = args.iter().map(OsString::from).collect();
+        normalize(&cmd(), &args).map(|v| {
+            v.into_iter()
+                .map(|s| s.to_string_lossy().into_owned())
+                .collect()
+        })
+    }
+
+    #[test]
+    fn accepts_every_go_spelling() {
+        assert_eq!(
+            norm(&["-ca=ca.pem", "--ca-key", "k.pem", "-initca", "csr.json"]).expect("ok"),
+            [
+                "--ca=ca.pem",
+                "--ca-key=k.pem",
+                "--initca",
+                "--",
+                "csr.json"
+            ]
+        );
+        assert_eq!(norm(&["-initca=false", "-"]).expect("ok"), ["--", "-"]);
+        assert_eq!(
+            norm(&["-ca", "-weird-name.pem", "x"]).expect("ok"),
+            ["--ca=-weird-name.pem", "--", "x"]
+        );
+    }
+
+    #[test]
+    fn stops_at_the_first_positional_like_go() {
+        assert_eq!(
+            norm(&["-initca", "csr.json", "-loglevel", "5"]).expect("ok"),
+            ["--initca", "--", "csr.json", "-loglevel", "5"]
+        );
+    }
+
+    #[test]
+    fn reports_go_flag_errors() {
+        assert_eq!(
+            norm(&["-nope"]),
+            Err(FlagError("flag provided but not defined: -nope".into()))
+        );
+        assert_eq!(
+            norm(&["-ca"]),
+            Err(FlagError("flag needs an argument: -ca".into()))
+        );
+        assert!(norm(&["-initca=maybe"]).is_err());
+        assert!(norm(&["---x"]).is_err());
+    }
+}

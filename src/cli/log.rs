@@ -1,0 +1,78 @@
+//! Standard error: cfssl-style log lines (`2026/11/22 02:59:05 [INFO] msg`), warnings and errors.
+
+use std::io::Write;
+
+use etcdpki::diag::Diagnostic;
+
+/// A log level, numbered as cfssl's `-loglevel`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Level {
+    /// 1.
+    Info = 1,
+    /// 2.
+    Warning = 2,
+}
+
+/// Writes to standard error what the level lets through.
+#[derive(Clone, Copy, Debug)]
+pub struct Log {
+    threshold: u8,
+}
+
+impl Log {
+    /// A logger for cfssl's `-loglevel`.
+    pub fn new(loglevel: u8) -> Self {
+        Self {
+            threshold: loglevel,
+        }
+    }
+
+    /// A cfssl-format line at `level`.
+    pub fn line(&self, level: Level, message: &str) {
+        if (level as u8) < self.threshold {
+            return;
+        }
+        let now =
+            time::OffsetDateTime::now_local().unwrap_or_else(|_| time::OffsetDateTime::now_utc());
+        let stamp = now
+            .format(time::macros::format_description!(
+                "[year]/[month]/[day] [hour]:[minute]:[second]"
+            ))
+            .unwrap_or_default();
+        let tag = match level {
+            Level::Info => "INFO",
+            Level::Warning => "WARNING",
+        };
+        eprint_line(&format!("{stamp} [{tag}] {message}"));
+    }
+
+    /// An info line.
+    pub fn info(&self, message: &str) {
+        self.line(Level::Info, message);
+    }
+
+    /// A warning in our own form (`warning: …`), shown unless the level is above warnings.
+    pub fn warn(&self, message: &str) {
+        if self.threshold <= Level::Warning as u8 {
+            eprint_line(&format!("warning: {message}"));
+        }
+    }
+
+    /// Diagnostics that did not stop the run.
+    pub fn diagnostics(&self, diagnostics: &[Diagnostic]) {
+        if self.threshold <= Level::Warning as u8 {
+            for d in diagnostics {
+                eprint_line(&d.to_string());
+            }
+        }
+    }
+}
+
+/// One line on standard error; a closed stderr is not worth failing for.
+#[allow(
+    clippy::print_stderr,
+    reason = "the CLI's one place that writes to stderr"
+)]
+pub fn eprint_line(line: &str) {
+    let _ = writeln!(std::io::stderr().lock(), "{line}");
+}
