@@ -9,7 +9,7 @@
 
 use serde_json::{Map, Value};
 
-use crate::diag::{Diagnostic, JsonPath, Location, Problem, closest};
+use crate::diag::{Diagnostic, InputError, JsonPath, Location, Problem, closest};
 
 /// A JSON value together with its path in the document.
 #[derive(Clone, Debug)]
@@ -43,8 +43,7 @@ impl<'v> Object<'v> {
     pub fn field(&self, name: &str) -> Option<Node<'v>> {
         self.map
             .iter()
-            .filter(|(k, _)| k.eq_ignore_ascii_case(name))
-            .next_back()
+            .rfind(|(k, _)| k.eq_ignore_ascii_case(name))
             .filter(|(_, v)| !v.is_null())
             .map(|(k, v)| Node {
                 value: v,
@@ -83,7 +82,7 @@ pub struct Reader {
 impl Reader {
     /// Parses `bytes` as JSON. A leading UTF-8 byte order mark is skipped (editors on Windows
     /// write one; Go would reject the file).
-    pub fn parse(file: &str, bytes: &[u8]) -> Result<(Self, Value), Diagnostic> {
+    pub fn parse(file: &str, bytes: &[u8]) -> Result<(Self, Value), InputError> {
         let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
         match serde_json::from_slice::<Value>(bytes) {
             Ok(value) => Ok((
@@ -106,14 +105,14 @@ impl Reader {
                 } else {
                     reason
                 };
-                Err(Diagnostic::error(
+                Err(InputError::one(Diagnostic::error(
                     Location::file(file),
                     Problem::Syntax {
                         line: e.line(),
                         column: e.column(),
                         reason,
                     },
-                ))
+                )))
             }
         }
     }

@@ -150,7 +150,10 @@ fn leaf(
     if let Some(h) = args.hostname.as_deref().filter(|h| !h.is_empty()) {
         request.hosts = parse_hostname_flag(h)?;
     }
-    if request.hosts.is_empty() {
+    let serves = profile
+        .ext_key_usage
+        .contains(&etcdpki::config::ExtKeyUsage::ServerAuth);
+    if request.hosts.is_empty() && serves {
         log.warn("the certificate has no hosts, so it has no Subject Alternative Names; TLS servers and etcd peers need their names and IPs there (Go ignores the CN)");
     }
     let ca_key = read_key(ca_key_file)?;

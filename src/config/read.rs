@@ -48,7 +48,7 @@ const PROFILE_KEYS: &[&str] = &[
 
 /// Parses a ca-config.json. `file` is the name used in messages.
 pub fn parse_ca_config(file: &str, bytes: &[u8]) -> Result<Checked<Policy>, InputError> {
-    let (mut r, value) = Reader::parse(file, bytes).map_err(InputError::one)?;
+    let (mut r, value) = Reader::parse(file, bytes)?;
     let policy = read_policy(&mut r, &Node::root(&value));
     finish(policy, r.diagnostics)
 }

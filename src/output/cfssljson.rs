@@ -37,7 +37,7 @@ const SECRET: u32 = 0o600;
 
 /// Parses cfssljson input. `file` names the input in messages; `bare` is `-bare`.
 pub fn parse_cfssljson(file: &str, bytes: &[u8], bare: bool) -> Result<FileSet, InputError> {
-    let (_, value) = crate::gojson::Reader::parse(file, bytes).map_err(InputError::one)?;
+    let (_, value) = crate::gojson::Reader::parse(file, bytes)?;
     let err = |path: JsonPath, problem: Problem| {
         InputError::one(Diagnostic::error(Location::at(file, path), problem))
     };

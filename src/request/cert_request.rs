@@ -79,7 +79,7 @@ const NAME_KEYS: &[&str] = &["C", "ST", "L", "O", "OU", "E", "SerialNumber", "OI
 
 /// Parses a csr.json. `file` is the name used in messages.
 pub fn parse_csr_json(file: &str, bytes: &[u8]) -> Result<Checked<CertRequest>, InputError> {
-    let (mut r, value) = Reader::parse(file, bytes).map_err(InputError::one)?;
+    let (mut r, value) = Reader::parse(file, bytes)?;
     let request = read_request(&mut r, &Node::root(&value));
     finish(request, r.diagnostics)
 }
@@ -173,9 +173,8 @@ fn str_field(r: &mut Reader, obj: &Object<'_>, key: &str) -> String {
 fn read_name(r: &mut Reader, node: &Node<'_>) -> Option<SubjectEntry> {
     let obj = r.object(node, NAME_KEYS)?;
     let country = str_field(r, &obj, "C");
-    if !country.is_empty()
-        && !(country.len() == 2 && country.bytes().all(|b| b.is_ascii_alphabetic()))
-    {
+    let two_letters = country.len() == 2 && country.bytes().all(|b| b.is_ascii_alphabetic());
+    if !country.is_empty() && !two_letters {
         r.warn(
             &obj.path().key("C"),
             Problem::Invalid {
