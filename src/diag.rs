@@ -141,7 +141,8 @@ pub enum Problem {
     },
     /// A value with the right type that is still unusable.
     Invalid {
-        /// The value as written (already quoted where it is a string).
+        /// The value as written (already quoted where it is a string); empty when the path
+        /// says enough.
         value: String,
         /// Why it is unusable, lowercase, no trailing period.
         reason: String,
@@ -190,6 +191,7 @@ impl Problem {
                     .collect::<Vec<_>>()
                     .join(", ")
             ),
+            Problem::Invalid { value, reason, .. } if value.is_empty() => reason.clone(),
             Problem::Invalid { value, reason, .. } => format!("{value}: {reason}"),
             Problem::Missing { what, .. } => format!("missing {what}"),
             Problem::Unsupported { what, .. } => format!("{what} is not supported"),

@@ -69,8 +69,12 @@ pub struct GencertArgs {
 
 const GENCERT_HELP: &str = "EXAMPLES:
   etcdpki gencert -initca ca-csr.json | etcdpki json -bare ca
-  etcdpki gencert -ca=ca.pem -ca-key=ca-key.pem -config=ca-config.json \\
-      -profile=peer -hostname=10.0.1.10,infra0.example.com member-csr.json | etcdpki json -bare infra0-peer
+  etcdpki gencert -ca=ca.pem -ca-key=ca-key.pem -config=ca-config.json -profile=peer member-csr.json | etcdpki json -bare infra0-peer
+  etcdpki gencert -ca=ca.pem -ca-key=ca-key.pem -config=ca-config.json -profile=server -hostname=10.0.1.10,infra0.example.com member-csr.json
+
+FLAGS:
+  Written Go style, as cfssl does: -ca=ca.pem, -ca ca.pem, --ca=ca.pem; a bool flag as -initca or -initca=false.
+  Flags come before CSRJSON.
 
 OUTPUT:
   One line of JSON on standard output: {\"cert\":…,\"csr\":…,\"key\":…}. Logs go to standard error.

@@ -30,6 +30,7 @@ pub fn normalize(cmd: &Command, args: &[OsString]) -> Result<Vec<OsString>, Flag
             break;
         }
         if text == "-" || !text.starts_with('-') {
+            reject_late_flags(cmd, text, rest.as_slice())?;
             out.push("--".into());
             out.push(arg.clone());
             out.extend(rest.cloned());
@@ -77,6 +78,29 @@ pub fn normalize(cmd: &Command, args: &[OsString]) -> Result<Vec<OsString>, Flag
         out.push(format!("--{name}={value}").into());
     }
     Ok(out)
+}
+
+/// A known flag after the first argument is almost always a mistake: Go (and so cfssl) would
+/// take it as another argument, so say that instead of clap's "unexpected argument".
+fn reject_late_flags(cmd: &Command, first: &str, rest: &[OsString]) -> Result<(), FlagError> {
+    for arg in rest.iter().filter_map(|a| a.to_str()) {
+        let name = arg
+            .trim_start_matches('-')
+            .split('=')
+            .next()
+            .unwrap_or_default();
+        let is_flag = arg.starts_with('-')
+            && arg != "-"
+            && cmd
+                .get_arguments()
+                .any(|a| a.get_long() == Some(name) && !a.is_positional());
+        if is_flag {
+            return Err(FlagError(format!(
+                "flag {arg} comes after the argument {first:?}; put flags first (Go flag parsing, like cfssl's, stops at the first argument)"
+            )));
+        }
+    }
+    Ok(())
 }
 
 /// Go's `strconv.ParseBool`.
@@ -132,8 +156,14 @@ mod tests {
     #[test]
     fn stops_at_the_first_positional_like_go() {
         assert_eq!(
-            norm(&["-initca", "csr.json", "-loglevel", "5"]).expect("ok"),
-            ["--initca", "--", "csr.json", "-loglevel", "5"]
+            norm(&["-initca", "csr.json", "-x", "5"]).expect("ok"),
+            ["--initca", "--", "csr.json", "-x", "5"]
+        );
+        let e = norm(&["csr.json", "-initca"]).expect_err("late flag");
+        assert!(
+            e.0.starts_with("flag -initca comes after the argument \"csr.json\""),
+            "{}",
+            e.0
         );
     }
 

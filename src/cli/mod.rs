@@ -129,9 +129,7 @@ fn run_json_personality(args: &[OsString]) -> Result<(), Failure> {
 fn clap_failure(e: clap::Error) -> Failure {
     use clap::error::ErrorKind;
     match e.kind() {
-        ErrorKind::DisplayHelp | ErrorKind::DisplayVersion => {
-            Failure::Help(e.render().ansi().to_string())
-        }
+        ErrorKind::DisplayHelp | ErrorKind::DisplayVersion => Failure::Help(e.render().to_string()),
         _ => Failure::Usage(
             e.render()
                 .to_string()

@@ -68,7 +68,7 @@ pub fn parse_cfssljson(file: &str, bytes: &[u8], bare: bool) -> Result<FileSet, 
                 diagnostics.push(Diagnostic::error(
                     Location::at(file, path),
                     Problem::Invalid {
-                        value: "the value".into(),
+                        value: String::new(),
                         reason: "not PEM".into(),
                         help: Some(
                             "pipe the output of etcdpki or cfssl gencert/sign/genkey".into(),
@@ -128,7 +128,7 @@ pub fn parse_cfssljson(file: &str, bytes: &[u8], bare: bool) -> Result<FileSet, 
             _ => diagnostics.push(Diagnostic::error(
                 Location::at(file, path),
                 Problem::Invalid {
-                    value: "the value".into(),
+                    value: String::new(),
                     reason: "not a base64 string".into(),
                     help: None,
                 },

@@ -1,4 +1,10 @@
 //! Integration tests: the real binary in temp dirs, against the real cfssl, openssl and etcd.
 
+mod dropin;
+mod etcd;
+mod gencert;
+mod json;
 mod parity;
+mod profiles;
+mod transcripts;
 mod util;
