@@ -197,9 +197,11 @@ fn leaf(
     )
 }
 
+/// gencert makes one key and exits, so RSA searches may race on every core.
 fn generate(log: &Log, spec: KeySpec) -> Result<PrivateKey, Failure> {
     log.info(&format!("generating key: {spec}"));
-    Ok(PrivateKey::generate(spec)?)
+    let cores = std::thread::available_parallelism().map_or(1, usize::from);
+    Ok(PrivateKey::generate_racing(spec, cores.min(4))?)
 }
 
 fn read_key(file: &str) -> Result<PrivateKey, Failure> {

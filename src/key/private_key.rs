@@ -63,6 +63,31 @@ impl PrivateKey {
         Self::new(inner)
     }
 
+    /// Generates a key, racing up to `workers` independent RSA searches on separate cores and
+    /// keeping the first to finish; other algorithms take microseconds and use one thread.
+    ///
+    /// RSA key generation is a random search whose time varies widely (crates.md §2.3: p25 87 ms,
+    /// p75 137 ms at 2048 bits), so the first of two searches cuts the median. aws-lc draws a
+    /// fresh random candidate for every attempt (BoringSSL `generate_prime`), so the winner is
+    /// distributed like any single search's key. aws-lc cannot be interrupted: the losing
+    /// searches run on in detached threads until they finish, which suits a short-lived
+    /// process making one key, not a loop making many (use [`Self::generate`] there).
+    pub fn generate_racing(spec: KeySpec, workers: usize) -> Result<Self, KeyError> {
+        if !matches!(spec, KeySpec::Rsa(_)) || workers < 2 {
+            return Self::generate(spec);
+        }
+        let (sender, receiver) = std::sync::mpsc::channel();
+        for _ in 0..workers {
+            let sender = sender.clone();
+            std::thread::spawn(move || {
+                // The receiver is gone once a winner was taken; nothing to do then.
+                let _ = sender.send(Self::generate(spec));
+            });
+        }
+        drop(sender);
+        receiver.recv().map_err(|_| KeyError::Generate(spec))?
+    }
+
     fn new(inner: Inner) -> Result<Self, KeyError> {
         let spki = match &inner {
             Inner::Rsa(k) => k.public_key().as_der().map(|d| d.as_ref().to_vec()),
@@ -260,6 +285,14 @@ mod tests {
         assert!(pem.starts_with("-----BEGIN RSA PRIVATE KEY-----\n"));
         let back = PrivateKey::from_pem(pem.as_bytes()).expect("read back");
         assert_eq!(back.public_key(), key.public_key());
+    }
+
+    #[test]
+    fn racing_generation_returns_a_working_key() {
+        let key = PrivateKey::generate_racing(KeySpec::Rsa(RsaSize::Bits2048), 2).expect("race");
+        assert_eq!(key.algorithm(), KeyAlgorithm::Rsa { bits: 2048 });
+        let ec = PrivateKey::generate_racing(KeySpec::Ecdsa(Curve::P256), 2).expect("ec");
+        assert_eq!(ec.algorithm(), KeyAlgorithm::Ecdsa(Curve::P256));
     }
 
     #[test]
