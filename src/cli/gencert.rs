@@ -159,7 +159,7 @@ fn leaf(
     let ca_key = read_key(ca_key_file)?;
     let (issuer, warnings) = Issuer::from_pem(
         ca_file,
-        &read_input(ca_file, "the CA certificate")?,
+        &read_ca_input(ca_file, "the CA certificate")?,
         ca_key_file,
         ca_key,
     )?;
@@ -205,8 +205,28 @@ fn generate(log: &Log, spec: KeySpec) -> Result<PrivateKey, Failure> {
 }
 
 fn read_key(file: &str) -> Result<PrivateKey, Failure> {
-    PrivateKey::from_pem(&read_input(file, "the CA key")?)
+    PrivateKey::from_pem(&read_ca_input(file, "the CA key")?)
         .map_err(|e| Failure::Run(format!("{file}: {e}")))
+}
+
+/// `-ca` and `-ca-key` values as cfssl ≥ 1.3.0 reads them (helpers.ReadBytes): `env:VAR` is the
+/// variable's value, `file:PATH` a path, anything else a path. cfssl rejects other `x:`
+/// prefixes as "unknown prefix"; here they are just paths. `-` is not standard input, as in cfssl.
+fn read_ca_input(value: &str, what: &str) -> Result<Vec<u8>, Failure> {
+    if let Some(var) = value.strip_prefix("env:") {
+        return std::env::var(var).map(String::into_bytes).map_err(|_| {
+            Failure::Run(format!(
+                "{value}: cannot read {what}: the environment variable {var} is not set"
+            ))
+        });
+    }
+    let path = value.strip_prefix("file:").unwrap_or(value);
+    if path == "-" {
+        return Err(Failure::Usage(format!(
+            "{what} cannot come from standard input (as in cfssl); give a file"
+        )));
+    }
+    read_input(path, what)
 }
 
 fn serial() -> Result<SerialNumber, Failure> {

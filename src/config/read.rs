@@ -824,6 +824,34 @@ mod tests {
     }
 
     #[test]
+    fn what_cfssl_accepts_by_accident_is_refused_or_flagged() {
+        let m = messages(
+            r#"{"signing": {"default": {"expiry": "-1h", "usages": ["signing"], "backdate": "0s",
+                "lint_error_level": 3, "ct_log_servers": ["https://ct.example"], "ClientProvidesSerialNumbers": true}}}"#,
+        );
+        assert_eq!(m.len(), 5, "{m:#?}");
+        assert!(
+            m[0].starts_with(
+                "error: ca-config.json: signing.default.expiry: \"-1h0m0s\": a negative expiry"
+            ),
+            "{}",
+            m[0]
+        );
+        assert!(m[1].starts_with("warning: ca-config.json: signing.default.backdate: \"0s\": a zero backdate means the default 5m"), "{}", m[1]);
+        assert!(m[2].starts_with("warning: ca-config.json: signing.default.lint_error_level: zlint pre-issuance linting is not supported"), "{}", m[2]);
+        assert!(
+            m[3].contains("ClientProvidesSerialNumbers is not supported"),
+            "{}",
+            m[3]
+        );
+        assert!(
+            m[4].contains("ct_log_servers) is not supported"),
+            "{}",
+            m[4]
+        );
+    }
+
+    #[test]
     fn ca_constraint_pathlen_rules_follow_cfssl() {
         let p = |cc: &str| {
             let text = format!(

@@ -515,6 +515,36 @@ mod tests {
     }
 
     #[test]
+    fn ignored_and_unsupported_fields_are_reported() {
+        let c = parse(r#"{"CN": "x", "names": [{"C": "USA", "SerialNumber": "1"}]}"#)
+            .expect("warnings only");
+        let w: Vec<String> = c.warnings.iter().map(ToString::to_string).collect();
+        assert_eq!(w.len(), 2, "{w:?}");
+        assert!(
+            w[0].contains("names[0].C: \"USA\": countryName should be a two-letter"),
+            "{w:?}"
+        );
+        assert!(
+            w[1].contains("names[0].SerialNumber") && w[1].contains("top level"),
+            "{w:?}"
+        );
+        let e = errors(
+            r#"{"CN": "x", "delegation_enabled": true, "extensions": [{"Id": [1, 2], "Value": ""}]}"#,
+        );
+        assert_eq!(e.len(), 2, "{e:?}");
+        assert!(
+            e[0].contains(
+                "delegation_enabled: delegated credentials (delegation_enabled) is not supported"
+            ),
+            "{e:?}"
+        );
+        assert!(
+            e[1].contains("extensions: raw CSR extensions (extensions) is not supported"),
+            "{e:?}"
+        );
+    }
+
+    #[test]
     fn ca_block_pathlen_follows_cfssl() {
         let ca = |c: &str| {
             parse(&format!(r#"{{"CN": "ca", "ca": {c}}}"#))

@@ -345,3 +345,115 @@ fn keys_never_appear_in_errors() {
         assert!(!err.contains(&body), "key material in: {err}");
     }
 }
+
+#[test]
+fn a_ca_certificate_that_is_not_a_ca_signs_with_a_warning() {
+    let dir = pki("ecdsa", 256);
+    let out = dir.run(
+        &etcdpki(),
+        &[
+            "gencert",
+            "-loglevel=2",
+            "-ca=peer.pem",
+            "-ca-key=peer-key.pem",
+            "member.json",
+        ],
+        b"",
+    );
+    assert!(out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("warning: peer.pem: the CA certificate is not a CA"),
+        "{err}"
+    );
+    assert!(err.contains("lacks keyCertSign"), "{err}");
+}
+
+#[test]
+fn the_no_hosts_warning_is_for_server_certificates_only() {
+    let dir = pki("ecdsa", 256);
+    dir.write(
+        "nohosts.json",
+        r#"{"CN": "root", "names": [{"O": "etcd"}]}"#,
+    );
+    let run = |profile: &str| {
+        let out = dir.run(
+            &etcdpki(),
+            &[
+                "gencert",
+                "-loglevel=2",
+                "-ca=ca.pem",
+                "-ca-key=ca-key.pem",
+                "-config=ca-config.json",
+                &format!("-profile={profile}"),
+                "nohosts.json",
+            ],
+            b"",
+        );
+        assert!(out.status.success());
+        String::from_utf8_lossy(&out.stderr).into_owned()
+    };
+    assert!(run("peer").contains("has no hosts"));
+    assert!(!run("client").contains("has no hosts"));
+}
+
+#[test]
+fn initca_ignores_config_profile_and_hostname_with_a_warning() {
+    let dir = pki("ecdsa", 256);
+    let out = dir.run(
+        &etcdpki(),
+        &[
+            "gencert",
+            "-initca",
+            "-config=ca-config.json",
+            "-profile=peer",
+            "-hostname=x",
+            "ca-csr.json",
+        ],
+        b"",
+    );
+    assert!(out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("-config and -profile are ignored with -initca"),
+        "{err}"
+    );
+    assert!(err.contains("-hostname is ignored with -initca"), "{err}");
+}
+
+#[test]
+fn ca_and_ca_key_accept_cfssls_env_and_file_prefixes() {
+    let dir = pki("ecdsa", 256);
+    let key = String::from_utf8(dir.read("ca-key.pem")).expect("utf8");
+    let out = std::process::Command::new(etcdpki())
+        .args([
+            "gencert",
+            "-ca=file:ca.pem",
+            "-ca-key=env:ETCDPKI_TEST_CA_KEY",
+            "member.json",
+        ])
+        .env("ETCDPKI_TEST_CA_KEY", key)
+        .current_dir(dir.path())
+        .output()
+        .expect("run");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let out = dir.run(
+        &etcdpki(),
+        &[
+            "gencert",
+            "-ca=ca.pem",
+            "-ca-key=env:ETCDPKI_UNSET_VARIABLE",
+            "member.json",
+        ],
+        b"",
+    );
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        String::from_utf8_lossy(&out.stderr)
+            .contains("the environment variable ETCDPKI_UNSET_VARIABLE is not set")
+    );
+}
