@@ -170,10 +170,6 @@ impl Reader {
 
     /// `node` as a map whose keys are data (no unknown-key warnings).
     pub fn map<'v>(&mut self, node: &Node<'v>) -> Option<Object<'v>> {
-        self.object_any(node)
-    }
-
-    fn object_any<'v>(&mut self, node: &Node<'v>) -> Option<Object<'v>> {
         match node.value.as_object() {
             Some(map) => Some(Object {
                 map,

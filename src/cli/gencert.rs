@@ -1,6 +1,6 @@
 //! `gencert`: a CA with `-initca`, or a leaf signed by `-ca`/`-ca-key` under a profile.
 
-use etcdpki::config::{Policy, parse_ca_config};
+use etcdpki::config::{Policy, Profile, parse_ca_config};
 use etcdpki::diag::{Diagnostic, Location, Problem};
 use etcdpki::output::{Bundle, to_json_line};
 use etcdpki::request::{CertRequest, parse_csr_json, parse_hostname_flag};
@@ -83,34 +83,15 @@ fn initca(args: &GencertArgs, log: &Log, request: &CertRequest) -> Result<(), Fa
             (key, Some(pem))
         }
     };
-    let subject = request.subject();
-    let csr = build_csr(&subject, &request.hosts, request.ca.as_ref(), &key)?;
-    log.info("encoded CSR");
     let profile = initca_profile(request.ca.as_ref(), request.crl_url.as_deref());
-    let cert = issue(
+    issue_and_print(
+        log,
         Authority::SelfSigned(&key),
         &profile,
-        Subject {
-            name: &subject,
-            hosts: &request.hosts,
-            public_key: key.public_key(),
-            csr_extensions: csr.extensions(),
-            hosts_overridden: false,
-        },
-        OffsetDateTime::now_utc(),
-        serial()?,
-    )?;
-    log.info(&format!(
-        "signed certificate with serial number {}",
-        cert.serial()
-    ));
-    write_stdout(
-        to_json_line(&Bundle {
-            cert: Some(cert.to_pem()),
-            csr: Some(csr.to_pem()),
-            key: key_pem,
-        })
-        .as_bytes(),
+        request,
+        &key,
+        key_pem,
+        false,
     )
 }
 
@@ -167,12 +148,35 @@ fn leaf(
         log.warn(&format!("{ca_file}: {w}"));
     }
     let key = generate(log, request.key)?;
-    let subject = request.subject();
-    let csr = build_csr(&subject, &request.hosts, None, &key)?;
-    log.info("encoded CSR");
-    let cert = issue(
+    let key_pem = key.to_pem()?;
+    issue_and_print(
+        log,
         Authority::Ca(&issuer),
         &profile,
+        &request,
+        &key,
+        Some(key_pem),
+        hosts_overridden,
+    )
+}
+
+/// Builds the CSR for `request` with `key`, issues the certificate and prints cfssl's JSON line
+/// (the key only when it was generated here).
+fn issue_and_print(
+    log: &Log,
+    authority: Authority<'_>,
+    profile: &Profile,
+    request: &CertRequest,
+    key: &PrivateKey,
+    key_pem: Option<String>,
+    hosts_overridden: bool,
+) -> Result<(), Failure> {
+    let subject = request.subject();
+    let csr = build_csr(&subject, &request.hosts, request.ca.as_ref(), key)?;
+    log.info("encoded CSR");
+    let cert = issue(
+        authority,
+        profile,
         Subject {
             name: &subject,
             hosts: &request.hosts,
@@ -187,14 +191,12 @@ fn leaf(
         "signed certificate with serial number {}",
         cert.serial()
     ));
-    write_stdout(
-        to_json_line(&Bundle {
-            cert: Some(cert.to_pem()),
-            csr: Some(csr.to_pem()),
-            key: Some(key.to_pem()?),
-        })
-        .as_bytes(),
-    )
+    let json = to_json_line(&Bundle {
+        cert: Some(cert.to_pem()),
+        csr: Some(csr.to_pem()),
+        key: key_pem,
+    });
+    write_stdout(json.as_bytes())
 }
 
 /// gencert makes one key and exits, so RSA searches may race on every core.

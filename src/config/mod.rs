@@ -7,7 +7,7 @@
 
 pub mod duration;
 pub mod policy;
-mod read;
+pub(crate) mod read;
 pub mod usage;
 
 pub use duration::{DurationError, GoDuration};

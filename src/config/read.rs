@@ -498,7 +498,8 @@ fn read_ignored_fields(r: &mut Reader, obj: &Object<'_>) {
     }
 }
 
-fn read_duration(r: &mut Reader, node: &Node<'_>) -> Option<GoDuration> {
+/// A Go duration string; a bad one is an error with Go's message and a suggestion.
+pub(crate) fn read_duration(r: &mut Reader, node: &Node<'_>) -> Option<GoDuration> {
     let s = r.string(node)?;
     match GoDuration::parse(&s) {
         Ok(d) => Some(d),
@@ -539,13 +540,25 @@ fn read_time(r: &mut Reader, node: &Node<'_>) -> Option<OffsetDateTime> {
 fn read_ca_constraint(r: &mut Reader, node: &Node<'_>) -> Option<CaConstraint> {
     let obj = r.object(node, &["is_ca", "max_path_len", "max_path_len_zero"])?;
     let is_ca = obj.field("is_ca").and_then(|n| r.bool(&n)).unwrap_or(false);
-    let len_node = obj.field("max_path_len");
+    let max_path_len = read_path_len(r, &obj, "max_path_len", "max_path_len_zero");
+    is_ca.then_some(CaConstraint { max_path_len })
+}
+
+/// cfssl's pathlen rule, for `ca_constraint` and a request's `ca` block alike: N > 0 is N;
+/// 0 is "no limit" unless the `…zero` flag says it really means 0.
+pub(crate) fn read_path_len(
+    r: &mut Reader,
+    obj: &Object<'_>,
+    len_key: &str,
+    zero_key: &str,
+) -> Option<u32> {
+    let len_node = obj.field(len_key);
     let len = len_node.as_ref().and_then(|n| r.int(n)).unwrap_or(0);
     let zero = obj
-        .field("max_path_len_zero")
+        .field(zero_key)
         .and_then(|n| r.bool(&n))
         .unwrap_or(false);
-    let max_path_len = match u32::try_from(len) {
+    match u32::try_from(len) {
         Ok(0) if !zero => None,
         Ok(n) => Some(n),
         Err(_) => {
@@ -554,15 +567,14 @@ fn read_ca_constraint(r: &mut Reader, node: &Node<'_>) -> Option<CaConstraint> {
                     &n.path,
                     Problem::Invalid {
                         value: len.to_string(),
-                        reason: "max_path_len must be 0 or more".into(),
+                        reason: format!("{len_key} must be 0 or more"),
                         help: None,
                     },
                 );
             }
             None
         }
-    };
-    is_ca.then_some(CaConstraint { max_path_len })
+    }
 }
 
 fn read_oid(r: &mut Reader, s: &str, path: &JsonPath) -> Option<ObjectIdentifier> {

@@ -4,7 +4,8 @@ use der::asn1::ObjectIdentifier;
 
 use super::hosts::{Host, parse_host};
 use super::names::{Attribute, DistinguishedName, NameFields, oid};
-use crate::config::duration::{self, GoDuration};
+use crate::config::GoDuration;
+use crate::config::read::{read_duration, read_path_len};
 use crate::diag::{Checked, Diagnostic, InputError, JsonPath, Location, Problem, finish, quote};
 use crate::gojson::{Node, Object, Reader};
 use crate::key::{Curve, KeySpec, RsaSize};
@@ -86,7 +87,7 @@ pub fn parse_csr_json(file: &str, bytes: &[u8]) -> Result<Checked<CertRequest>, 
 
 fn read_request(r: &mut Reader, root: &Node<'_>) -> Option<CertRequest> {
     let obj = r.object(root, TOP_KEYS)?;
-    explain_misplaced_keys(r, &obj);
+    explain_misplaced_keys(r);
     let mut req = CertRequest {
         common_name: str_field(r, &obj, "CN"),
         serial_number: str_field(r, &obj, "serialnumber"),
@@ -145,7 +146,7 @@ fn read_request(r: &mut Reader, root: &Node<'_>) -> Option<CertRequest> {
 }
 
 /// Keys people put in csr.json that belong elsewhere get a pointed hint (cfssl #793, #1020).
-fn explain_misplaced_keys(r: &mut Reader, obj: &Object<'_>) {
+fn explain_misplaced_keys(r: &mut Reader) {
     for d in &mut r.diagnostics {
         if let Problem::UnknownKey { key, .. } = &d.problem {
             let lower = key.to_ascii_lowercase();
@@ -161,7 +162,6 @@ fn explain_misplaced_keys(r: &mut Reader, obj: &Object<'_>) {
             }
         }
     }
-    let _ = obj;
 }
 
 fn str_field(r: &mut Reader, obj: &Object<'_>, key: &str) -> String {
@@ -307,61 +307,26 @@ fn read_key(r: &mut Reader, node: Option<Node<'_>>) -> Option<KeySpec> {
 
 fn read_ca(r: &mut Reader, node: &Node<'_>) -> Option<CaRequest> {
     let obj = r.object(node, &["pathlen", "pathlenzero", "expiry", "backdate"])?;
-    let len_node = obj.field("pathlen");
-    let len = len_node.as_ref().and_then(|n| r.int(n)).unwrap_or(0);
-    let zero = obj
-        .field("pathlenzero")
-        .and_then(|n| r.bool(&n))
-        .unwrap_or(false);
-    let path_len = match u32::try_from(len) {
-        Ok(0) if !zero => None,
-        Ok(n) => Some(n),
-        Err(_) => {
-            if let Some(n) = len_node {
-                r.error(
-                    &n.path,
-                    Problem::Invalid {
-                        value: len.to_string(),
-                        reason: "pathlen must be 0 or more".into(),
-                        help: None,
-                    },
-                );
-            }
-            None
-        }
-    };
+    let path_len = read_path_len(r, &obj, "pathlen", "pathlenzero");
     let mut duration_field = |key: &str| -> Option<GoDuration> {
         let n = obj.field(key)?;
-        let s = r.string(&n)?;
-        if s.is_empty() {
+        // cfssl treats an empty string as absent.
+        if n.value.as_str() == Some("") {
             return None;
         }
-        match GoDuration::parse(&s) {
-            Ok(d) if d.is_negative() || (key == "expiry" && d == GoDuration::ZERO) => {
-                r.error(
-                    &n.path,
-                    Problem::Invalid {
-                        value: quote(&s),
-                        reason: format!("ca.{key} must be positive"),
-                        help: None,
-                    },
-                );
-                None
-            }
-            Ok(d) => Some(d),
-            Err(e) => {
-                r.error(
-                    &n.path,
-                    Problem::Invalid {
-                        value: quote(&s),
-                        reason: e.to_string(),
-                        help: duration::suggest(&s)
-                            .or_else(|| Some("a Go duration, e.g. \"87600h\" (3650 days)".into())),
-                    },
-                );
-                None
-            }
+        let d = read_duration(r, &n)?;
+        if d.is_negative() || (key == "expiry" && d == GoDuration::ZERO) {
+            r.error(
+                &n.path,
+                Problem::Invalid {
+                    value: quote(&d.to_string()),
+                    reason: format!("ca.{key} must be positive"),
+                    help: None,
+                },
+            );
+            return None;
         }
+        Some(d)
     };
     let expiry = duration_field("expiry");
     let backdate = duration_field("backdate");

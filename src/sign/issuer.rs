@@ -113,11 +113,6 @@ impl Issuer {
         out
     }
 
-    /// Makes an issuer out of a CA just created (e.g. by `-initca`) and its key.
-    pub fn from_new_ca(certificate: Vec<u8>, key: PrivateKey) -> Result<Self, SignError> {
-        Self::from_der("the new CA", certificate, "the new CA key", key)
-    }
-
     /// The CA's subject DER.
     pub fn subject_der(&self) -> &[u8] {
         &self.subject
