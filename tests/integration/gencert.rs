@@ -457,3 +457,28 @@ fn ca_and_ca_key_accept_cfssls_env_and_file_prefixes() {
             .contains("the environment variable ETCDPKI_UNSET_VARIABLE is not set")
     );
 }
+
+#[test]
+fn initca_from_an_existing_key_honours_backdate_and_crl_url() {
+    let dir = pki("ecdsa", 256);
+    dir.write(
+        "ca2.json",
+        r#"{"CN": "ca2", "crl_url": "http://crl.example.com/ca.crl", "ca": {"backdate": "1h", "expiry": "2h"}}"#,
+    );
+    let out = dir.ok(
+        &["gencert", "-initca", "-ca-key=ca-key.pem", "ca2.json"],
+        b"",
+    );
+    let json: serde_json::Value = serde_json::from_slice(&out).expect("json");
+    let ca = Dump::from_pem(json["cert"].as_str().expect("cert").as_bytes());
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .expect("clock")
+        .as_secs() as i64;
+    assert!(
+        (now - 3600 - ca.not_before).abs() <= 60,
+        "notBefore = now - 1h"
+    );
+    assert_eq!(ca.lifetime(), 2 * 3600);
+    assert!(ca.extension(ext::CRL).is_some());
+}
