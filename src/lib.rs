@@ -12,6 +12,7 @@ pub mod diag;
 pub mod gojson;
 pub mod key;
 pub mod output;
+pub mod presets;
 pub mod request;
 pub mod sign;
 

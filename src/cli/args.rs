@@ -23,7 +23,30 @@ pub enum Command {
     Gencert(GencertArgs),
     /// Split cfssl JSON into files, as cfssljson does (`etcdpki json -bare NAME`).
     Json(JsonArgs),
+    /// Print a built-in configuration: cfssl's `config` and `csr`, or an etcd preset.
+    #[command(name = "print-defaults", after_help = PRINT_DEFAULTS_HELP)]
+    PrintDefaults(PrintDefaultsArgs),
+    /// Print the version.
+    #[command(after_help = "EXIT CODES:\n  0  success")]
+    Version,
 }
+
+/// `print-defaults`: which configuration.
+#[derive(Debug, Args)]
+pub struct PrintDefaultsArgs {
+    /// `list`, `config`, `csr`, `etcd-config`, `etcd-ca-csr`, `etcd-server-csr`, `etcd-peer-csr`, `etcd-client-csr`.
+    #[arg(value_name = "TYPE")]
+    pub kind: String,
+}
+
+const PRINT_DEFAULTS_HELP: &str = "EXAMPLES:
+  etcdpki print-defaults etcd-config > ca-config.json
+  etcdpki print-defaults etcd-ca-csr > ca-csr.json
+  etcdpki print-defaults list
+
+EXIT CODES:
+  0  success
+  2  usage error (no TYPE, or an unknown one)";
 
 /// `gencert`: cfssl's flags and meaning.
 #[derive(Debug, Args)]

@@ -9,13 +9,7 @@ use super::{Failure, read_input, write_stdout};
 /// Runs `json`.
 pub fn run(args: JsonArgs) -> Result<(), Failure> {
     if args.version {
-        return write_stdout(
-            format!(
-                "Version: {}\nRuntime: etcdpki (Rust)\n",
-                env!("CARGO_PKG_VERSION")
-            )
-            .as_bytes(),
-        );
+        return super::version();
     }
     let input = read_input(&args.file, "the input")?;
     let set = parse_cfssljson(&args.file, &input, args.bare)?;

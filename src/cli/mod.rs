@@ -9,6 +9,7 @@ mod gencert;
 mod goflag;
 mod json;
 mod log;
+mod print_defaults;
 
 use std::ffi::OsString;
 use std::io::{Read, Write};
@@ -84,6 +85,10 @@ fn run_subcommand(program: &str, args: &[OsString]) -> Result<(), Failure> {
         cli.print_help().ok();
         return Err(Failure::Usage("a command is required".into()));
     };
+    // Go style `cfssl -version` is the version command.
+    if sub_name == "-version" || sub_name == "--version" {
+        return version();
+    }
     let normalized = match cli.find_subcommand(sub_name) {
         Some(sub) => {
             let flags = goflag::normalize(sub, &args[1..]).map_err(|e| {
@@ -105,7 +110,20 @@ fn run_subcommand(program: &str, args: &[OsString]) -> Result<(), Failure> {
     match parsed.command {
         Command::Gencert(a) => gencert::run(a),
         Command::Json(a) => json::run(a),
+        Command::PrintDefaults(a) => print_defaults::run(&a.kind),
+        Command::Version => version(),
     }
+}
+
+/// `version`, in cfssl's form.
+pub fn version() -> Result<(), Failure> {
+    write_stdout(
+        format!(
+            "Version: {}\nRuntime: etcdpki (Rust)\n",
+            env!("CARGO_PKG_VERSION")
+        )
+        .as_bytes(),
+    )
 }
 
 /// `cfssljson [flags] [BASENAME]`: the `json` subcommand under its own name.
