@@ -21,6 +21,9 @@ pub struct Cli {
 pub enum Command {
     /// Generate a key and a certificate: a CA with -initca, else one signed by -ca/-ca-key.
     Gencert(GencertArgs),
+    /// Generate a key and a CSR for an external CA (with -initca: a CA, as gencert -initca).
+    #[command(after_help = GENKEY_HELP)]
+    Genkey(GenkeyArgs),
     /// Split cfssl JSON into files, as cfssljson does (`etcdpki json -bare NAME`).
     Json(JsonArgs),
     /// Print a built-in configuration: cfssl's `config` and `csr`, or an etcd preset.
@@ -30,6 +33,35 @@ pub enum Command {
     #[command(after_help = "EXIT CODES:\n  0  success")]
     Version,
 }
+
+/// `genkey`: cfssl's flags.
+#[derive(Debug, Args)]
+pub struct GenkeyArgs {
+    /// Make a self-signed CA, exactly as `gencert -initca`.
+    #[arg(long)]
+    pub initca: bool,
+    /// A ca-config.json; checked, then unused (as in cfssl).
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<String>,
+    /// Log level: 0 debug, 1 info, 2 warning, 3 error, 4 critical, 5 fatal.
+    #[arg(long, value_name = "LEVEL", default_value_t = 1)]
+    pub loglevel: u8,
+    /// The request JSON (cfssl csr.json), or - for standard input.
+    #[arg(value_name = "CSRJSON")]
+    pub csrjson: String,
+}
+
+const GENKEY_HELP: &str = "EXAMPLES:
+  etcdpki genkey member-csr.json | etcdpki json -bare member      (member.csr + member-key.pem)
+  etcdpki genkey -initca ca-csr.json | etcdpki json -bare ca
+
+OUTPUT:
+  {\"csr\":…,\"key\":…}; with -initca {\"cert\":…,\"csr\":…,\"key\":…}.
+
+EXIT CODES:
+  0  success
+  1  the command failed (bad input file, I/O error)
+  2  usage error";
 
 /// `print-defaults`: which configuration.
 #[derive(Debug, Args)]

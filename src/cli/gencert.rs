@@ -17,53 +17,92 @@ use super::{Failure, read_input, write_stdout};
 /// Runs `gencert`.
 pub fn run(args: GencertArgs) -> Result<(), Failure> {
     let log = Log::new(args.loglevel);
-    if args.loglevel > 5 {
-        return Err(Failure::Usage(format!(
-            "-loglevel {}: expected 0 (debug) to 5 (fatal)",
-            args.loglevel
-        )));
-    }
+    check_loglevel(args.loglevel)?;
     if let Some(remote) = &args.remote {
         return Err(Failure::Usage(format!(
             "-remote {remote}: remote signing is not supported\n  help: sign locally with -ca and -ca-key"
         )));
     }
     // cfssl loads -config before anything else, even for -initca, which then ignores it.
-    let policy = match &args.config {
-        Some(file) => {
-            let checked = parse_ca_config(file, &read_input(file, "the config")?)?;
-            log.diagnostics(&checked.warnings);
-            checked.value
-        }
-        None => Policy::builtin(),
-    };
-    let checked = parse_csr_json(&args.csrjson, &read_input(&args.csrjson, "the request")?)?;
-    log.diagnostics(&checked.warnings);
-    let mut request = checked.value;
+    let policy = load_policy(&log, args.config.as_deref())?;
+    let mut request = load_request(&log, &args.csrjson)?;
     if let Some(cn) = &args.cn {
         request.common_name.clone_from(cn);
     }
     if args.initca {
-        initca(&args, &log, &request)
+        if args.config.is_some() || args.profile.is_some() {
+            log.warn("-config and -profile are ignored with -initca, as in cfssl; set the CA's lifetime with \"ca\": {\"expiry\": …} in the request");
+        }
+        if args.hostname.is_some() {
+            log.warn(
+                "-hostname is ignored with -initca, as in cfssl; put the CA's hosts in the request",
+            );
+        }
+        initca(&log, &request, &args.csrjson, args.ca_key.as_deref())
     } else {
         leaf(&args, &log, &policy, request)
     }
 }
 
-fn initca(args: &GencertArgs, log: &Log, request: &CertRequest) -> Result<(), Failure> {
+/// A `ca` section outside `-initca` is refused, as in cfssl ("ca section only permitted in initca").
+pub fn reject_ca_section(csrjson: &str, request: &CertRequest) -> Result<(), Failure> {
+    if request.ca.is_none() {
+        return Ok(());
+    }
+    Err(Failure::Run(
+        Diagnostic::error(
+            Location::at(csrjson, etcdpki::diag::JsonPath::root().key("ca")),
+            Problem::Invalid {
+                value: "\"ca\"".into(),
+                reason: "the ca section is only permitted with -initca (cfssl: ca section only permitted in initca)".into(),
+                help: Some("remove it, or add -initca to make a CA".into()),
+            },
+        )
+        .to_string(),
+    ))
+}
+
+/// cfssl's `-loglevel` runs from 0 (debug) to 5 (fatal).
+pub fn check_loglevel(level: u8) -> Result<(), Failure> {
+    if level > 5 {
+        return Err(Failure::Usage(format!(
+            "-loglevel {level}: expected 0 (debug) to 5 (fatal)"
+        )));
+    }
+    Ok(())
+}
+
+/// The `-config` policy, or cfssl's built-in default without one; warnings are logged.
+pub fn load_policy(log: &Log, config: Option<&str>) -> Result<Policy, Failure> {
+    match config {
+        Some(file) => {
+            let checked = parse_ca_config(file, &read_input(file, "the config")?)?;
+            log.diagnostics(&checked.warnings);
+            Ok(checked.value)
+        }
+        None => Ok(Policy::builtin()),
+    }
+}
+
+/// The csr.json named `file` (`-` for standard input); warnings are logged.
+pub fn load_request(log: &Log, file: &str) -> Result<CertRequest, Failure> {
+    let checked = parse_csr_json(file, &read_input(file, "the request")?)?;
+    log.diagnostics(&checked.warnings);
+    Ok(checked.value)
+}
+
+/// `-initca`: a self-signed CA from `request`, with a new key or the one in `ca_key`.
+pub fn initca(
+    log: &Log,
+    request: &CertRequest,
+    csrjson: &str,
+    ca_key: Option<&str>,
+) -> Result<(), Failure> {
     log.info("generating a new CA key and certificate from CSR");
-    if args.config.is_some() || args.profile.is_some() {
-        log.warn("-config and -profile are ignored with -initca, as in cfssl; set the CA's lifetime with \"ca\": {\"expiry\": …} in the request");
-    }
-    if args.hostname.is_some() {
-        log.warn(
-            "-hostname is ignored with -initca, as in cfssl; put the CA's hosts in the request",
-        );
-    }
     if !request.has_ca_subject() {
         return Err(Failure::Run(
             Diagnostic::error(
-                Location::file(&args.csrjson),
+                Location::file(csrjson),
                 Problem::Missing {
                     what: "subject information for a CA (cfssl: missing subject information)",
                     help: Some(
@@ -75,7 +114,7 @@ fn initca(args: &GencertArgs, log: &Log, request: &CertRequest) -> Result<(), Fa
             .to_string(),
         ));
     }
-    let (key, key_pem) = match &args.ca_key {
+    let (key, key_pem) = match ca_key {
         Some(file) => (read_key(file)?, None),
         None => {
             let key = generate(log, request.key)?;
@@ -102,19 +141,7 @@ fn leaf(
     mut request: CertRequest,
 ) -> Result<(), Failure> {
     log.info("generate received request");
-    if request.ca.is_some() {
-        return Err(Failure::Run(
-            Diagnostic::error(
-                Location::at(&args.csrjson, etcdpki::diag::JsonPath::root().key("ca")),
-                Problem::Invalid {
-                    value: "\"ca\"".into(),
-                    reason: "the ca section is only permitted with -initca (cfssl: ca section only permitted in initca)".into(),
-                    help: Some("remove it, or add -initca to make a CA".into()),
-                },
-            )
-            .to_string(),
-        ));
-    }
+    reject_ca_section(&args.csrjson, &request)?;
     let (Some(ca_file), Some(ca_key_file)) = (&args.ca, &args.ca_key) else {
         let missing = if args.ca.is_none() { "-ca" } else { "-ca-key" };
         return Err(Failure::Usage(format!(
@@ -200,7 +227,7 @@ fn issue_and_print(
 }
 
 /// gencert makes one key and exits, so RSA searches may race on every core.
-fn generate(log: &Log, spec: KeySpec) -> Result<PrivateKey, Failure> {
+pub fn generate(log: &Log, spec: KeySpec) -> Result<PrivateKey, Failure> {
     log.info(&format!("generating key: {spec}"));
     let cores = std::thread::available_parallelism().map_or(1, usize::from);
     Ok(PrivateKey::generate_racing(spec, cores.min(4))?)

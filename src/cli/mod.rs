@@ -6,6 +6,7 @@
 
 mod args;
 mod gencert;
+mod genkey;
 mod goflag;
 mod json;
 mod log;
@@ -109,6 +110,7 @@ fn run_subcommand(program: &str, args: &[OsString]) -> Result<(), Failure> {
     let parsed = Cli::from_arg_matches(&matches).map_err(clap_failure)?;
     match parsed.command {
         Command::Gencert(a) => gencert::run(a),
+        Command::Genkey(a) => genkey::run(a),
         Command::Json(a) => json::run(a),
         Command::PrintDefaults(a) => print_defaults::run(&a.kind),
         Command::Version => version(),

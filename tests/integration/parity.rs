@@ -398,3 +398,38 @@ fn etcdpki_signs_with_a_ca_made_by_cfssl() {
     openssl_verify(&dir, "ca.pem", "peer.pem", "sslserver");
     openssl_verify(&dir, "ca.pem", "peer.pem", "sslclient");
 }
+
+#[test]
+fn genkey_csr_matches_cfssl() {
+    let cfssl = crate::util::require("cfssl", "golang-cfssl");
+    let cfssljson = crate::util::require("cfssljson", "golang-cfssl");
+    let pair = Pair::new(&[("member.json", MEMBER_CSR), ("ca-csr.json", CA_CSR_ECDSA)]);
+    for (request, base) in [("member.json", "member")] {
+        let ours = pair.ours.ok(&["genkey", request], b"");
+        let json: serde_json::Value = serde_json::from_slice(&ours).expect("json");
+        let keys: Vec<&String> = json.as_object().expect("object").keys().collect();
+        assert_eq!(keys, ["csr", "key"]);
+        pair.ours.ok(&["json", "-bare", base], &ours);
+        let theirs = pair.theirs.run(&cfssl, &["genkey", request], b"");
+        assert!(theirs.status.success());
+        let written = pair
+            .theirs
+            .run(&cfssljson, &["-bare", base], &theirs.stdout);
+        assert!(written.status.success());
+        let ours = CsrDump::read(&pair.ours, &format!("{base}.csr"));
+        let theirs = CsrDump::read(&pair.theirs, &format!("{base}.csr"));
+        assert_eq!(ours, theirs, "{request}");
+    }
+    // Both refuse a ca section without -initca.
+    let ours = pair
+        .ours
+        .run(&crate::util::etcdpki(), &["genkey", "ca-csr.json"], b"");
+    let theirs = pair.theirs.run(&cfssl, &["genkey", "ca-csr.json"], b"");
+    assert_eq!(ours.status.code(), Some(1));
+    assert!(
+        theirs.stdout.is_empty()
+            && String::from_utf8_lossy(&theirs.stderr)
+                .contains("ca section only permitted in initca")
+    );
+    assert!(String::from_utf8_lossy(&ours.stderr).contains("ca section only permitted in initca"));
+}
