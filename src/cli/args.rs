@@ -29,10 +29,66 @@ pub enum Command {
     /// Print a built-in configuration: cfssl's `config` and `csr`, or an etcd preset.
     #[command(name = "print-defaults", after_help = PRINT_DEFAULTS_HELP)]
     PrintDefaults(PrintDefaultsArgs),
+    /// Sign a CSR (PEM) with -ca/-ca-key under a profile.
+    #[command(after_help = SIGN_HELP)]
+    Sign(SignArgs),
     /// Print the version.
     #[command(after_help = "EXIT CODES:\n  0  success")]
     Version,
 }
+
+/// `sign`: cfssl's flags.
+#[derive(Debug, Args)]
+pub struct SignArgs {
+    /// The CA certificate (PEM, exactly one certificate).
+    #[arg(long, value_name = "FILE")]
+    pub ca: Option<String>,
+    /// The CA key (PEM: PKCS#8, PKCS#1 or SEC1).
+    #[arg(long = "ca-key", value_name = "FILE")]
+    pub ca_key: Option<String>,
+    /// The signing configuration (cfssl ca-config.json).
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<String>,
+    /// The profile of -config to sign with; it must exist.
+    #[arg(long, value_name = "NAME")]
+    pub profile: Option<String>,
+    /// Comma-separated hosts that replace the CSR's SANs.
+    #[arg(long, value_name = "HOSTS")]
+    pub hostname: Option<String>,
+    /// The CSR file; takes precedence over the CSR argument.
+    #[arg(long = "csr", value_name = "FILE")]
+    pub csr_flag: Option<String>,
+    /// Overrides the CRL distribution point URL of the certificate.
+    #[arg(long, value_name = "URL")]
+    pub crl: Option<String>,
+    /// Log level: 0 debug, 1 info, 2 warning, 3 error, 4 critical, 5 fatal.
+    #[arg(long, value_name = "LEVEL", default_value_t = 1)]
+    pub loglevel: u8,
+    /// cfssl's remote signer: not supported (an error if given).
+    #[arg(long, value_name = "HOST", hide = true)]
+    pub remote: Option<String>,
+    /// The CSR (PEM), or - for standard input.
+    #[arg(value_name = "CSR")]
+    pub csr: Option<String>,
+    /// A JSON subject {"CN", "names", "SerialNumber"} whose fields replace the CSR's.
+    #[arg(value_name = "SUBJECT")]
+    pub subject: Option<String>,
+}
+
+const SIGN_HELP: &str = "EXAMPLES:
+  etcdpki sign -ca=ca.pem -ca-key=ca-key.pem -config=ca-config.json -profile=peer member.csr | etcdpki json -bare member
+  openssl req -new -key k.pem -subj /CN=infra0 | etcdpki sign -ca=ca.pem -ca-key=ca-key.pem -hostname=10.0.1.10 -
+
+A CSR whose signature does not verify is refused. The subject is re-encoded as cfssl does
+(Go's attribute order); SUBJECT replaces it field by field.
+
+OUTPUT:
+  {\"cert\":…,\"csr\":…} on standard output.
+
+EXIT CODES:
+  0  success
+  1  the command failed (bad CSR or config, signing error, I/O error)
+  2  usage error (unknown flag, missing -ca/-ca-key or CSR)";
 
 /// `genkey`: cfssl's flags.
 #[derive(Debug, Args)]

@@ -62,6 +62,47 @@ pub fn reject_ca_section(csrjson: &str, request: &CertRequest) -> Result<(), Fai
     ))
 }
 
+/// `-ca` and `-ca-key`, both required to sign (cfssl logs their absence and exits 0).
+pub fn require_ca<'a>(
+    ca: Option<&'a str>,
+    ca_key: Option<&'a str>,
+    usage: &str,
+) -> Result<(&'a str, &'a str), Failure> {
+    match (ca, ca_key) {
+        (Some(ca), Some(key)) => Ok((ca, key)),
+        _ => {
+            let missing = if ca.is_none() { "-ca" } else { "-ca-key" };
+            Err(Failure::Usage(format!(
+                "{missing} is required to sign (cfssl logs this and exits 0 with no output)\n  help: {usage}"
+            )))
+        }
+    }
+}
+
+/// The profile `-profile` names, with `-crl` applied.
+pub fn select_profile(
+    policy: &Policy,
+    name: Option<&str>,
+    crl: Option<&str>,
+) -> Result<Profile, Failure> {
+    let mut profile = policy.select(name.unwrap_or(""))?.clone();
+    if let Some(url) = crl.filter(|u| !u.is_empty()) {
+        profile.crl_url = Some(url.to_owned());
+    }
+    Ok(profile)
+}
+
+/// The CA from `-ca` and `-ca-key`; warnings about the certificate are logged.
+pub fn load_issuer(log: &Log, ca_file: &str, ca_key_file: &str) -> Result<Issuer, Failure> {
+    let ca_key = read_key(ca_key_file)?;
+    let pem = read_ca_input(ca_file, "the CA certificate")?;
+    let (issuer, warnings) = Issuer::from_pem(ca_file, &pem, ca_key_file, ca_key)?;
+    for w in warnings {
+        log.warn(&format!("{ca_file}: {w}"));
+    }
+    Ok(issuer)
+}
+
 /// cfssl's `-loglevel` runs from 0 (debug) to 5 (fatal).
 pub fn check_loglevel(level: u8) -> Result<(), Failure> {
     if level > 5 {
@@ -142,18 +183,12 @@ fn leaf(
 ) -> Result<(), Failure> {
     log.info("generate received request");
     reject_ca_section(&args.csrjson, &request)?;
-    let (Some(ca_file), Some(ca_key_file)) = (&args.ca, &args.ca_key) else {
-        let missing = if args.ca.is_none() { "-ca" } else { "-ca-key" };
-        return Err(Failure::Usage(format!(
-            "{missing} is required to sign (cfssl logs this and exits 0 with no output)\n  help: etcdpki gencert -ca=ca.pem -ca-key=ca-key.pem -config=ca-config.json -profile=NAME CSRJSON, or -initca for a CA"
-        )));
-    };
-    let mut profile = policy
-        .select(args.profile.as_deref().unwrap_or(""))?
-        .clone();
-    if let Some(url) = args.crl.as_deref().filter(|u| !u.is_empty()) {
-        profile.crl_url = Some(url.to_owned());
-    }
+    let (ca_file, ca_key_file) = require_ca(
+        args.ca.as_deref(),
+        args.ca_key.as_deref(),
+        "etcdpki gencert -ca=ca.pem -ca-key=ca-key.pem -config=ca-config.json -profile=NAME CSRJSON, or -initca for a CA",
+    )?;
+    let profile = select_profile(policy, args.profile.as_deref(), args.crl.as_deref())?;
     let hosts_overridden = args.hostname.as_deref().is_some_and(|h| !h.is_empty());
     if let Some(h) = args.hostname.as_deref().filter(|h| !h.is_empty()) {
         request.hosts = parse_hostname_flag(h)?;
@@ -164,16 +199,7 @@ fn leaf(
     if request.hosts.is_empty() && serves {
         log.warn("the certificate has no hosts, so it has no Subject Alternative Names; TLS servers and etcd peers need their names and IPs there (Go ignores the CN)");
     }
-    let ca_key = read_key(ca_key_file)?;
-    let (issuer, warnings) = Issuer::from_pem(
-        ca_file,
-        &read_ca_input(ca_file, "the CA certificate")?,
-        ca_key_file,
-        ca_key,
-    )?;
-    for w in warnings {
-        log.warn(&format!("{ca_file}: {w}"));
-    }
+    let issuer = load_issuer(log, ca_file, ca_key_file)?;
     let key = generate(log, request.key)?;
     let key_pem = key.to_pem()?;
     issue_and_print(

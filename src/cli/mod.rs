@@ -11,6 +11,7 @@ mod goflag;
 mod json;
 mod log;
 mod print_defaults;
+mod sign;
 
 use std::ffi::OsString;
 use std::io::{Read, Write};
@@ -113,6 +114,7 @@ fn run_subcommand(program: &str, args: &[OsString]) -> Result<(), Failure> {
         Command::Genkey(a) => genkey::run(a),
         Command::Json(a) => json::run(a),
         Command::PrintDefaults(a) => print_defaults::run(&a.kind),
+        Command::Sign(a) => sign::run(a),
         Command::Version => version(),
     }
 }

@@ -164,6 +164,9 @@ pub enum KeyError {
     /// Serialising or signing failed inside the crypto library.
     #[error("the crypto library failed to {0}")]
     Crypto(&'static str),
+    /// A signature that does not verify.
+    #[error("the signature does not verify")]
+    BadSignature,
     /// A public key that cannot be parsed.
     #[error("invalid public key: {0}")]
     PublicKey(String),

@@ -265,7 +265,14 @@ mod tests {
         let back = PrivateKey::from_pem(pem.as_bytes()).expect("read back");
         assert_eq!(back.public_key(), key.public_key());
         let sig = key.sign(b"tbs").expect("sign");
-        assert!(!sig.is_empty());
+        let oid = key.signature_algorithm().oid().to_string();
+        key.public_key()
+            .verify(&oid, b"tbs", &sig)
+            .expect("verifies");
+        assert_eq!(
+            key.public_key().verify(&oid, b"tbS", &sig),
+            Err(KeyError::BadSignature)
+        );
     }
 
     #[test]

@@ -86,6 +86,53 @@ impl PublicKey {
     }
 }
 
+impl PublicKey {
+    /// Checks `signature` over `message` made with the algorithm `signature_oid` (dotted).
+    /// RSA PKCS#1 v1.5 with SHA-256/384/512, ECDSA with SHA-256/384/512 on any of the three
+    /// curves, and Ed25519 are accepted; SHA-1 and RSA-PSS are refused.
+    pub fn verify(
+        &self,
+        signature_oid: &str,
+        message: &[u8],
+        signature: &[u8],
+    ) -> Result<(), KeyError> {
+        use aws_lc_rs::signature as s;
+        let hash = match signature_oid {
+            "1.2.840.113549.1.1.11" | "1.2.840.10045.4.3.2" => 256,
+            "1.2.840.113549.1.1.12" | "1.2.840.10045.4.3.3" => 384,
+            "1.2.840.113549.1.1.13" | "1.2.840.10045.4.3.4" => 512,
+            "1.3.101.112" => 0,
+            other => {
+                return Err(KeyError::Unsupported(format!(
+                    "signature algorithm {other} (SHA-1 and RSA-PSS are not accepted)"
+                )));
+            }
+        };
+        let rsa = signature_oid.starts_with("1.2.840.113549");
+        let algorithm: &dyn s::VerificationAlgorithm = match (self.algorithm, hash) {
+            (KeyAlgorithm::Rsa { .. }, 256) if rsa => &s::RSA_PKCS1_2048_8192_SHA256,
+            (KeyAlgorithm::Rsa { .. }, 384) if rsa => &s::RSA_PKCS1_2048_8192_SHA384,
+            (KeyAlgorithm::Rsa { .. }, 512) if rsa => &s::RSA_PKCS1_2048_8192_SHA512,
+            (KeyAlgorithm::Ecdsa(Curve::P256), 256) if !rsa => &s::ECDSA_P256_SHA256_ASN1,
+            (KeyAlgorithm::Ecdsa(Curve::P256), 384) if !rsa => &s::ECDSA_P256_SHA384_ASN1,
+            (KeyAlgorithm::Ecdsa(Curve::P384), 256) if !rsa => &s::ECDSA_P384_SHA256_ASN1,
+            (KeyAlgorithm::Ecdsa(Curve::P384), 384) if !rsa => &s::ECDSA_P384_SHA384_ASN1,
+            (KeyAlgorithm::Ecdsa(Curve::P521), 256) if !rsa => &s::ECDSA_P521_SHA256_ASN1,
+            (KeyAlgorithm::Ecdsa(Curve::P521), 384) if !rsa => &s::ECDSA_P521_SHA384_ASN1,
+            (KeyAlgorithm::Ecdsa(Curve::P521), 512) if !rsa => &s::ECDSA_P521_SHA512_ASN1,
+            (KeyAlgorithm::Ed25519, 0) => &s::ED25519,
+            (key, _) => {
+                return Err(KeyError::Unsupported(format!(
+                    "signature algorithm {signature_oid} with a {key} key"
+                )));
+            }
+        };
+        s::UnparsedPublicKey::new(algorithm, self.key_bits())
+            .verify(message, signature)
+            .map_err(|_| KeyError::BadSignature)
+    }
+}
+
 /// The bit length of an RSAPublicKey's modulus (RFC 8017 A.1.1).
 fn rsa_modulus_bits(rsa_public_key: &[u8]) -> Result<u32, KeyError> {
     #[derive(der::Sequence)]

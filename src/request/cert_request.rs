@@ -362,10 +362,96 @@ pub fn parse_hostname_flag(value: &str) -> Result<Vec<Host>, InputError> {
     }
 }
 
+/// cfssl's `sign` SUBJECT argument: `{"CN": …, "names": […], "SerialNumber": …}`; each field
+/// set here replaces the CSR's (signer.PopulateSubjectFromCSR).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct SubjectOverride {
+    /// `CN`.
+    pub common_name: String,
+    /// `names`.
+    pub names: Vec<SubjectEntry>,
+    /// `SerialNumber`.
+    pub serial_number: String,
+}
+
+/// Parses a SUBJECT JSON for `sign`.
+pub fn parse_subject_json(
+    file: &str,
+    bytes: &[u8],
+) -> Result<Checked<SubjectOverride>, InputError> {
+    let (mut r, value) = Reader::parse(file, bytes)?;
+    let subject = r
+        .object(&Node::root(&value), &["CN", "names", "SerialNumber"])
+        .map(|obj| {
+            let mut names = Vec::new();
+            if let Some(n) = obj.field("names") {
+                for item in r.array(&n).unwrap_or_default() {
+                    names.extend(read_name(&mut r, &item));
+                }
+            }
+            SubjectOverride {
+                common_name: str_field(&mut r, &obj, "CN"),
+                names,
+                serial_number: str_field(&mut r, &obj, "SerialNumber"),
+            }
+        });
+    finish(subject, r.diagnostics)
+}
+
+impl SubjectOverride {
+    /// The CSR's subject with this override applied field by field, as cfssl does: a field the
+    /// override leaves empty keeps the CSR's values.
+    pub fn apply(&self, csr: &NameFields) -> NameFields {
+        let own = CertRequest {
+            common_name: self.common_name.clone(),
+            names: self.names.clone(),
+            serial_number: self.serial_number.clone(),
+            ..CertRequest::default()
+        }
+        .subject_fields();
+        let pick = |mine: &Vec<String>, theirs: &Vec<String>| {
+            if mine.is_empty() {
+                theirs.clone()
+            } else {
+                mine.clone()
+            }
+        };
+        NameFields {
+            country: pick(&own.country, &csr.country),
+            province: pick(&own.province, &csr.province),
+            locality: pick(&own.locality, &csr.locality),
+            street_address: csr.street_address.clone(),
+            postal_code: csr.postal_code.clone(),
+            organization: pick(&own.organization, &csr.organization),
+            organizational_unit: pick(&own.organizational_unit, &csr.organizational_unit),
+            common_name: if own.common_name.is_empty() {
+                csr.common_name.clone()
+            } else {
+                own.common_name
+            },
+            serial_number: if own.serial_number.is_empty() {
+                csr.serial_number.clone()
+            } else {
+                own.serial_number
+            },
+            extra: if own.extra.is_empty() {
+                csr.extra.clone()
+            } else {
+                own.extra
+            },
+        }
+    }
+}
+
 impl CertRequest {
     /// The subject as cfssl's `CertificateRequest.Name()` builds it: values of one type from
     /// every `names[]` entry in order, then each entry's OID attributes and email.
     pub fn subject(&self) -> DistinguishedName {
+        DistinguishedName::from_fields(&self.subject_fields())
+    }
+
+    /// The subject's fields, before encoding.
+    pub fn subject_fields(&self) -> NameFields {
         let mut f = NameFields {
             common_name: self.common_name.clone(),
             serial_number: self.serial_number.clone(),
@@ -392,7 +478,7 @@ impl CertRequest {
                 });
             }
         }
-        DistinguishedName::from_fields(&f)
+        f
     }
 
     /// cfssl's CA validator (csr.go `IsNameEmpty`): a CA needs a CN, or `names` whose every

@@ -9,6 +9,9 @@ mod cert_request;
 mod hosts;
 pub mod names;
 
-pub use cert_request::{CaRequest, CertRequest, SubjectEntry, parse_csr_json, parse_hostname_flag};
+pub use cert_request::{
+    CaRequest, CertRequest, SubjectEntry, SubjectOverride, parse_csr_json, parse_hostname_flag,
+    parse_subject_json,
+};
 pub use hosts::{Host, HostError, parse_host};
 pub use names::{Attribute, DistinguishedName, NameFields};

@@ -51,6 +51,10 @@ pub struct NameFields {
     pub province: Vec<String>,
     /// L values.
     pub locality: Vec<String>,
+    /// street values.
+    pub street_address: Vec<String>,
+    /// postalCode values.
+    pub postal_code: Vec<String>,
     /// O values.
     pub organization: Vec<String>,
     /// OU values.
@@ -61,6 +65,37 @@ pub struct NameFields {
     pub serial_number: String,
     /// Other attributes, one RDN each, in order.
     pub extra: Vec<Attribute>,
+}
+
+impl NameFields {
+    /// The fields Go's `pkix.Name.FillFromRDNSequence` takes from a parsed name: standard
+    /// attributes into their fields in order (the last CN and serialNumber win), every other
+    /// attribute kept as an extra one. Fails on a value that is not a string.
+    pub fn from_x509(name: &x509_parser::x509::X509Name<'_>) -> Result<Self, String> {
+        let mut f = Self::default();
+        for attr in name.iter_attributes() {
+            let value = attr
+                .as_str()
+                .map_err(|_| format!("attribute {} is not a string", attr.attr_type()))?
+                .to_owned();
+            let dotted = attr.attr_type().to_id_string();
+            let oid = ObjectIdentifier::new(&dotted)
+                .map_err(|_| format!("bad attribute type {dotted}"))?;
+            match oid {
+                o if o == oid::COMMON_NAME => f.common_name = value,
+                o if o == oid::SERIAL_NUMBER => f.serial_number = value,
+                o if o == oid::COUNTRY => f.country.push(value),
+                o if o == oid::LOCALITY => f.locality.push(value),
+                o if o == oid::PROVINCE => f.province.push(value),
+                o if o == oid::STREET => f.street_address.push(value),
+                o if o == oid::ORGANIZATION => f.organization.push(value),
+                o if o == oid::ORGANIZATIONAL_UNIT => f.organizational_unit.push(value),
+                o if o == oid::POSTAL_CODE => f.postal_code.push(value),
+                o => f.extra.push(Attribute { oid: o, value }),
+            }
+        }
+        Ok(f)
+    }
 }
 
 impl DistinguishedName {
@@ -86,6 +121,8 @@ impl DistinguishedName {
         push(oid::COUNTRY, &fields.country);
         push(oid::PROVINCE, &fields.province);
         push(oid::LOCALITY, &fields.locality);
+        push(oid::STREET, &fields.street_address);
+        push(oid::POSTAL_CODE, &fields.postal_code);
         push(oid::ORGANIZATION, &fields.organization);
         push(oid::ORGANIZATIONAL_UNIT, &fields.organizational_unit);
         push(oid::COMMON_NAME, std::slice::from_ref(&fields.common_name));

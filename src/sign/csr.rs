@@ -3,11 +3,17 @@
 //! the SAN (non-critical) and, for a CA request, a critical BasicConstraints; an empty
 //! attribute set (`a0 00`) when there are no extensions.
 
+use std::net::IpAddr;
+
+use x509_parser::prelude::{
+    FromDer, GeneralName, ParsedCriAttribute, ParsedExtension, X509CertificationRequest,
+};
+
 use super::SignError;
 use super::extension::{self, Extension, oid};
 use crate::der_writer as w;
-use crate::key::PrivateKey;
-use crate::request::{CaRequest, DistinguishedName, Host};
+use crate::key::{PrivateKey, PublicKey};
+use crate::request::{CaRequest, DistinguishedName, Host, NameFields};
 
 /// A signed CSR.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -74,4 +80,98 @@ pub fn build_csr(
         &w::bit_string(0, &signature),
     ]);
     Ok(Csr { der, extensions })
+}
+
+/// A CSR made elsewhere (`sign`), its signature checked and its parts taken out the way Go's
+/// `x509.ParseCertificateRequest` and cfssl's signer read them.
+#[derive(Clone, Debug)]
+pub struct CsrInput {
+    /// The subject, as Go's `pkix.Name` fields (re-encoded in Go's order when issued).
+    pub subject: NameFields,
+    /// The SANs of its extensionRequest: DNS, email, IP, URI.
+    pub hosts: Vec<Host>,
+    /// The subject's key.
+    pub public_key: PublicKey,
+    /// Every requested extension, raw.
+    pub extensions: Vec<Extension>,
+    /// It asks for BasicConstraints CA:TRUE.
+    pub requests_ca: bool,
+}
+
+/// Reads a PEM CSR (`CERTIFICATE REQUEST` or the older `NEW CERTIFICATE REQUEST`) and checks
+/// its self-signature: a CSR whose signature does not verify is refused.
+pub fn parse_csr(file: &str, pem_bytes: &[u8]) -> Result<CsrInput, SignError> {
+    let bad = |reason: String| SignError::Csr {
+        file: file.to_owned(),
+        reason,
+    };
+    let blocks = pem::parse_many(pem_bytes).map_err(|e| bad(format!("invalid PEM: {e}")))?;
+    let block = blocks
+        .iter()
+        .find(|b| b.tag() == "CERTIFICATE REQUEST" || b.tag() == "NEW CERTIFICATE REQUEST")
+        .ok_or_else(|| bad("no PEM CERTIFICATE REQUEST block found".into()))?;
+    let (rest, csr) = X509CertificationRequest::from_der(block.contents())
+        .map_err(|e| bad(format!("not a valid PKCS#10 request: {e}")))?;
+    if !rest.is_empty() {
+        return Err(bad("trailing bytes after the request".into()));
+    }
+    let info = &csr.certification_request_info;
+    let public_key =
+        PublicKey::from_spki_der(info.subject_pki.raw).map_err(|e| bad(e.to_string()))?;
+    public_key
+        .verify(
+            &csr.signature_algorithm.algorithm.to_id_string(),
+            info.raw,
+            &csr.signature_value.data,
+        )
+        .map_err(|e| bad(format!("the request's signature does not verify: {e}")))?;
+    let subject = NameFields::from_x509(&info.subject).map_err(bad)?;
+    let mut hosts = Vec::new();
+    let mut extensions = Vec::new();
+    let mut requests_ca = false;
+    for attr in info.attributes() {
+        let ParsedCriAttribute::ExtensionRequest(request) = attr.parsed_attribute() else {
+            continue;
+        };
+        for ext in &request.extensions {
+            let dotted = ext.oid.to_id_string();
+            let oid = der::asn1::ObjectIdentifier::new(&dotted)
+                .map_err(|_| bad(format!("bad extension OID {dotted}")))?;
+            extensions.push(Extension {
+                oid,
+                critical: ext.critical,
+                value: ext.value.to_vec(),
+            });
+            match ext.parsed_extension() {
+                ParsedExtension::SubjectAlternativeName(san) => {
+                    for name in &san.general_names {
+                        hosts.extend(match name {
+                            GeneralName::DNSName(d) => Some(Host::Dns((*d).to_owned())),
+                            GeneralName::RFC822Name(e) => Some(Host::Email((*e).to_owned())),
+                            GeneralName::URI(u) => Some(Host::Uri((*u).to_owned())),
+                            GeneralName::IPAddress(b) => ip_from_bytes(b).map(Host::Ip),
+                            _ => None,
+                        });
+                    }
+                }
+                ParsedExtension::BasicConstraints(bc) => requests_ca = bc.ca,
+                _ => {}
+            }
+        }
+    }
+    Ok(CsrInput {
+        subject,
+        hosts,
+        public_key,
+        extensions,
+        requests_ca,
+    })
+}
+
+fn ip_from_bytes(b: &[u8]) -> Option<IpAddr> {
+    match b.len() {
+        4 => <[u8; 4]>::try_from(b).ok().map(IpAddr::from),
+        16 => <[u8; 16]>::try_from(b).ok().map(IpAddr::from),
+        _ => None,
+    }
 }

@@ -15,7 +15,7 @@ mod issuer;
 mod serial;
 mod validity;
 
-pub use csr::{Csr, build_csr};
+pub use csr::{Csr, CsrInput, build_csr, parse_csr};
 pub use extension::Extension;
 pub use initca::initca_profile;
 pub use issue::{Authority, Certificate, Subject, issue};
@@ -40,6 +40,19 @@ pub enum SignError {
         /// What is wrong.
         reason: String,
     },
+    /// A CSR given to `sign` is unusable.
+    #[error("{file}: {reason}")]
+    Csr {
+        /// The file as given.
+        file: String,
+        /// What is wrong.
+        reason: String,
+    },
+    /// The CSR asks for a CA certificate but the profile issues leaves.
+    #[error(
+        "the CSR asks for a CA certificate (BasicConstraints CA:TRUE), but signing.{0} has no ca_constraint.is_ca (cfssl: local signer policy disallows issuing CA certificate)"
+    )]
+    CaNotAllowed(String),
     /// The CA key does not belong to the CA certificate.
     #[error(
         "{key_file}: the key does not match the certificate in {cert_file} (cfssl: provided PrivateKey doesn't match parent's PublicKey)"

@@ -7,5 +7,6 @@ mod gencert;
 mod json;
 mod parity;
 mod profiles;
+mod sign;
 mod transcripts;
 mod util;

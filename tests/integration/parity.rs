@@ -58,13 +58,13 @@ const MEMBER_CSR: &str = r#"{
 }"#;
 
 /// The two implementations side by side, each in its own directory with the same inputs.
-struct Pair {
-    ours: Dir,
-    theirs: Dir,
+pub struct Pair {
+    pub ours: Dir,
+    pub theirs: Dir,
 }
 
 impl Pair {
-    fn new(files: &[(&str, &str)]) -> Self {
+    pub fn new(files: &[(&str, &str)]) -> Self {
         let pair = Self {
             ours: Dir::new(),
             theirs: Dir::new(),
@@ -93,7 +93,7 @@ impl Pair {
 }
 
 /// Everything but the key-dependent bytes must be equal; those are checked for their rule.
-fn assert_same_certificate(ours: &Dump, theirs: &Dump, what: &str) {
+pub fn assert_same_certificate(ours: &Dump, theirs: &Dump, what: &str) {
     assert_eq!(ours.version, theirs.version, "{what}: version");
     assert_eq!(
         ours.subject_der, theirs.subject_der,

@@ -1,0 +1,84 @@
+//! `sign`: a CSR made elsewhere, signed by `-ca`/`-ca-key` under a profile.
+
+use etcdpki::output::{Bundle, to_json_line};
+use etcdpki::request::{DistinguishedName, parse_hostname_flag, parse_subject_json};
+use etcdpki::sign::{Authority, SerialNumber, SignError, Subject, issue, parse_csr};
+use time::OffsetDateTime;
+
+use super::args::SignArgs;
+use super::gencert::{check_loglevel, load_issuer, load_policy, require_ca, select_profile};
+use super::log::Log;
+use super::{Failure, read_input, write_stdout};
+
+/// Runs `sign`.
+pub fn run(args: SignArgs) -> Result<(), Failure> {
+    check_loglevel(args.loglevel)?;
+    let log = Log::new(args.loglevel);
+    if let Some(remote) = &args.remote {
+        return Err(Failure::Usage(format!(
+            "-remote {remote}: remote signing is not supported\n  help: sign locally with -ca and -ca-key"
+        )));
+    }
+    let policy = load_policy(&log, args.config.as_deref())?;
+    // cfssl: the -csr flag takes precedence over the CSR argument.
+    let Some(csr_file) = args.csr_flag.as_deref().or(args.csr.as_deref()) else {
+        return Err(Failure::Usage(
+            "a CSR is required: etcdpki sign -ca=ca.pem -ca-key=ca-key.pem CSR".into(),
+        ));
+    };
+    let csr_pem = read_input(csr_file, "the CSR")?;
+    let input = parse_csr(csr_file, &csr_pem)?;
+    let fields = match &args.subject {
+        Some(file) => {
+            let checked = parse_subject_json(file, &read_input(file, "the subject")?)?;
+            log.diagnostics(&checked.warnings);
+            checked.value.apply(&input.subject)
+        }
+        None => input.subject.clone(),
+    };
+    let (ca_file, ca_key_file) = require_ca(
+        args.ca.as_deref(),
+        args.ca_key.as_deref(),
+        "etcdpki sign -ca=ca.pem -ca-key=ca-key.pem -config=ca-config.json -profile=NAME CSR",
+    )?;
+    let profile = select_profile(&policy, args.profile.as_deref(), args.crl.as_deref())?;
+    if input.requests_ca && profile.ca.is_none() {
+        let path = if profile.name == "default" {
+            "default".into()
+        } else {
+            format!("profiles.{}", profile.name)
+        };
+        return Err(SignError::CaNotAllowed(path).into());
+    }
+    let hostname = args.hostname.as_deref().filter(|h| !h.is_empty());
+    let hosts = match hostname {
+        Some(h) => parse_hostname_flag(h)?,
+        None => input.hosts.clone(),
+    };
+    let issuer = load_issuer(&log, ca_file, ca_key_file)?;
+    let name = DistinguishedName::from_fields(&fields);
+    let serial = SerialNumber::random().map_err(|_| Failure::from(SignError::Random))?;
+    let cert = issue(
+        Authority::Ca(&issuer),
+        &profile,
+        Subject {
+            name: &name,
+            hosts: &hosts,
+            public_key: &input.public_key,
+            csr_extensions: &input.extensions,
+            hosts_overridden: hostname.is_some(),
+        },
+        OffsetDateTime::now_utc(),
+        serial,
+    )?;
+    log.info(&format!(
+        "signed certificate with serial number {}",
+        cert.serial()
+    ));
+    let json = to_json_line(&Bundle {
+        cert: Some(cert.to_pem()),
+        csr: Some(String::from_utf8_lossy(&csr_pem).into_owned()),
+        key: None,
+    });
+    write_stdout(json.as_bytes())
+}

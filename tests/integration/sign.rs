@@ -1,0 +1,192 @@
+//! `sign`: CSRs made by openssl, signed by etcdpki and by the real cfssl, compared; tampered
+//! CSRs refused.
+
+use crate::parity::{Pair, assert_same_certificate};
+use crate::util::{Dir, Tool, etcdpki, openssl_verify, require};
+
+const CONFIG: &str = r#"{"signing": {"default": {"expiry": "8760h"}, "profiles": {
+  "peer": {"expiry": "8760h", "usages": ["signing", "key encipherment", "server auth", "client auth"]}}}}"#;
+
+/// An openssl CSR: O before CN, UTF8String values (openssl's default), DNS and IP SANs.
+fn openssl_csr(dir: &Dir, key_algo: &[&str], name: &str) {
+    let openssl = require("openssl", "openssl");
+    let mut args = vec!["req", "-new", "-nodes", "-keyout", "k.pem", "-out", name];
+    args.extend_from_slice(key_algo);
+    args.extend_from_slice(&[
+        "-subj",
+        "/O=etcd/OU=peers/CN=infra0",
+        "-addext",
+        "subjectAltName=DNS:infra0.example.com,IP:10.0.1.10",
+    ]);
+    let out = dir.run(&openssl, &args, b"");
+    assert!(
+        out.status.success(),
+        "openssl req: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+fn sign_both(pair: &Pair, args: &[&str], base: &str) {
+    let cfssl = require("cfssl", "golang-cfssl");
+    let ours = pair.ours.ok(&[&["sign"], args].concat(), b"");
+    let json: serde_json::Value = serde_json::from_slice(&ours).expect("json");
+    let keys: Vec<&String> = json.as_object().expect("object").keys().collect();
+    assert_eq!(keys, ["cert", "csr"]);
+    std::fs::write(
+        pair.ours.join(&format!("{base}.pem")),
+        json["cert"].as_str().expect("cert"),
+    )
+    .expect("write");
+    let theirs = pair.theirs.run(&cfssl, &[&["sign"], args].concat(), b"");
+    assert!(
+        theirs.status.success(),
+        "cfssl sign: {}",
+        String::from_utf8_lossy(&theirs.stderr)
+    );
+    let json: serde_json::Value = serde_json::from_slice(&theirs.stdout).expect("json");
+    std::fs::write(
+        pair.theirs.join(&format!("{base}.pem")),
+        json["cert"].as_str().expect("cert"),
+    )
+    .expect("write");
+}
+
+#[test]
+fn signing_an_openssl_csr_matches_cfssl() {
+    let pair = Pair::new(&[
+        ("ca-config.json", CONFIG),
+        (
+            "ca-csr.json",
+            r#"{"CN": "ca", "key": {"algo": "ecdsa", "size": 256}}"#,
+        ),
+    ]);
+    pair.ours
+        .gencert(Tool::Etcdpki, &["-initca", "ca-csr.json"], "ca");
+    for f in ["ca.pem", "ca-key.pem"] {
+        std::fs::copy(pair.ours.join(f), pair.theirs.join(f)).expect("same CA for both");
+    }
+    for (algo, base) in [
+        (
+            &["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256"][..],
+            "ec",
+        ),
+        (&["-newkey", "rsa:2048"], "rsa"),
+    ] {
+        openssl_csr(&pair.ours, algo, &format!("{base}.csr"));
+        std::fs::copy(
+            pair.ours.join(&format!("{base}.csr")),
+            pair.theirs.join(&format!("{base}.csr")),
+        )
+        .expect("same CSR");
+        let csr = format!("{base}.csr");
+        sign_both(
+            &pair,
+            &[
+                "-ca=ca.pem",
+                "-ca-key=ca-key.pem",
+                "-config=ca-config.json",
+                "-profile=peer",
+                &csr,
+            ],
+            base,
+        );
+        let ours = pair.ours.cert(&format!("{base}.pem"));
+        let theirs = pair.theirs.cert(&format!("{base}.pem"));
+        assert_same_certificate(&ours, &theirs, base);
+        assert_eq!(ours.subject, "O=etcd, OU=peers, CN=infra0");
+        assert_eq!(ours.sans(), ["DNS:infra0.example.com", "IP:10.0.1.10"]);
+        openssl_verify(&pair.ours, "ca.pem", &format!("{base}.pem"), "sslserver");
+    }
+    // SUBJECT and -hostname replace the CSR's fields, in both tools.
+    for dir in [&pair.ours, &pair.theirs] {
+        dir.write(
+            "subject.json",
+            r#"{"CN": "infra1", "names": [{"C": "US", "O": "etcd"}]}"#,
+        );
+    }
+    sign_both(
+        &pair,
+        &[
+            "-ca=ca.pem",
+            "-ca-key=ca-key.pem",
+            "-config=ca-config.json",
+            "-profile=peer",
+            "-hostname=10.0.1.11",
+            "ec.csr",
+            "subject.json",
+        ],
+        "override",
+    );
+    let ours = pair.ours.cert("override.pem");
+    assert_same_certificate(&ours, &pair.theirs.cert("override.pem"), "override");
+    assert_eq!(ours.subject, "C=US, O=etcd, OU=peers, CN=infra1");
+    assert_eq!(ours.sans(), ["IP:10.0.1.11"]);
+}
+
+#[test]
+fn a_csr_with_a_bad_signature_is_refused() {
+    let dir = Dir::new();
+    dir.write("ca-csr.json", r#"{"CN": "ca"}"#);
+    dir.gencert(Tool::Etcdpki, &["-initca", "ca-csr.json"], "ca");
+    openssl_csr(
+        &dir,
+        &["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256"],
+        "good.csr",
+    );
+    // Flip one bit of the subject inside the signed part.
+    let pem = String::from_utf8(dir.read("good.csr")).expect("utf8");
+    let (_, block) = x509_parser::pem::parse_x509_pem(pem.as_bytes()).expect("pem");
+    let mut der = block.contents.clone();
+    let at = der
+        .windows(6)
+        .position(|w| w == b"infra0")
+        .expect("CN in DER");
+    der[at] ^= 0x01;
+    let b64 = base64_encode(&der);
+    dir.write(
+        "bad.csr",
+        &format!("-----BEGIN CERTIFICATE REQUEST-----\n{b64}\n-----END CERTIFICATE REQUEST-----\n"),
+    );
+    let out = dir.run(
+        &etcdpki(),
+        &["sign", "-ca=ca.pem", "-ca-key=ca-key.pem", "bad.csr"],
+        b"",
+    );
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("bad.csr: the request's signature does not verify"),
+        "{err}"
+    );
+    assert!(out.stdout.is_empty());
+    // The untouched CSR signs, read from standard input.
+    let out = dir.ok(
+        &["sign", "-ca=ca.pem", "-ca-key=ca-key.pem", "-"],
+        pem.as_bytes(),
+    );
+    assert!(out.starts_with(b"{\"cert\":"));
+}
+
+#[test]
+fn a_csr_asking_for_a_ca_needs_a_ca_profile() {
+    let dir = Dir::new();
+    dir.write("ca-csr.json", r#"{"CN": "ca"}"#);
+    dir.write(
+        "sub.json",
+        r#"{"CN": "sub", "ca": {"pathlen": 0, "pathlenzero": true}}"#,
+    );
+    dir.gencert(Tool::Etcdpki, &["-initca", "ca-csr.json"], "ca");
+    dir.gencert(Tool::Etcdpki, &["-initca", "sub.json"], "sub");
+    let out = dir.run(
+        &etcdpki(),
+        &["sign", "-ca=ca.pem", "-ca-key=ca-key.pem", "sub.csr"],
+        b"",
+    );
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("asks for a CA certificate"));
+}
+
+fn base64_encode(bytes: &[u8]) -> String {
+    use base64::Engine as _;
+    base64::engine::general_purpose::STANDARD.encode(bytes)
+}
