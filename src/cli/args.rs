@@ -21,6 +21,9 @@ pub struct Cli {
 pub enum Command {
     /// Generate a key and a certificate: a CA with -initca, else one signed by -ca/-ca-key.
     Gencert(GencertArgs),
+    /// Show what a certificate, a CSR or a TLS server's certificate says, as JSON.
+    #[command(after_help = CERTINFO_HELP)]
+    Certinfo(CertinfoArgs),
     /// Generate a key and a CSR for an external CA (with -initca: a CA, as gencert -initca).
     #[command(after_help = GENKEY_HELP)]
     Genkey(GenkeyArgs),
@@ -89,6 +92,47 @@ EXIT CODES:
   0  success
   1  the command failed (bad CSR or config, signing error, I/O error)
   2  usage error (unknown flag, missing -ca/-ca-key or CSR)";
+
+/// `certinfo`: cfssl's flags.
+#[derive(Debug, Args)]
+pub struct CertinfoArgs {
+    /// A PEM certificate file, or - for standard input.
+    #[arg(long, value_name = "FILE")]
+    pub cert: Option<String>,
+    /// A PEM CSR file, or - for standard input.
+    #[arg(long, value_name = "FILE")]
+    pub csr: Option<String>,
+    /// A TLS server, HOST or HOST:PORT (default port 443); its certificate is not verified.
+    #[arg(long, value_name = "HOST[:PORT]")]
+    pub domain: Option<String>,
+    /// cfssl's certificate database lookup: not supported.
+    #[arg(long, value_name = "SERIAL", hide = true)]
+    pub serial: Option<String>,
+    /// cfssl's certificate database lookup: not supported.
+    #[arg(long, value_name = "AKI", hide = true)]
+    pub aki: Option<String>,
+    /// cfssl's certificate database: not supported.
+    #[arg(long = "db-config", value_name = "FILE", hide = true)]
+    pub db_config: Option<String>,
+    /// Log level (accepted for cfssl compatibility).
+    #[arg(long, value_name = "LEVEL", default_value_t = 1)]
+    pub loglevel: u8,
+}
+
+const CERTINFO_HELP: &str = "EXAMPLES:
+  etcdpki certinfo -cert etcd.pem
+  etcdpki certinfo -domain 127.0.0.1:2379        (what a running etcd serves)
+  etcdpki certinfo -csr etcd.csr
+
+OUTPUT:
+  -cert and -domain: cfssl's JSON (subject, issuer, serial_number, sans, not_before, not_after,
+  sigalg, authority_key_id, subject_key_id, pem). -csr: {subject, sans, public_key_algorithm,
+  sigalg, signature_valid, extensions, pem}; see docs/cli.md.
+
+EXIT CODES:
+  0  success
+  1  the file, the certificate or the connection failed
+  2  usage error (no target, or a database lookup)";
 
 /// `genkey`: cfssl's flags.
 #[derive(Debug, Args)]

@@ -5,6 +5,7 @@
 //! cfssl's command names, anything else is etcdpki.
 
 mod args;
+mod certinfo;
 mod gencert;
 mod genkey;
 mod goflag;
@@ -50,6 +51,8 @@ pub fn main() -> ExitCode {
     let rest = argv.get(1..).unwrap_or_default();
     let result = if program == "cfssljson" {
         run_json_personality(rest)
+    } else if program == "cfssl-certinfo" {
+        run_subcommand_as(&program, "certinfo", rest)
     } else {
         run_subcommand(&program, rest)
     };
@@ -110,6 +113,7 @@ fn run_subcommand(program: &str, args: &[OsString]) -> Result<(), Failure> {
         .map_err(clap_failure)?;
     let parsed = Cli::from_arg_matches(&matches).map_err(clap_failure)?;
     match parsed.command {
+        Command::Certinfo(a) => certinfo::run(a),
         Command::Gencert(a) => gencert::run(a),
         Command::Genkey(a) => genkey::run(a),
         Command::Json(a) => json::run(a),
@@ -132,19 +136,35 @@ pub fn version() -> Result<(), Failure> {
 
 /// `cfssljson [flags] [BASENAME]`: the `json` subcommand under its own name.
 fn run_json_personality(args: &[OsString]) -> Result<(), Failure> {
+    let matches = personality_matches("cfssljson", "json", args)?;
+    json::run(JsonArgs::from_arg_matches(&matches).map_err(clap_failure)?)
+}
+
+/// `cfssl-certinfo [flags]`: the `certinfo` subcommand under its own name.
+fn run_subcommand_as(program: &str, sub: &str, args: &[OsString]) -> Result<(), Failure> {
+    let matches = personality_matches(program, sub, args)?;
+    certinfo::run(args::CertinfoArgs::from_arg_matches(&matches).map_err(clap_failure)?)
+}
+
+/// Parses `args` for subcommand `sub` presented as the program `program`.
+fn personality_matches(
+    program: &str,
+    sub: &str,
+    args: &[OsString],
+) -> Result<clap::ArgMatches, Failure> {
     let cli = Cli::command();
-    let sub = cli
-        .find_subcommand("json")
-        .expect("the json subcommand is defined")
+    let command = cli
+        .find_subcommand(sub)
+        .expect("personalities name defined subcommands")
         .clone()
-        .name("cfssljson")
-        .bin_name("cfssljson");
-    let flags = goflag::normalize(&sub, args)
-        .map_err(|e| Failure::Usage(format!("{}\n  help: run 'cfssljson -help'", e.0)))?;
-    let normalized = std::iter::once(OsString::from("cfssljson")).chain(flags);
-    let matches = sub.try_get_matches_from(normalized).map_err(clap_failure)?;
-    let parsed = JsonArgs::from_arg_matches(&matches).map_err(clap_failure)?;
-    json::run(parsed)
+        .name(program.to_owned())
+        .bin_name(program.to_owned());
+    let flags = goflag::normalize(&command, args)
+        .map_err(|e| Failure::Usage(format!("{}\n  help: run '{program} -help'", e.0)))?;
+    let normalized = std::iter::once(OsString::from(program)).chain(flags);
+    command
+        .try_get_matches_from(normalized)
+        .map_err(clap_failure)
 }
 
 /// clap's own help and version output succeed; its errors are usage errors.

@@ -27,7 +27,15 @@ pub fn to_json_line(bundle: &Bundle) -> String {
         }
     }
     let json = serde_json::to_string(&map).expect("a map of strings always serialises");
-    let mut out = String::with_capacity(json.len() + 1);
+    let mut out = go_escape(&json);
+    out.push('\n');
+    out
+}
+
+/// Go's `encoding/json` escapes `<`, `>`, `&`, U+2028 and U+2029 inside strings; JSON text
+/// has them nowhere else.
+pub(crate) fn go_escape(json: &str) -> String {
+    let mut out = String::with_capacity(json.len());
     for c in json.chars() {
         match c {
             '<' => out.push_str("\\u003c"),
@@ -38,7 +46,6 @@ pub fn to_json_line(bundle: &Bundle) -> String {
             c => out.push(c),
         }
     }
-    out.push('\n');
     out
 }
 

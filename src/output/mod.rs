@@ -7,6 +7,7 @@
 //! never a part; keys are 0600 whatever mode an older file had (cfssl keeps the old mode).
 
 mod atomic;
+pub mod certinfo;
 mod cfssljson;
 mod json;
 

@@ -217,6 +217,15 @@ fn a_two_member_etcd_with_client_and_peer_cert_auth_runs_on_etcdpki_certificates
     let (ok, out) = etcdctl(&dir, &endpoints, "client.pem", &["get", "etcdpki"]);
     assert!(ok && out.contains("works"), "get: {out}");
 
+    // certinfo -domain shows what the running member serves, through its client-cert demand.
+    let (ip, (client_port, _)) = (members[0].1, ports[0]);
+    let served = dir.ok(&["certinfo", &format!("-domain={ip}:{client_port}")], b"");
+    assert_eq!(
+        served,
+        dir.ok(&["certinfo", "-cert", "m1-server.pem"], b""),
+        "the served certificate is m1-server.pem"
+    );
+
     // Client certificate auth is really on: without a certificate the server refuses.
     let etcdctl_bin = require("etcdctl", "etcd-client");
     let out = Command::new(etcdctl_bin)

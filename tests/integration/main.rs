@@ -1,5 +1,6 @@
 //! Integration tests: the real binary in temp dirs, against the real cfssl, openssl and etcd.
 
+mod certinfo;
 mod defaults;
 mod dropin;
 mod etcd;
