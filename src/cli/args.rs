@@ -32,6 +32,9 @@ pub enum Command {
     /// Print a built-in configuration: cfssl's `config` and `csr`, or an etcd preset.
     #[command(name = "print-defaults", after_help = PRINT_DEFAULTS_HELP)]
     PrintDefaults(PrintDefaultsArgs),
+    /// Generate a key and a self-signed certificate (for tests only, as in cfssl).
+    #[command(after_help = SELFSIGN_HELP)]
+    Selfsign(SelfsignArgs),
     /// Sign a CSR (PEM) with -ca/-ca-key under a profile.
     #[command(after_help = SIGN_HELP)]
     Sign(SignArgs),
@@ -39,6 +42,37 @@ pub enum Command {
     #[command(after_help = "EXIT CODES:\n  0  success")]
     Version,
 }
+
+/// `selfsign`: cfssl's flags.
+#[derive(Debug, Args)]
+pub struct SelfsignArgs {
+    /// A ca-config.json whose -profile to use (else cfssl's default with 2190h).
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<String>,
+    /// The profile of -config; it must exist.
+    #[arg(long, value_name = "NAME")]
+    pub profile: Option<String>,
+    /// Log level: 0 debug, 1 info, 2 warning, 3 error, 4 critical, 5 fatal.
+    #[arg(long, value_name = "LEVEL", default_value_t = 1)]
+    pub loglevel: u8,
+    /// A host name for the certificate (cfssl ignores it; here it is added to the SANs).
+    #[arg(value_name = "HOSTNAME")]
+    pub hostname: String,
+    /// The request JSON (cfssl csr.json), or - for standard input.
+    #[arg(value_name = "CSRJSON")]
+    pub csrjson: String,
+}
+
+const SELFSIGN_HELP: &str = "EXAMPLES:
+  etcdpki selfsign localhost csr.json | etcdpki json -bare test
+
+Self-signed certificates are for tests only: nothing can vouch for them.
+The certificate carries the request's hosts and HOSTNAME as SANs (cfssl's carries none).
+
+EXIT CODES:
+  0  success
+  1  the command failed (bad input file, I/O error)
+  2  usage error";
 
 /// `sign`: cfssl's flags.
 #[derive(Debug, Args)]

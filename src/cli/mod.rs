@@ -12,6 +12,7 @@ mod goflag;
 mod json;
 mod log;
 mod print_defaults;
+mod selfsign;
 mod sign;
 
 use std::ffi::OsString;
@@ -118,6 +119,7 @@ fn run_subcommand(program: &str, args: &[OsString]) -> Result<(), Failure> {
         Command::Genkey(a) => genkey::run(a),
         Command::Json(a) => json::run(a),
         Command::PrintDefaults(a) => print_defaults::run(&a.kind),
+        Command::Selfsign(a) => selfsign::run(a),
         Command::Sign(a) => sign::run(a),
         Command::Version => version(),
     }

@@ -28,3 +28,25 @@ pub fn initca_profile(ca: Option<&CaRequest>, crl_url: Option<&str>) -> Profile 
     p.crl_url = crl_url.map(str::to_owned);
     p
 }
+
+/// The policy of `selfsign` (cfssl selfsign.Sign): the profile's usages, caIssuers and
+/// `is_ca` (without a path length), and nothing else of it; notBefore = now − 5 min (not
+/// rounded), notAfter = now + expiry (2190h when the profile has none).
+pub fn selfsign_profile(profile: &Profile, now: time::OffsetDateTime) -> Profile {
+    let expiry = if profile.expiry == crate::config::GoDuration::ZERO {
+        crate::config::GoDuration::from_hours(2190)
+    } else {
+        profile.expiry
+    };
+    Profile {
+        name: profile.name.clone(),
+        key_usage: profile.key_usage,
+        ext_key_usage: profile.ext_key_usage.clone(),
+        expiry,
+        ca: profile.ca.map(|_| CaConstraint { max_path_len: None }),
+        not_before: Some(now - time::Duration::minutes(5)),
+        not_after: Some(now + expiry.to_time()),
+        issuer_urls: profile.issuer_urls.clone(),
+        ..Profile::cfssl_default()
+    }
+}

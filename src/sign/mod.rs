@@ -17,7 +17,7 @@ mod validity;
 
 pub use csr::{Csr, CsrInput, build_csr, parse_csr};
 pub use extension::Extension;
-pub use initca::initca_profile;
+pub use initca::{initca_profile, selfsign_profile};
 pub use issue::{Authority, Certificate, Subject, issue};
 pub use issuer::Issuer;
 pub use serial::SerialNumber;

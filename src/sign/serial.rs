@@ -15,6 +15,14 @@ impl SerialNumber {
         Ok(Self::from_bytes(bytes))
     }
 
+    /// A random serial below 2^63, as cfssl's `selfsign` makes them (`rand.Int(MaxInt64)`).
+    pub fn random_63() -> Result<Self, aws_lc_rs::error::Unspecified> {
+        let mut bytes = [0u8; 20];
+        aws_lc_rs::rand::fill(&mut bytes[12..])?;
+        bytes[12] &= 0x7f;
+        Ok(Self(bytes))
+    }
+
     /// A serial from fixed bytes (tests inject these); the top bit is cleared.
     pub fn from_bytes(mut bytes: [u8; 20]) -> Self {
         bytes[0] &= 0x7f;

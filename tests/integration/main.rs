@@ -8,6 +8,7 @@ mod gencert;
 mod json;
 mod parity;
 mod profiles;
+mod selfsign;
 mod sign;
 mod transcripts;
 mod util;

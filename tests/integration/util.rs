@@ -279,6 +279,21 @@ impl Dump {
     }
 }
 
+/// A certificate as PEM, encoded here with the base64 crate (not etcdpki's code).
+pub fn pem_of(der: &[u8]) -> String {
+    use base64::Engine as _;
+    let b64 = base64::engine::general_purpose::STANDARD.encode(der);
+    let lines: Vec<&str> = b64
+        .as_bytes()
+        .chunks(64)
+        .map(|c| std::str::from_utf8(c).expect("ascii"))
+        .collect();
+    format!(
+        "-----BEGIN CERTIFICATE-----\n{}\n-----END CERTIFICATE-----\n",
+        lines.join("\n")
+    )
+}
+
 /// Extension OIDs.
 pub mod ext {
     pub const KU: &str = "2.5.29.15";

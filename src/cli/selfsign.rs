@@ -1,0 +1,64 @@
+//! `selfsign`: a key and a self-signed certificate, with cfssl's defaults.
+
+use etcdpki::config::Policy;
+use etcdpki::output::{Bundle, to_json_line};
+use etcdpki::request::parse_host;
+use etcdpki::sign::{
+    Authority, SerialNumber, SignError, Subject, build_csr, issue, selfsign_profile,
+};
+use time::OffsetDateTime;
+
+use super::args::SelfsignArgs;
+use super::gencert::{check_loglevel, generate, load_policy, load_request, reject_ca_section};
+use super::log::Log;
+use super::{Failure, write_stdout};
+
+/// Runs `selfsign`.
+pub fn run(args: SelfsignArgs) -> Result<(), Failure> {
+    check_loglevel(args.loglevel)?;
+    let log = Log::new(args.loglevel);
+    let policy = load_policy(&log, args.config.as_deref())?;
+    let mut request = load_request(&log, &args.csrjson)?;
+    reject_ca_section(&args.csrjson, &request)?;
+    // cfssl #1404: the HOSTNAME argument is ignored there; here it joins the SANs.
+    let host = parse_host(&args.hostname)
+        .map_err(|e| Failure::Usage(format!("HOSTNAME {:?}: {}", args.hostname, e.reason)))?;
+    if !request.hosts.contains(&host) {
+        request.hosts.push(host);
+    }
+    // Without -config cfssl uses its default profile; with one, -profile must name a profile.
+    let base = match &args.profile {
+        Some(name) if args.config.is_some() => policy.select(name)?.clone(),
+        _ => {
+            let mut p = Policy::builtin().default;
+            p.expiry = etcdpki::config::GoDuration::ZERO;
+            p
+        }
+    };
+    let now = OffsetDateTime::now_utc();
+    let profile = selfsign_profile(&base, now);
+    let key = generate(&log, request.key)?;
+    let subject = request.subject();
+    let csr = build_csr(&subject, &request.hosts, None, &key)?;
+    let serial = SerialNumber::random_63().map_err(|_| Failure::from(SignError::Random))?;
+    let cert = issue(
+        Authority::SelfSigned(&key),
+        &profile,
+        Subject {
+            name: &subject,
+            hosts: &request.hosts,
+            public_key: key.public_key(),
+            csr_extensions: csr.extensions(),
+            hosts_overridden: false,
+        },
+        now,
+        serial,
+    )?;
+    log.warn("self-signed certificates are for tests only: nothing vouches for them; use a CA (gencert -initca) for anything else");
+    let json = to_json_line(&Bundle {
+        cert: Some(cert.to_pem()),
+        csr: Some(csr.to_pem()),
+        key: Some(key.to_pem()?),
+    });
+    write_stdout(json.as_bytes())
+}
