@@ -24,6 +24,9 @@ pub enum Command {
     /// Show what a certificate, a CSR or a TLS server's certificate says, as JSON.
     #[command(after_help = CERTINFO_HELP)]
     Certinfo(CertinfoArgs),
+    /// Make a CSR for an existing key, from a request or from the certificate it renews.
+    #[command(after_help = GENCSR_HELP)]
+    Gencsr(GencsrArgs),
     /// Generate a key and a CSR for an external CA (with -initca: a CA, as gencert -initca).
     #[command(after_help = GENKEY_HELP)]
     Genkey(GenkeyArgs),
@@ -167,6 +170,38 @@ EXIT CODES:
   0  success
   1  the file, the certificate or the connection failed
   2  usage error (no target, or a database lookup)";
+
+/// `gencsr`: cfssl's flags.
+#[derive(Debug, Args)]
+pub struct GencsrArgs {
+    /// The private key the CSR is for (PEM: PKCS#8, PKCS#1 or SEC1).
+    #[arg(long, value_name = "FILE")]
+    pub key: Option<String>,
+    /// A certificate whose subject, SANs and CA constraint the CSR repeats (to renew it).
+    #[arg(long, value_name = "FILE")]
+    pub cert: Option<String>,
+    /// Comma-separated hosts that replace the request's "hosts".
+    #[arg(long, value_name = "HOSTS")]
+    pub hostname: Option<String>,
+    /// Log level: 0 debug, 1 info, 2 warning, 3 error, 4 critical, 5 fatal.
+    #[arg(long, value_name = "LEVEL", default_value_t = 1)]
+    pub loglevel: u8,
+    /// The request JSON (cfssl csr.json), or - for standard input; not with -cert.
+    #[arg(value_name = "CSRJSON")]
+    pub csrjson: Option<String>,
+}
+
+const GENCSR_HELP: &str = "EXAMPLES:
+  etcdpki gencsr -key member-key.pem member-csr.json | etcdpki json -bare member
+  etcdpki gencsr -key member-key.pem -cert member.pem | etcdpki json -bare renewal
+
+OUTPUT:
+  {\"csr\":…,\"key\":…}; the key is the input key, verbatim.
+
+EXIT CODES:
+  0  success
+  1  the command failed (bad key, certificate or request; the key does not match the certificate)
+  2  usage error (no -key, or neither CSRJSON nor -cert)";
 
 /// `genkey`: cfssl's flags.
 #[derive(Debug, Args)]

@@ -259,7 +259,7 @@ pub fn generate(log: &Log, spec: KeySpec) -> Result<PrivateKey, Failure> {
     Ok(PrivateKey::generate_racing(spec, cores.min(4))?)
 }
 
-fn read_key(file: &str) -> Result<PrivateKey, Failure> {
+pub fn read_key(file: &str) -> Result<PrivateKey, Failure> {
     PrivateKey::from_pem(&read_ca_input(file, "the CA key")?)
         .map_err(|e| Failure::Run(format!("{file}: {e}")))
 }

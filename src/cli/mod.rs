@@ -7,6 +7,7 @@
 mod args;
 mod certinfo;
 mod gencert;
+mod gencsr;
 mod genkey;
 mod goflag;
 mod json;
@@ -116,6 +117,7 @@ fn run_subcommand(program: &str, args: &[OsString]) -> Result<(), Failure> {
     match parsed.command {
         Command::Certinfo(a) => certinfo::run(a),
         Command::Gencert(a) => gencert::run(a),
+        Command::Gencsr(a) => gencsr::run(a),
         Command::Genkey(a) => genkey::run(a),
         Command::Json(a) => json::run(a),
         Command::PrintDefaults(a) => print_defaults::run(&a.kind),

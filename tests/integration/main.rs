@@ -5,6 +5,7 @@ mod defaults;
 mod dropin;
 mod etcd;
 mod gencert;
+mod gencsr;
 mod json;
 mod parity;
 mod profiles;

@@ -1,0 +1,97 @@
+//! `gencsr`: a CSR for an existing key, from a request or from the certificate it renews.
+
+use etcdpki::output::{Bundle, to_json_line};
+use etcdpki::request::{CaRequest, DistinguishedName, Host, NameFields, parse_hostname_flag};
+use etcdpki::sign::build_csr;
+use x509_parser::prelude::{FromDer, GeneralName, X509Certificate};
+
+use super::args::GencsrArgs;
+use super::gencert::{check_loglevel, load_request, read_key};
+use super::log::Log;
+use super::{Failure, read_input, write_stdout};
+
+/// Runs `gencsr`.
+pub fn run(args: GencsrArgs) -> Result<(), Failure> {
+    check_loglevel(args.loglevel)?;
+    let log = Log::new(args.loglevel);
+    let Some(key_file) = &args.key else {
+        return Err(Failure::Usage(
+            "-key is required: etcdpki gencsr -key KEY CSRJSON (or -cert CERT)".into(),
+        ));
+    };
+    let key_pem = read_input(key_file, "the key")?;
+    let key = read_key(key_file)?;
+    let (fields, mut hosts, ca) = match (&args.cert, &args.csrjson) {
+        (Some(cert), None) => from_certificate(cert, &key)?,
+        (None, Some(file)) => {
+            let request = load_request(&log, file)?;
+            (request.subject_fields(), request.hosts.clone(), request.ca)
+        }
+        (Some(_), Some(_)) => return Err(Failure::Usage("give CSRJSON or -cert, not both".into())),
+        (None, None) => return Err(Failure::Usage("a CSRJSON or -cert is required".into())),
+    };
+    if let Some(h) = args.hostname.as_deref().filter(|h| !h.is_empty()) {
+        hosts = parse_hostname_flag(h)?;
+    }
+    let csr = build_csr(
+        &DistinguishedName::from_fields(&fields),
+        &hosts,
+        ca.as_ref(),
+        &key,
+    )?;
+    log.info("encoded CSR");
+    let json = to_json_line(&Bundle {
+        cert: None,
+        csr: Some(csr.to_pem()),
+        key: Some(String::from_utf8_lossy(&key_pem).into_owned()),
+    });
+    write_stdout(json.as_bytes())
+}
+
+/// What cfssl's `csr.ExtractCertificateRequest` takes from a certificate: the subject, the
+/// SANs and, for a CA, its path length. The key must be the certificate's.
+fn from_certificate(
+    file: &str,
+    key: &etcdpki::PrivateKey,
+) -> Result<(NameFields, Vec<Host>, Option<CaRequest>), Failure> {
+    let bad = |reason: String| Failure::Run(format!("{file}: {reason}"));
+    let blocks = pem::parse_many(read_input(file, "the certificate")?)
+        .map_err(|e| bad(format!("invalid PEM: {e}")))?;
+    let block = blocks
+        .iter()
+        .find(|b| b.tag() == "CERTIFICATE")
+        .ok_or_else(|| bad("no PEM CERTIFICATE block found".into()))?;
+    let (_, cert) = X509Certificate::from_der(block.contents())
+        .map_err(|e| bad(format!("not a valid certificate: {e}")))?;
+    if cert.public_key().subject_public_key.data.as_ref() != key.public_key().key_bits() {
+        return Err(bad(
+            "the certificate is not for this key; a renewal CSR must use the certificate's key"
+                .into(),
+        ));
+    }
+    let fields = NameFields::from_x509(cert.subject()).map_err(bad)?;
+    let mut hosts = Vec::new();
+    if let Ok(Some(san)) = cert.subject_alternative_name() {
+        for g in &san.value.general_names {
+            hosts.extend(match g {
+                GeneralName::DNSName(d) => Some(Host::Dns((*d).to_owned())),
+                GeneralName::RFC822Name(e) => Some(Host::Email((*e).to_owned())),
+                GeneralName::URI(u) => Some(Host::Uri((*u).to_owned())),
+                GeneralName::IPAddress(b) => match b.len() {
+                    4 => <[u8; 4]>::try_from(*b).ok().map(|a| Host::Ip(a.into())),
+                    16 => <[u8; 16]>::try_from(*b).ok().map(|a| Host::Ip(a.into())),
+                    _ => None,
+                },
+                _ => None,
+            });
+        }
+    }
+    let ca = match cert.basic_constraints() {
+        Ok(Some(bc)) if bc.value.ca => Some(CaRequest {
+            path_len: bc.value.path_len_constraint,
+            ..CaRequest::default()
+        }),
+        _ => None,
+    };
+    Ok((fields, hosts, ca))
+}
