@@ -256,6 +256,9 @@ pub struct GencertArgs {
     /// Make a self-signed CA from CSRJSON.
     #[arg(long)]
     pub initca: bool,
+    /// Re-sign the CA of -ca/-ca-key from now, with the same key, subject, SANs, pathlen and lifetime.
+    #[arg(long)]
+    pub renewca: bool,
     /// The CA certificate (PEM, exactly one certificate).
     #[arg(long, value_name = "FILE")]
     pub ca: Option<String>,
@@ -286,15 +289,16 @@ pub struct GencertArgs {
     /// cfssl's multi-root label (remote signing only; ignored).
     #[arg(long, value_name = "LABEL", hide = true)]
     pub label: Option<String>,
-    /// The request JSON (cfssl csr.json), or - for standard input.
-    #[arg(value_name = "CSRJSON")]
-    pub csrjson: String,
+    /// The request JSON (cfssl csr.json), or - for standard input (not with -renewca).
+    #[arg(value_name = "CSRJSON", required_unless_present = "renewca")]
+    pub csrjson: Option<String>,
 }
 
 const GENCERT_HELP: &str = "EXAMPLES:
   etcdpki gencert -initca ca-csr.json | etcdpki json -bare ca
   etcdpki gencert -ca=ca.pem -ca-key=ca-key.pem -config=ca-config.json -profile=peer member-csr.json | etcdpki json -bare infra0-peer
   etcdpki gencert -ca=ca.pem -ca-key=ca-key.pem -config=ca-config.json -profile=server -hostname=10.0.1.10,infra0.example.com member-csr.json
+  etcdpki gencert -renewca -ca=ca.pem -ca-key=ca-key.pem | etcdpki json -bare ca      (a CA that expires soon)
 
 FLAGS:
   Written Go style, as cfssl does: -ca=ca.pem, -ca ca.pem, --ca=ca.pem; a bool flag as -initca or -initca=false.

@@ -9,6 +9,7 @@ use etcdpki::sign::{
 };
 use etcdpki::{KeySpec, PrivateKey};
 use time::OffsetDateTime;
+use x509_parser::prelude::FromDer;
 
 use super::args::GencertArgs;
 use super::log::Log;
@@ -25,7 +26,11 @@ pub fn run(args: GencertArgs) -> Result<(), Failure> {
     }
     // cfssl loads -config before anything else, even for -initca, which then ignores it.
     let policy = load_policy(&log, args.config.as_deref())?;
-    let mut request = load_request(&log, &args.csrjson)?;
+    if args.renewca {
+        return renewca(&args, &log);
+    }
+    let csrjson = args.csrjson.clone().unwrap_or_default();
+    let mut request = load_request(&log, &csrjson)?;
     if let Some(cn) = &args.cn {
         request.common_name.clone_from(cn);
     }
@@ -38,10 +43,97 @@ pub fn run(args: GencertArgs) -> Result<(), Failure> {
                 "-hostname is ignored with -initca, as in cfssl; put the CA's hosts in the request",
             );
         }
-        initca(&log, &request, &args.csrjson, args.ca_key.as_deref())
+        initca(&log, &request, &csrjson, args.ca_key.as_deref())
     } else {
-        leaf(&args, &log, &policy, request)
+        leaf(&args, &log, &policy, &csrjson, request)
     }
+}
+
+/// `-renewca`: the CA re-signed with its own key from now, keeping its subject byte for byte,
+/// its SANs, its path length and its lifetime (cfssl initca.RenewFromSigner). Existing leaves
+/// still chain to it: same name, same key, same key identifier.
+fn renewca(args: &GencertArgs, log: &Log) -> Result<(), Failure> {
+    log.info("re-generate a CA certificate from CA cert and key");
+    let (ca_file, ca_key_file) = require_ca(
+        args.ca.as_deref(),
+        args.ca_key.as_deref(),
+        "etcdpki gencert -renewca -ca=ca.pem -ca-key=ca-key.pem",
+    )?;
+    let issuer = load_issuer(log, ca_file, ca_key_file)?;
+    let bad = |reason: &str| Failure::Run(format!("{ca_file}: {reason}"));
+    let (_, cert) = x509_parser::prelude::X509Certificate::from_der(issuer.certificate_der())
+        .map_err(|_| bad("not a valid certificate"))?;
+    let path_len = match cert.basic_constraints() {
+        Ok(Some(bc)) if bc.value.ca => bc.value.path_len_constraint,
+        _ => {
+            return Err(bad(
+                "not a CA certificate (no BasicConstraints CA:TRUE); -renewca renews CAs only",
+            ));
+        }
+    };
+    let name = etcdpki::request::DistinguishedName::from_certificate_name(cert.subject())
+        .map_err(|e| bad(&e))?;
+    let hosts = certificate_hosts(&cert);
+    let lifetime = cert.validity().not_after.timestamp() - cert.validity().not_before.timestamp();
+    let ca = etcdpki::request::CaRequest {
+        path_len,
+        expiry: Some(etcdpki::config::GoDuration::from_nanos(
+            lifetime.saturating_mul(1_000_000_000),
+        )),
+        backdate: None,
+    };
+    let profile = initca_profile(Some(&ca), None);
+    let key = issuer.key();
+    let cert = issue(
+        Authority::SelfSigned(key),
+        &profile,
+        Subject {
+            name: &name,
+            hosts: &hosts,
+            public_key: key.public_key(),
+            csr_extensions: &[],
+            hosts_overridden: false,
+        },
+        OffsetDateTime::now_utc(),
+        serial()?,
+    )?;
+    log.info(&format!(
+        "signed certificate with serial number {}",
+        cert.serial()
+    ));
+    write_stdout(
+        to_json_line(&Bundle {
+            cert: Some(cert.to_pem()),
+            csr: None,
+            key: None,
+        })
+        .as_bytes(),
+    )
+}
+
+/// A certificate's SANs as hosts.
+pub fn certificate_hosts(
+    cert: &x509_parser::prelude::X509Certificate<'_>,
+) -> Vec<etcdpki::request::Host> {
+    use etcdpki::request::Host;
+    use x509_parser::prelude::GeneralName;
+    let mut hosts = Vec::new();
+    if let Ok(Some(san)) = cert.subject_alternative_name() {
+        for g in &san.value.general_names {
+            hosts.extend(match g {
+                GeneralName::DNSName(d) => Some(Host::Dns((*d).to_owned())),
+                GeneralName::RFC822Name(e) => Some(Host::Email((*e).to_owned())),
+                GeneralName::URI(u) => Some(Host::Uri((*u).to_owned())),
+                GeneralName::IPAddress(b) => match b.len() {
+                    4 => <[u8; 4]>::try_from(*b).ok().map(|a| Host::Ip(a.into())),
+                    16 => <[u8; 16]>::try_from(*b).ok().map(|a| Host::Ip(a.into())),
+                    _ => None,
+                },
+                _ => None,
+            });
+        }
+    }
+    hosts
 }
 
 /// A `ca` section outside `-initca` is refused, as in cfssl ("ca section only permitted in initca").
@@ -179,10 +271,11 @@ fn leaf(
     args: &GencertArgs,
     log: &Log,
     policy: &Policy,
+    csrjson: &str,
     mut request: CertRequest,
 ) -> Result<(), Failure> {
     log.info("generate received request");
-    reject_ca_section(&args.csrjson, &request)?;
+    reject_ca_section(csrjson, &request)?;
     let (ca_file, ca_key_file) = require_ca(
         args.ca.as_deref(),
         args.ca_key.as_deref(),

@@ -3,10 +3,10 @@
 use etcdpki::output::{Bundle, to_json_line};
 use etcdpki::request::{CaRequest, DistinguishedName, Host, NameFields, parse_hostname_flag};
 use etcdpki::sign::build_csr;
-use x509_parser::prelude::{FromDer, GeneralName, X509Certificate};
+use x509_parser::prelude::{FromDer, X509Certificate};
 
 use super::args::GencsrArgs;
-use super::gencert::{check_loglevel, load_request, read_key};
+use super::gencert::{certificate_hosts, check_loglevel, load_request, read_key};
 use super::log::Log;
 use super::{Failure, read_input, write_stdout};
 
@@ -70,22 +70,7 @@ fn from_certificate(
         ));
     }
     let fields = NameFields::from_x509(cert.subject()).map_err(bad)?;
-    let mut hosts = Vec::new();
-    if let Ok(Some(san)) = cert.subject_alternative_name() {
-        for g in &san.value.general_names {
-            hosts.extend(match g {
-                GeneralName::DNSName(d) => Some(Host::Dns((*d).to_owned())),
-                GeneralName::RFC822Name(e) => Some(Host::Email((*e).to_owned())),
-                GeneralName::URI(u) => Some(Host::Uri((*u).to_owned())),
-                GeneralName::IPAddress(b) => match b.len() {
-                    4 => <[u8; 4]>::try_from(*b).ok().map(|a| Host::Ip(a.into())),
-                    16 => <[u8; 16]>::try_from(*b).ok().map(|a| Host::Ip(a.into())),
-                    _ => None,
-                },
-                _ => None,
-            });
-        }
-    }
+    let hosts = certificate_hosts(&cert);
     let ca = match cert.basic_constraints() {
         Ok(Some(bc)) if bc.value.ca => Some(CaRequest {
             path_len: bc.value.path_len_constraint,

@@ -40,6 +40,9 @@ pub mod oid {
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct DistinguishedName {
     rdns: Vec<Vec<Attribute>>,
+    /// The DER as found in an existing certificate, kept byte for byte so that a renewed CA
+    /// still chains with the certificates it issued before (their issuer field holds it).
+    raw: Option<Vec<u8>>,
 }
 
 /// The fields of a name, as Go's `pkix.Name` holds them.
@@ -133,7 +136,29 @@ impl DistinguishedName {
         for a in &fields.extra {
             rdns.push(vec![a.clone()]);
         }
-        Self { rdns }
+        Self { rdns, raw: None }
+    }
+
+    /// A name taken byte for byte from a certificate; its attributes are read for inspection,
+    /// and [`Self::to_der`] returns the original bytes.
+    pub fn from_certificate_name(name: &x509_parser::x509::X509Name<'_>) -> Result<Self, String> {
+        let mut rdns = Vec::new();
+        for rdn in name.iter() {
+            let mut set = Vec::new();
+            for attr in rdn.iter() {
+                let dotted = attr.attr_type().to_id_string();
+                set.push(Attribute {
+                    oid: ObjectIdentifier::new(&dotted)
+                        .map_err(|_| format!("bad attribute type {dotted}"))?,
+                    value: attr.as_str().map(str::to_owned).unwrap_or_default(),
+                });
+            }
+            rdns.push(set);
+        }
+        Ok(Self {
+            rdns,
+            raw: Some(name.as_raw().to_vec()),
+        })
     }
 
     /// True for the empty name (then the SAN extension must be critical, RFC 5280 §4.2.1.6).
@@ -148,6 +173,9 @@ impl DistinguishedName {
 
     /// DER `Name`.
     pub fn to_der(&self) -> Vec<u8> {
+        if let Some(raw) = &self.raw {
+            return raw.clone();
+        }
         let rdns: Vec<Vec<u8>> = self
             .rdns
             .iter()

@@ -431,3 +431,54 @@ fn genkey_csr_matches_cfssl() {
     );
     assert!(String::from_utf8_lossy(&ours.stderr).contains("ca section only permitted in initca"));
 }
+
+#[test]
+fn renewca_matches_cfssl_and_keeps_old_leaves_valid() {
+    let pair = Pair::new(&[
+        ("ca-csr.json", CA_CSR_MULTI),
+        ("ca-config.json", CONFIG),
+        ("member.json", MEMBER_CSR),
+    ]);
+    pair.ours
+        .gencert(Tool::Etcdpki, &["-initca", "ca-csr.json"], "ca");
+    pair.ours.gencert(
+        Tool::Etcdpki,
+        &[
+            "-ca=ca.pem",
+            "-ca-key=ca-key.pem",
+            "-config=ca-config.json",
+            "-profile=peer",
+            "member.json",
+        ],
+        "old-leaf",
+    );
+    for f in ["ca.pem", "ca-key.pem"] {
+        std::fs::copy(pair.ours.join(f), pair.theirs.join(f)).expect("same CA");
+    }
+    let renew = ["-renewca", "-ca=ca.pem", "-ca-key=ca-key.pem"];
+    pair.gencert(&renew, "renewed");
+    let ours = pair.ours.cert("renewed.pem");
+    let theirs = pair.theirs.cert("renewed.pem");
+    assert_same_certificate(&ours, &theirs, "renewed CA");
+    let old = pair.ours.cert("ca.pem");
+    assert_eq!(ours.subject_der, old.subject_der);
+    assert_eq!(ours.key_bits, old.key_bits);
+    assert_eq!(ours.key_id(), old.key_id());
+    assert_eq!(ours.lifetime(), old.lifetime());
+    assert_eq!(ours.extension(ext::BC), old.extension(ext::BC));
+    assert_eq!(ours.sans(), old.sans());
+    assert_ne!(ours.serial, old.serial);
+    let json: Vec<u8> = pair.ours.ok(
+        &["gencert", "-renewca", "-ca=ca.pem", "-ca-key=ca-key.pem"],
+        b"",
+    );
+    let keys: Vec<String> = serde_json::from_slice::<serde_json::Value>(&json)
+        .expect("json")
+        .as_object()
+        .expect("object")
+        .keys()
+        .cloned()
+        .collect();
+    assert_eq!(keys, ["cert"]);
+    openssl_verify(&pair.ours, "renewed.pem", "old-leaf.pem", "sslserver");
+}
