@@ -42,7 +42,9 @@ pub enum Command {
     #[command(after_help = SIGN_HELP)]
     Sign(SignArgs),
     /// Print the version.
-    #[command(after_help = "EXIT CODES:\n  0  success")]
+    #[command(
+        after_help = "EXAMPLES:\n  etcdpki version\n  cfssl -version      (through a link named cfssl)\n\nEXIT CODES:\n  0  success"
+    )]
     Version,
 }
 

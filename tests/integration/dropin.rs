@@ -73,3 +73,37 @@ fn cfssljson_personality_takes_cfssljson_arguments() {
     assert!(out.status.success());
     assert!(String::from_utf8_lossy(&out.stdout).contains("Usage: cfssljson"));
 }
+
+#[test]
+fn every_command_has_help_with_examples_and_exit_codes() {
+    let dir = Dir::new();
+    let commands = [
+        "certinfo",
+        "gencert",
+        "gencsr",
+        "genkey",
+        "json",
+        "print-defaults",
+        "selfsign",
+        "sign",
+        "version",
+    ];
+    let top = String::from_utf8(dir.ok(&["-h"], b"")).expect("utf8");
+    for command in commands {
+        assert!(
+            top.contains(&format!("  {command} ")),
+            "{command} missing from the top-level help:\n{top}"
+        );
+        for flag in ["-h", "-help", "--help"] {
+            let text = String::from_utf8(dir.ok(&[command, flag], b"")).expect("utf8");
+            assert!(
+                text.contains("EXAMPLES:"),
+                "{command} {flag}: no examples\n{text}"
+            );
+            assert!(
+                text.contains("EXIT CODES:"),
+                "{command} {flag}: no exit codes\n{text}"
+            );
+        }
+    }
+}
