@@ -482,3 +482,21 @@ fn initca_from_an_existing_key_honours_backdate_and_crl_url() {
     assert_eq!(ca.lifetime(), 2 * 3600);
     assert!(ca.extension(ext::CRL).is_some());
 }
+
+#[test]
+fn genkey_initca_is_gencert_initca() {
+    let dir = Dir::new();
+    let out = dir.ok(
+        &["genkey", "-initca", "-"],
+        br#"{"CN": "ca", "ca": {"expiry": "1h"}}"#,
+    );
+    let json: serde_json::Value = serde_json::from_slice(&out).expect("json");
+    let keys: Vec<&String> = json.as_object().expect("object").keys().collect();
+    assert_eq!(keys, ["cert", "csr", "key"]);
+    let ca = Dump::from_pem(json["cert"].as_str().expect("cert").as_bytes());
+    assert_eq!(ca.lifetime(), 3600);
+    assert_eq!(
+        ca.extension(ext::BC).map(|e| e.2.clone()),
+        Some(vec![0x30, 0x03, 0x01, 0x01, 0xff])
+    );
+}

@@ -159,6 +159,18 @@ fn a_csr_with_a_bad_signature_is_refused() {
         "{err}"
     );
     assert!(out.stdout.is_empty());
+    // -csr takes precedence over the CSR argument, as in cfssl.
+    let out = dir.ok(
+        &[
+            "sign",
+            "-ca=ca.pem",
+            "-ca-key=ca-key.pem",
+            "-csr=good.csr",
+            "bad.csr",
+        ],
+        b"",
+    );
+    assert!(out.starts_with(b"{\"cert\":"));
     // The untouched CSR signs, read from standard input.
     let out = dir.ok(
         &["sign", "-ca=ca.pem", "-ca-key=ca-key.pem", "-"],
