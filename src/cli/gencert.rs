@@ -84,7 +84,8 @@ fn renewca(args: &GencertArgs, log: &Log) -> Result<(), Failure> {
     };
     let profile = initca_profile(Some(&ca), None);
     let key = issuer.key();
-    let cert = issue(
+    let cert = issue_logged(
+        log,
         Authority::SelfSigned(key),
         &profile,
         Subject {
@@ -97,10 +98,6 @@ fn renewca(args: &GencertArgs, log: &Log) -> Result<(), Failure> {
         OffsetDateTime::now_utc(),
         serial()?,
     )?;
-    log.info(&format!(
-        "signed certificate with serial number {}",
-        cert.serial()
-    ));
     write_stdout(
         to_json_line(&Bundle {
             cert: Some(cert.to_pem()),
@@ -320,7 +317,8 @@ fn issue_and_print(
     let subject = request.subject();
     let csr = build_csr(&subject, &request.hosts, request.ca.as_ref(), key)?;
     log.info("encoded CSR");
-    let cert = issue(
+    let cert = issue_logged(
+        log,
         authority,
         profile,
         Subject {
@@ -333,10 +331,6 @@ fn issue_and_print(
         OffsetDateTime::now_utc(),
         serial()?,
     )?;
-    log.info(&format!(
-        "signed certificate with serial number {}",
-        cert.serial()
-    ));
     let json = to_json_line(&Bundle {
         cert: Some(cert.to_pem()),
         csr: Some(csr.to_pem()),
@@ -375,6 +369,23 @@ fn read_ca_input(value: &str, what: &str) -> Result<Vec<u8>, Failure> {
         )));
     }
     read_input(path, what)
+}
+
+/// Issues the certificate and logs its serial, as cfssl does.
+pub fn issue_logged(
+    log: &Log,
+    authority: Authority<'_>,
+    profile: &Profile,
+    subject: Subject<'_>,
+    now: OffsetDateTime,
+    serial: SerialNumber,
+) -> Result<etcdpki::sign::Certificate, Failure> {
+    let cert = issue(authority, profile, subject, now, serial)?;
+    log.info(&format!(
+        "signed certificate with serial number {}",
+        cert.serial()
+    ));
+    Ok(cert)
 }
 
 fn serial() -> Result<SerialNumber, Failure> {

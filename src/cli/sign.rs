@@ -2,11 +2,13 @@
 
 use etcdpki::output::{Bundle, to_json_line};
 use etcdpki::request::{DistinguishedName, parse_hostname_flag, parse_subject_json};
-use etcdpki::sign::{Authority, SerialNumber, SignError, Subject, issue, parse_csr};
+use etcdpki::sign::{Authority, SerialNumber, SignError, Subject, parse_csr};
 use time::OffsetDateTime;
 
 use super::args::SignArgs;
-use super::gencert::{check_loglevel, load_issuer, load_policy, require_ca, select_profile};
+use super::gencert::{
+    check_loglevel, issue_logged, load_issuer, load_policy, require_ca, select_profile,
+};
 use super::log::Log;
 use super::{Failure, read_input, write_stdout};
 
@@ -58,7 +60,8 @@ pub fn run(args: SignArgs) -> Result<(), Failure> {
     let issuer = load_issuer(&log, ca_file, ca_key_file)?;
     let name = DistinguishedName::from_fields(&fields);
     let serial = SerialNumber::random().map_err(|_| Failure::from(SignError::Random))?;
-    let cert = issue(
+    let cert = issue_logged(
+        &log,
         Authority::Ca(&issuer),
         &profile,
         Subject {
@@ -71,10 +74,6 @@ pub fn run(args: SignArgs) -> Result<(), Failure> {
         OffsetDateTime::now_utc(),
         serial,
     )?;
-    log.info(&format!(
-        "signed certificate with serial number {}",
-        cert.serial()
-    ));
     let json = to_json_line(&Bundle {
         cert: Some(cert.to_pem()),
         csr: Some(String::from_utf8_lossy(&csr_pem).into_owned()),
