@@ -9,12 +9,14 @@
 pub mod config;
 pub mod der_writer;
 pub mod diag;
+pub mod expiry;
 pub mod gojson;
 pub mod key;
 pub mod output;
 pub mod peer;
 pub mod presets;
 pub mod request;
+pub mod scan;
 pub mod sign;
 
 pub use config::{Policy, Profile};

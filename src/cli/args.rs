@@ -19,6 +19,9 @@ pub struct Cli {
 /// The commands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// When each certificate under PATH expires (a table, or JSON for monitoring).
+    #[command(after_help = EXPIRY_HELP)]
+    Expiry(ExpiryArgs),
     /// Generate a key and a certificate: a CA with -initca, else one signed by -ca/-ca-key.
     Gencert(GencertArgs),
     /// Show what a certificate, a CSR or a TLS server's certificate says, as JSON.
@@ -172,6 +175,38 @@ EXIT CODES:
   0  success
   1  the file, the certificate or the connection failed
   2  usage error (no target, or a database lookup)";
+
+/// `expiry`: what to read and how to report.
+#[derive(Debug, Args)]
+pub struct ExpiryArgs {
+    /// Output: a table (text) or JSON.
+    #[arg(long, value_enum, default_value = "text")]
+    pub format: ExpiryFormat,
+    /// Exit 1 when any certificate expires within this window (Go duration like 720h, or 30d).
+    #[arg(long = "fail-within", value_name = "DURATION")]
+    pub fail_within: Option<String>,
+    /// Certificate files or directories (searched recursively; bundles are read whole).
+    #[arg(value_name = "PATH", required = true)]
+    pub paths: Vec<std::path::PathBuf>,
+}
+
+/// `expiry --format`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum ExpiryFormat {
+    /// Two tables: certificates, then CAs.
+    Text,
+    /// One JSON object.
+    Json,
+}
+
+const EXPIRY_HELP: &str = "EXAMPLES:
+  etcdpki expiry /etc/etcd/pki
+  etcdpki expiry --format json --fail-within 30d /etc/etcd/pki     (for monitoring)
+
+EXIT CODES:
+  0  success (and, with --fail-within, nothing expires within the window)
+  1  with --fail-within: at least one certificate expires within the window (or has expired)
+  2  could not run: bad flag, unreadable path, no certificate found";
 
 /// `gencsr`: cfssl's flags.
 #[derive(Debug, Args)]

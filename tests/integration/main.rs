@@ -4,6 +4,7 @@ mod certinfo;
 mod defaults;
 mod dropin;
 mod etcd;
+mod expiry;
 mod gencert;
 mod gencsr;
 mod json;

@@ -1,0 +1,66 @@
+//! `expiry`: when each certificate under the given paths expires.
+
+use etcdpki::expiry::{ExpiryReport, parse_window, residual};
+use etcdpki::scan::{certificates_in, collect_files};
+use time::OffsetDateTime;
+
+use super::args::{ExpiryArgs, ExpiryFormat};
+use super::log::eprint_line;
+use super::{Failure, write_stdout};
+
+/// Runs `expiry`.
+pub fn run(args: ExpiryArgs) -> Result<(), Failure> {
+    let window = match &args.fail_within {
+        Some(w) => Some(parse_window(w).map_err(|e| Failure::Usage(format!("--fail-within {e}")))?),
+        None => None,
+    };
+    let files = collect_files(&args.paths).map_err(|e| Failure::Usage(e.to_string()))?;
+    let mut found = Vec::new();
+    for file in &files {
+        match std::fs::read(file) {
+            Ok(bytes) => found.extend(certificates_in(file, &bytes)),
+            Err(e) => {
+                return Err(Failure::Usage(format!(
+                    "{}: cannot read: {e}",
+                    file.display()
+                )));
+            }
+        }
+    }
+    if found.is_empty() {
+        return Err(Failure::Usage(format!(
+            "no certificate found in {} file(s) under the given paths",
+            files.len()
+        )));
+    }
+    let report = ExpiryReport::new(&found, OffsetDateTime::now_utc());
+    let text = match args.format {
+        ExpiryFormat::Text => report.to_text(),
+        ExpiryFormat::Json => report.to_json(),
+    };
+    write_stdout(text.as_bytes())?;
+    let Some(window) = window else {
+        return Ok(());
+    };
+    let due = report.expiring_within(window);
+    if due.is_empty() {
+        return Ok(());
+    }
+    let within = args.fail_within.unwrap_or_default();
+    for row in &due {
+        let at = row
+            .expires
+            .format(&time::format_description::well_known::Rfc3339)
+            .unwrap_or_default();
+        eprint_line(&format!(
+            "{}: {} expires at {at} ({}), within {within}",
+            row.file,
+            row.certificate,
+            residual(row.residual_seconds),
+        ));
+    }
+    Err(Failure::Run(format!(
+        "{} certificate(s) expire within {within}",
+        due.len()
+    )))
+}

@@ -1,0 +1,217 @@
+//! `expiry`: when each certificate expires, for people (a table like `kubeadm certs
+//! check-expiration`) and for monitoring (JSON, and a failing exit under `--fail-within`).
+//!
+//! Takes [`FoundCertificate`]s and the time to judge from; returns an [`ExpiryReport`] with
+//! leaves and CAs apart, soonest expiry first.
+
+use serde::Serialize;
+use time::OffsetDateTime;
+
+use crate::config::GoDuration;
+use crate::scan::FoundCertificate;
+
+/// One certificate's expiry.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct ExpiryRow {
+    /// The subject's CN (or whole subject).
+    pub certificate: String,
+    /// The file, with `#N` for the N-th (from 1) certificate of a bundle after the first.
+    pub file: String,
+    /// notAfter, RFC 3339 UTC.
+    #[serde(with = "time::serde::rfc3339")]
+    pub expires: OffsetDateTime,
+    /// Seconds from the judging time to notAfter; negative once expired.
+    pub residual_seconds: i64,
+    /// The issuer's CN (or whole issuer); for a self-signed CA, itself.
+    pub certificate_authority: String,
+}
+
+/// All rows, leaves and CAs apart.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct ExpiryReport {
+    /// Leaf certificates, soonest first.
+    pub certificates: Vec<ExpiryRow>,
+    /// CA certificates, soonest first.
+    pub certificate_authorities: Vec<ExpiryRow>,
+}
+
+impl ExpiryReport {
+    /// The report for `found`, judged at `now`.
+    pub fn new(found: &[FoundCertificate], now: OffsetDateTime) -> Self {
+        let mut report = Self::default();
+        for c in found {
+            let file = if c.index == 0 {
+                c.file.display().to_string()
+            } else {
+                format!("{}#{}", c.file.display(), c.index + 1)
+            };
+            let row = ExpiryRow {
+                certificate: c.name.clone(),
+                file,
+                expires: c.not_after,
+                residual_seconds: (c.not_after - now).whole_seconds(),
+                certificate_authority: c.issuer_name.clone(),
+            };
+            if c.is_ca {
+                report.certificate_authorities.push(row);
+            } else {
+                report.certificates.push(row);
+            }
+        }
+        for rows in [
+            &mut report.certificates,
+            &mut report.certificate_authorities,
+        ] {
+            rows.sort_by(|a, b| a.expires.cmp(&b.expires).then_with(|| a.file.cmp(&b.file)));
+        }
+        report
+    }
+
+    /// Rows (leaves and CAs) whose residual time is below `window`, expired ones included.
+    pub fn expiring_within(&self, window: GoDuration) -> Vec<&ExpiryRow> {
+        let limit = window.as_nanos() / 1_000_000_000;
+        self.certificates
+            .iter()
+            .chain(&self.certificate_authorities)
+            .filter(|r| r.residual_seconds < limit)
+            .collect()
+    }
+
+    /// The two tables.
+    pub fn to_text(&self) -> String {
+        let leaf_rows: Vec<[String; 5]> = self
+            .certificates
+            .iter()
+            .map(|r| {
+                [
+                    r.certificate.clone(),
+                    expires(r),
+                    residual(r.residual_seconds),
+                    r.certificate_authority.clone(),
+                    r.file.clone(),
+                ]
+            })
+            .collect();
+        let ca_rows: Vec<[String; 4]> = self
+            .certificate_authorities
+            .iter()
+            .map(|r| {
+                [
+                    r.certificate.clone(),
+                    expires(r),
+                    residual(r.residual_seconds),
+                    r.file.clone(),
+                ]
+            })
+            .collect();
+        let mut out = table(
+            [
+                "CERTIFICATE",
+                "EXPIRES",
+                "RESIDUAL TIME",
+                "CERTIFICATE AUTHORITY",
+                "FILE",
+            ],
+            &leaf_rows,
+        );
+        out.push('\n');
+        out.push_str(&table(
+            ["CERTIFICATE AUTHORITY", "EXPIRES", "RESIDUAL TIME", "FILE"],
+            &ca_rows,
+        ));
+        out
+    }
+
+    /// JSON, one object with `certificates` and `certificate_authorities`.
+    pub fn to_json(&self) -> String {
+        let mut text = serde_json::to_string_pretty(self).expect("the report always serialises");
+        text.push('\n');
+        text
+    }
+}
+
+/// `Dec 30, 2026 23:36 UTC`, as kubeadm prints it.
+fn expires(r: &ExpiryRow) -> String {
+    r.expires
+        .format(time::macros::format_description!(
+            "[month repr:short] [day], [year] [hour]:[minute] UTC"
+        ))
+        .unwrap_or_default()
+}
+
+/// `9y`, `364d`, `5h`, `12m`, or `expired`.
+pub fn residual(seconds: i64) -> String {
+    const DAY: i64 = 86_400;
+    match seconds {
+        s if s <= 0 => "expired".into(),
+        s if s >= 365 * DAY => format!("{}y", s / (365 * DAY)),
+        s if s >= DAY => format!("{}d", s / DAY),
+        s if s >= 3600 => format!("{}h", s / 3600),
+        s => format!("{}m", (s / 60).max(1)),
+    }
+}
+
+fn table<const N: usize>(header: [&str; N], rows: &[[String; N]]) -> String {
+    let mut widths = header.map(str::len);
+    for row in rows {
+        for (w, cell) in widths.iter_mut().zip(row) {
+            *w = (*w).max(cell.chars().count());
+        }
+    }
+    let line = |cells: Vec<&str>| {
+        let mut s = String::new();
+        for (i, (cell, w)) in cells.iter().zip(widths).enumerate() {
+            if i + 1 == N {
+                s.push_str(cell);
+            } else {
+                s.push_str(&format!("{cell:<w$}   "));
+            }
+        }
+        s.trim_end().to_owned() + "\n"
+    };
+    let mut out = line(header.to_vec());
+    for row in rows {
+        out.push_str(&line(row.iter().map(String::as_str).collect()));
+    }
+    out
+}
+
+/// A window as `--fail-within` takes it: a Go duration (`720h`) or whole days (`30d`).
+pub fn parse_window(text: &str) -> Result<GoDuration, String> {
+    if let Some(days) = text.strip_suffix('d') {
+        if let Ok(n) = days.parse::<i64>() {
+            if n >= 0 {
+                return Ok(GoDuration::from_hours(n.saturating_mul(24)));
+            }
+        }
+    }
+    match GoDuration::parse(text) {
+        Ok(d) if !d.is_negative() => Ok(d),
+        Ok(_) => Err(format!("{text:?}: the window cannot be negative")),
+        Err(e) => Err(format!(
+            "{text:?}: {e}; write a Go duration such as \"720h\" or days such as \"30d\""
+        )),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn residual_times_read_like_kubeadms() {
+        assert_eq!(residual(-5), "expired");
+        assert_eq!(residual(9 * 365 * 86_400 + 100), "9y");
+        assert_eq!(residual(364 * 86_400 + 5), "364d");
+        assert_eq!(residual(5 * 3600 + 1), "5h");
+        assert_eq!(residual(30), "1m");
+    }
+
+    #[test]
+    fn windows_take_go_durations_and_days() {
+        assert_eq!(parse_window("720h"), Ok(GoDuration::from_hours(720)));
+        assert_eq!(parse_window("30d"), Ok(GoDuration::from_hours(720)));
+        assert!(parse_window("-1h").is_err());
+        assert!(parse_window("1y").is_err());
+    }
+}

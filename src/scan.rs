@@ -1,0 +1,174 @@
+//! Finding certificates on disk, for `expiry` (and, later, `lint` and `renew`).
+//!
+//! Takes the paths a user gives: files, or directories walked recursively in name order, with
+//! symlinks followed but each real directory entered once (so a link loop ends). Returns every
+//! PEM `CERTIFICATE` block found, bundles included, with the facts the reports need. Files that
+//! hold no certificate are skipped; files that cannot be read are reported.
+
+use std::collections::HashSet;
+use std::path::{Path, PathBuf};
+
+use time::OffsetDateTime;
+use x509_parser::prelude::{FromDer, ParsedExtension, X509Certificate};
+
+/// A certificate found in a file.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FoundCertificate {
+    /// The file, as reached from the path the user gave.
+    pub file: PathBuf,
+    /// Its position among the file's certificates (0 for the first).
+    pub index: usize,
+    /// The subject's common name, or the whole subject when it has none.
+    pub name: String,
+    /// The issuer's common name, or the whole issuer.
+    pub issuer_name: String,
+    /// Subject DER.
+    pub subject_der: Vec<u8>,
+    /// Issuer DER.
+    pub issuer_der: Vec<u8>,
+    /// notBefore.
+    pub not_before: OffsetDateTime,
+    /// notAfter.
+    pub not_after: OffsetDateTime,
+    /// BasicConstraints CA:TRUE.
+    pub is_ca: bool,
+    /// The certificate's DER.
+    pub der: Vec<u8>,
+}
+
+/// A path that could not be read.
+#[derive(Debug, thiserror::Error)]
+#[error("{path}: {reason}")]
+pub struct ScanError {
+    /// The path.
+    pub path: String,
+    /// Why.
+    pub reason: String,
+}
+
+/// Every regular file under `paths`, in a stable order.
+pub fn collect_files(paths: &[PathBuf]) -> Result<Vec<PathBuf>, ScanError> {
+    let mut files = Vec::new();
+    let mut seen_dirs = HashSet::new();
+    for path in paths {
+        let meta = std::fs::metadata(path).map_err(|e| ScanError {
+            path: path.display().to_string(),
+            reason: io_reason(&e),
+        })?;
+        if meta.is_dir() {
+            walk(path, &mut seen_dirs, &mut files)?;
+        } else {
+            files.push(path.clone());
+        }
+    }
+    Ok(files)
+}
+
+fn io_reason(e: &std::io::Error) -> String {
+    match e.kind() {
+        std::io::ErrorKind::NotFound => "no such file or directory".into(),
+        std::io::ErrorKind::PermissionDenied => "permission denied".into(),
+        _ => e.to_string(),
+    }
+}
+
+fn walk(
+    dir: &Path,
+    seen: &mut HashSet<PathBuf>,
+    files: &mut Vec<PathBuf>,
+) -> Result<(), ScanError> {
+    let err = |e: std::io::Error| ScanError {
+        path: dir.display().to_string(),
+        reason: io_reason(&e),
+    };
+    // Each real directory once: a symlink back up the tree ends here.
+    if !seen.insert(std::fs::canonicalize(dir).map_err(err)?) {
+        return Ok(());
+    }
+    let mut entries: Vec<PathBuf> = std::fs::read_dir(dir)
+        .map_err(err)?
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .collect();
+    entries.sort();
+    for path in entries {
+        match std::fs::metadata(&path) {
+            Ok(m) if m.is_dir() => walk(&path, seen, files)?,
+            Ok(m) if m.is_file() => files.push(path),
+            // Dangling links and special files hold no certificates.
+            _ => {}
+        }
+    }
+    Ok(())
+}
+
+/// The certificates in one file's bytes (PEM; anything else yields none).
+pub fn certificates_in(file: &Path, bytes: &[u8]) -> Vec<FoundCertificate> {
+    let Ok(blocks) = pem::parse_many(bytes) else {
+        return Vec::new();
+    };
+    blocks
+        .iter()
+        .filter(|b| b.tag() == "CERTIFICATE")
+        .enumerate()
+        .filter_map(|(index, b)| describe(file, index, b.contents()))
+        .collect()
+}
+
+fn describe(file: &Path, index: usize, der: &[u8]) -> Option<FoundCertificate> {
+    let (_, cert) = X509Certificate::from_der(der).ok()?;
+    let cn_or_all = |name: &x509_parser::x509::X509Name<'_>| {
+        name.iter_common_name()
+            .last()
+            .and_then(|a| a.as_str().ok())
+            .map(str::to_owned)
+            .unwrap_or_else(|| name.to_string())
+    };
+    let is_ca = cert
+        .extensions()
+        .iter()
+        .any(|e| matches!(e.parsed_extension(), ParsedExtension::BasicConstraints(bc) if bc.ca));
+    Some(FoundCertificate {
+        file: file.to_path_buf(),
+        index,
+        name: cn_or_all(cert.subject()),
+        issuer_name: cn_or_all(cert.issuer()),
+        subject_der: cert.subject().as_raw().to_vec(),
+        issuer_der: cert.issuer().as_raw().to_vec(),
+        not_before: cert.validity().not_before.to_datetime(),
+        not_after: cert.validity().not_after.to_datetime(),
+        is_ca,
+        der: der.to_vec(),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn symlink_loops_end_and_order_is_stable() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        std::fs::create_dir(dir.path().join("sub")).expect("mkdir");
+        std::fs::write(dir.path().join("sub/b.pem"), "x").expect("write");
+        std::fs::write(dir.path().join("a.pem"), "x").expect("write");
+        std::os::unix::fs::symlink(dir.path(), dir.path().join("sub/loop")).expect("link");
+        let files = collect_files(&[dir.path().to_path_buf()]).expect("walk");
+        let names: Vec<String> = files
+            .iter()
+            .map(|f| {
+                f.strip_prefix(dir.path())
+                    .expect("inside")
+                    .display()
+                    .to_string()
+            })
+            .collect();
+        assert_eq!(names, ["a.pem", "sub/b.pem"]);
+        let missing = collect_files(&[dir.path().join("nope")]).expect_err("missing");
+        assert!(
+            missing
+                .to_string()
+                .ends_with("nope: no such file or directory")
+        );
+    }
+}
