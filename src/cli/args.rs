@@ -85,33 +85,12 @@ EXIT CODES:
 /// `sign`: cfssl's flags.
 #[derive(Debug, Args)]
 pub struct SignArgs {
-    /// The CA certificate (PEM, exactly one certificate).
-    #[arg(long, value_name = "FILE")]
-    pub ca: Option<String>,
-    /// The CA key (PEM: PKCS#8, PKCS#1 or SEC1).
-    #[arg(long = "ca-key", value_name = "FILE")]
-    pub ca_key: Option<String>,
-    /// The signing configuration (cfssl ca-config.json).
-    #[arg(long, value_name = "FILE")]
-    pub config: Option<String>,
-    /// The profile of -config to sign with; it must exist.
-    #[arg(long, value_name = "NAME")]
-    pub profile: Option<String>,
-    /// Comma-separated hosts that replace the CSR's SANs.
-    #[arg(long, value_name = "HOSTS")]
-    pub hostname: Option<String>,
+    /// The CA, the policy and the overrides.
+    #[command(flatten)]
+    pub signing: SigningFlags,
     /// The CSR file; takes precedence over the CSR argument.
     #[arg(long = "csr", value_name = "FILE")]
     pub csr_flag: Option<String>,
-    /// Overrides the CRL distribution point URL of the certificate.
-    #[arg(long, value_name = "URL")]
-    pub crl: Option<String>,
-    /// Log level: 0 debug, 1 info, 2 warning, 3 error, 4 critical, 5 fatal.
-    #[arg(long, value_name = "LEVEL", default_value_t = 1)]
-    pub loglevel: u8,
-    /// cfssl's remote signer: not supported (an error if given).
-    #[arg(long, value_name = "HOST", hide = true)]
-    pub remote: Option<String>,
     /// The CSR (PEM), or - for standard input.
     #[arg(value_name = "CSR")]
     pub csr: Option<String>,
@@ -296,10 +275,24 @@ pub struct GencertArgs {
     /// Re-sign the CA of -ca/-ca-key from now, with the same key, subject, SANs, pathlen and lifetime.
     #[arg(long)]
     pub renewca: bool,
+    /// The CA, the policy and the overrides.
+    #[command(flatten)]
+    pub signing: SigningFlags,
+    /// Replaces the request's "CN".
+    #[arg(long, value_name = "NAME")]
+    pub cn: Option<String>,
+    /// The request JSON (cfssl csr.json), or - for standard input (not with -renewca).
+    #[arg(value_name = "CSRJSON", required_unless_present = "renewca")]
+    pub csrjson: Option<String>,
+}
+
+/// The flags `gencert` and `sign` share: cfssl's signer flags.
+#[derive(Debug, Args)]
+pub struct SigningFlags {
     /// The CA certificate (PEM, exactly one certificate).
     #[arg(long, value_name = "FILE")]
     pub ca: Option<String>,
-    /// The CA key (PEM: PKCS#8, PKCS#1 or SEC1). With -initca: make the CA from this key.
+    /// The CA key (PEM: PKCS#8, PKCS#1 or SEC1). With gencert -initca: make the CA from this key.
     #[arg(long = "ca-key", value_name = "FILE")]
     pub ca_key: Option<String>,
     /// The signing configuration (cfssl ca-config.json).
@@ -308,12 +301,9 @@ pub struct GencertArgs {
     /// The profile of -config to sign with; it must exist.
     #[arg(long, value_name = "NAME")]
     pub profile: Option<String>,
-    /// Comma-separated hosts that replace the request's "hosts".
+    /// Comma-separated hosts that replace the request's hosts (or the CSR's SANs).
     #[arg(long, value_name = "HOSTS")]
     pub hostname: Option<String>,
-    /// Replaces the request's "CN".
-    #[arg(long, value_name = "NAME")]
-    pub cn: Option<String>,
     /// Overrides the CRL distribution point URL of the certificate.
     #[arg(long, value_name = "URL")]
     pub crl: Option<String>,
@@ -326,9 +316,6 @@ pub struct GencertArgs {
     /// cfssl's multi-root label (remote signing only; ignored).
     #[arg(long, value_name = "LABEL", hide = true)]
     pub label: Option<String>,
-    /// The request JSON (cfssl csr.json), or - for standard input (not with -renewca).
-    #[arg(value_name = "CSRJSON", required_unless_present = "renewca")]
-    pub csrjson: Option<String>,
 }
 
 const GENCERT_HELP: &str = "EXAMPLES:

@@ -17,15 +17,15 @@ use super::{Failure, read_input, write_stdout};
 
 /// Runs `gencert`.
 pub fn run(args: GencertArgs) -> Result<(), Failure> {
-    let log = Log::new(args.loglevel);
-    check_loglevel(args.loglevel)?;
-    if let Some(remote) = &args.remote {
+    let log = Log::new(args.signing.loglevel);
+    check_loglevel(args.signing.loglevel)?;
+    if let Some(remote) = &args.signing.remote {
         return Err(Failure::Usage(format!(
             "-remote {remote}: remote signing is not supported\n  help: sign locally with -ca and -ca-key"
         )));
     }
     // cfssl loads -config before anything else, even for -initca, which then ignores it.
-    let policy = load_policy(&log, args.config.as_deref())?;
+    let policy = load_policy(&log, args.signing.config.as_deref())?;
     if args.renewca {
         return renewca(&args, &log);
     }
@@ -35,15 +35,15 @@ pub fn run(args: GencertArgs) -> Result<(), Failure> {
         request.common_name.clone_from(cn);
     }
     if args.initca {
-        if args.config.is_some() || args.profile.is_some() {
+        if args.signing.config.is_some() || args.signing.profile.is_some() {
             log.warn("-config and -profile are ignored with -initca, as in cfssl; set the CA's lifetime with \"ca\": {\"expiry\": …} in the request");
         }
-        if args.hostname.is_some() {
+        if args.signing.hostname.is_some() {
             log.warn(
                 "-hostname is ignored with -initca, as in cfssl; put the CA's hosts in the request",
             );
         }
-        initca(&log, &request, &csrjson, args.ca_key.as_deref())
+        initca(&log, &request, &csrjson, args.signing.ca_key.as_deref())
     } else {
         leaf(&args, &log, &policy, &csrjson, request)
     }
@@ -55,8 +55,8 @@ pub fn run(args: GencertArgs) -> Result<(), Failure> {
 fn renewca(args: &GencertArgs, log: &Log) -> Result<(), Failure> {
     log.info("re-generate a CA certificate from CA cert and key");
     let (ca_file, ca_key_file) = require_ca(
-        args.ca.as_deref(),
-        args.ca_key.as_deref(),
+        args.signing.ca.as_deref(),
+        args.signing.ca_key.as_deref(),
         "etcdpki gencert -renewca -ca=ca.pem -ca-key=ca-key.pem",
     )?;
     let issuer = load_issuer(log, ca_file, ca_key_file)?;
@@ -274,13 +274,13 @@ fn leaf(
     log.info("generate received request");
     reject_ca_section(csrjson, &request)?;
     let (ca_file, ca_key_file) = require_ca(
-        args.ca.as_deref(),
-        args.ca_key.as_deref(),
+        args.signing.ca.as_deref(),
+        args.signing.ca_key.as_deref(),
         "etcdpki gencert -ca=ca.pem -ca-key=ca-key.pem -config=ca-config.json -profile=NAME CSRJSON, or -initca for a CA",
     )?;
-    let profile = select_profile(policy, args.profile.as_deref(), args.crl.as_deref())?;
-    let hosts_overridden = args.hostname.as_deref().is_some_and(|h| !h.is_empty());
-    if let Some(h) = args.hostname.as_deref().filter(|h| !h.is_empty()) {
+    let profile = select_profile(policy, args.signing.profile.as_deref(), args.signing.crl.as_deref())?;
+    let hosts_overridden = args.signing.hostname.as_deref().is_some_and(|h| !h.is_empty());
+    if let Some(h) = args.signing.hostname.as_deref().filter(|h| !h.is_empty()) {
         request.hosts = parse_hostname_flag(h)?;
     }
     let serves = profile

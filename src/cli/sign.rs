@@ -14,14 +14,14 @@ use super::{Failure, read_input, write_stdout};
 
 /// Runs `sign`.
 pub fn run(args: SignArgs) -> Result<(), Failure> {
-    check_loglevel(args.loglevel)?;
-    let log = Log::new(args.loglevel);
-    if let Some(remote) = &args.remote {
+    check_loglevel(args.signing.loglevel)?;
+    let log = Log::new(args.signing.loglevel);
+    if let Some(remote) = &args.signing.remote {
         return Err(Failure::Usage(format!(
             "-remote {remote}: remote signing is not supported\n  help: sign locally with -ca and -ca-key"
         )));
     }
-    let policy = load_policy(&log, args.config.as_deref())?;
+    let policy = load_policy(&log, args.signing.config.as_deref())?;
     // cfssl: the -csr flag takes precedence over the CSR argument.
     let Some(csr_file) = args.csr_flag.as_deref().or(args.csr.as_deref()) else {
         return Err(Failure::Usage(
@@ -39,11 +39,11 @@ pub fn run(args: SignArgs) -> Result<(), Failure> {
         None => input.subject.clone(),
     };
     let (ca_file, ca_key_file) = require_ca(
-        args.ca.as_deref(),
-        args.ca_key.as_deref(),
+        args.signing.ca.as_deref(),
+        args.signing.ca_key.as_deref(),
         "etcdpki sign -ca=ca.pem -ca-key=ca-key.pem -config=ca-config.json -profile=NAME CSR",
     )?;
-    let profile = select_profile(&policy, args.profile.as_deref(), args.crl.as_deref())?;
+    let profile = select_profile(&policy, args.signing.profile.as_deref(), args.signing.crl.as_deref())?;
     if input.requests_ca && profile.ca.is_none() {
         let path = if profile.name == "default" {
             "default".into()
@@ -52,7 +52,7 @@ pub fn run(args: SignArgs) -> Result<(), Failure> {
         };
         return Err(SignError::CaNotAllowed(path).into());
     }
-    let hostname = args.hostname.as_deref().filter(|h| !h.is_empty());
+    let hostname = args.signing.hostname.as_deref().filter(|h| !h.is_empty());
     let hosts = match hostname {
         Some(h) => parse_hostname_flag(h)?,
         None => input.hosts.clone(),
