@@ -278,8 +278,16 @@ fn leaf(
         args.signing.ca_key.as_deref(),
         "etcdpki gencert -ca=ca.pem -ca-key=ca-key.pem -config=ca-config.json -profile=NAME CSRJSON, or -initca for a CA",
     )?;
-    let profile = select_profile(policy, args.signing.profile.as_deref(), args.signing.crl.as_deref())?;
-    let hosts_overridden = args.signing.hostname.as_deref().is_some_and(|h| !h.is_empty());
+    let profile = select_profile(
+        policy,
+        args.signing.profile.as_deref(),
+        args.signing.crl.as_deref(),
+    )?;
+    let hosts_overridden = args
+        .signing
+        .hostname
+        .as_deref()
+        .is_some_and(|h| !h.is_empty());
     if let Some(h) = args.signing.hostname.as_deref().filter(|h| !h.is_empty()) {
         request.hosts = parse_hostname_flag(h)?;
     }

@@ -43,7 +43,11 @@ pub fn run(args: SignArgs) -> Result<(), Failure> {
         args.signing.ca_key.as_deref(),
         "etcdpki sign -ca=ca.pem -ca-key=ca-key.pem -config=ca-config.json -profile=NAME CSR",
     )?;
-    let profile = select_profile(&policy, args.signing.profile.as_deref(), args.signing.crl.as_deref())?;
+    let profile = select_profile(
+        &policy,
+        args.signing.profile.as_deref(),
+        args.signing.crl.as_deref(),
+    )?;
     if input.requests_ca && profile.ca.is_none() {
         let path = if profile.name == "default" {
             "default".into()
