@@ -73,7 +73,7 @@ fn renewca(args: &GencertArgs, log: &Log) -> Result<(), Failure> {
     };
     let name = etcdpki::request::DistinguishedName::from_certificate_name(cert.subject())
         .map_err(|e| bad(&e))?;
-    let hosts = certificate_hosts(&cert);
+    let hosts = etcdpki::request::Host::from_certificate(&cert);
     let lifetime = cert.validity().not_after.timestamp() - cert.validity().not_before.timestamp();
     let ca = etcdpki::request::CaRequest {
         path_len,
@@ -106,31 +106,6 @@ fn renewca(args: &GencertArgs, log: &Log) -> Result<(), Failure> {
         })
         .as_bytes(),
     )
-}
-
-/// A certificate's SANs as hosts.
-pub fn certificate_hosts(
-    cert: &x509_parser::prelude::X509Certificate<'_>,
-) -> Vec<etcdpki::request::Host> {
-    use etcdpki::request::Host;
-    use x509_parser::prelude::GeneralName;
-    let mut hosts = Vec::new();
-    if let Ok(Some(san)) = cert.subject_alternative_name() {
-        for g in &san.value.general_names {
-            hosts.extend(match g {
-                GeneralName::DNSName(d) => Some(Host::Dns((*d).to_owned())),
-                GeneralName::RFC822Name(e) => Some(Host::Email((*e).to_owned())),
-                GeneralName::URI(u) => Some(Host::Uri((*u).to_owned())),
-                GeneralName::IPAddress(b) => match b.len() {
-                    4 => <[u8; 4]>::try_from(*b).ok().map(|a| Host::Ip(a.into())),
-                    16 => <[u8; 16]>::try_from(*b).ok().map(|a| Host::Ip(a.into())),
-                    _ => None,
-                },
-                _ => None,
-            });
-        }
-    }
-    hosts
 }
 
 /// A `ca` section outside `-initca` is refused, as in cfssl ("ca section only permitted in initca").

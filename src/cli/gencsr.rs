@@ -6,7 +6,7 @@ use etcdpki::sign::build_csr;
 use x509_parser::prelude::{FromDer, X509Certificate};
 
 use super::args::GencsrArgs;
-use super::gencert::{certificate_hosts, check_loglevel, load_request, read_key};
+use super::gencert::{check_loglevel, load_request, read_key};
 use super::log::Log;
 use super::{Failure, read_input, write_stdout};
 
@@ -70,7 +70,7 @@ fn from_certificate(
         ));
     }
     let fields = NameFields::from_x509(cert.subject()).map_err(bad)?;
-    let hosts = certificate_hosts(&cert);
+    let hosts = Host::from_certificate(&cert);
     let ca = match cert.basic_constraints() {
         Ok(Some(bc)) if bc.value.ca => Some(CaRequest {
             path_len: bc.value.path_len_constraint,

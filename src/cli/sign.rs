@@ -49,12 +49,7 @@ pub fn run(args: SignArgs) -> Result<(), Failure> {
         args.signing.crl.as_deref(),
     )?;
     if input.requests_ca && profile.ca.is_none() {
-        let path = if profile.name == "default" {
-            "default".into()
-        } else {
-            format!("profiles.{}", profile.name)
-        };
-        return Err(SignError::CaNotAllowed(path).into());
+        return Err(SignError::CaNotAllowed(profile.path()).into());
     }
     let hostname = args.signing.hostname.as_deref().filter(|h| !h.is_empty());
     let hosts = match hostname {

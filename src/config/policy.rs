@@ -116,6 +116,15 @@ impl Profile {
         }
     }
 
+    /// Where the profile is in ca-config.json below `signing`: `default` or `profiles.NAME`.
+    pub fn path(&self) -> String {
+        if self.name == "default" {
+            "default".into()
+        } else {
+            format!("profiles.{}", self.name)
+        }
+    }
+
     /// True when the profile sets neither KeyUsage nor ExtendedKeyUsage.
     pub fn has_no_usages(&self) -> bool {
         self.key_usage.is_empty() && self.ext_key_usage.is_empty()

@@ -30,6 +30,38 @@ impl fmt::Display for Host {
     }
 }
 
+impl Host {
+    /// The host a SAN entry names, as Go's x509 parser keeps them: DNS, email, URI and IP
+    /// (4 or 16 bytes); other kinds of names are not hosts.
+    pub fn from_general_name(name: &x509_parser::extensions::GeneralName<'_>) -> Option<Self> {
+        use x509_parser::extensions::GeneralName;
+        match name {
+            GeneralName::DNSName(d) => Some(Host::Dns((*d).to_owned())),
+            GeneralName::RFC822Name(e) => Some(Host::Email((*e).to_owned())),
+            GeneralName::URI(u) => Some(Host::Uri((*u).to_owned())),
+            GeneralName::IPAddress(b) => match b.len() {
+                4 => <[u8; 4]>::try_from(*b).ok().map(|a| Host::Ip(a.into())),
+                16 => <[u8; 16]>::try_from(*b).ok().map(|a| Host::Ip(a.into())),
+                _ => None,
+            },
+            _ => None,
+        }
+    }
+
+    /// The hosts of a certificate's SubjectAltName, in order.
+    pub fn from_certificate(cert: &x509_parser::certificate::X509Certificate<'_>) -> Vec<Self> {
+        match cert.subject_alternative_name() {
+            Ok(Some(san)) => san
+                .value
+                .general_names
+                .iter()
+                .filter_map(Self::from_general_name)
+                .collect(),
+            _ => Vec::new(),
+        }
+    }
+}
+
 /// Why a host is refused, with a hint.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct HostError {

@@ -3,10 +3,8 @@
 //! the SAN (non-critical) and, for a CA request, a critical BasicConstraints; an empty
 //! attribute set (`a0 00`) when there are no extensions.
 
-use std::net::IpAddr;
-
 use x509_parser::prelude::{
-    FromDer, GeneralName, ParsedCriAttribute, ParsedExtension, X509CertificationRequest,
+    FromDer, ParsedCriAttribute, ParsedExtension, X509CertificationRequest,
 };
 
 use super::SignError;
@@ -144,15 +142,7 @@ pub fn parse_csr(file: &str, pem_bytes: &[u8]) -> Result<CsrInput, SignError> {
             });
             match ext.parsed_extension() {
                 ParsedExtension::SubjectAlternativeName(san) => {
-                    for name in &san.general_names {
-                        hosts.extend(match name {
-                            GeneralName::DNSName(d) => Some(Host::Dns((*d).to_owned())),
-                            GeneralName::RFC822Name(e) => Some(Host::Email((*e).to_owned())),
-                            GeneralName::URI(u) => Some(Host::Uri((*u).to_owned())),
-                            GeneralName::IPAddress(b) => ip_from_bytes(b).map(Host::Ip),
-                            _ => None,
-                        });
-                    }
+                    hosts.extend(san.general_names.iter().filter_map(Host::from_general_name));
                 }
                 ParsedExtension::BasicConstraints(bc) => requests_ca = bc.ca,
                 _ => {}
@@ -166,12 +156,4 @@ pub fn parse_csr(file: &str, pem_bytes: &[u8]) -> Result<CsrInput, SignError> {
         extensions,
         requests_ca,
     })
-}
-
-fn ip_from_bytes(b: &[u8]) -> Option<IpAddr> {
-    match b.len() {
-        4 => <[u8; 4]>::try_from(b).ok().map(IpAddr::from),
-        16 => <[u8; 16]>::try_from(b).ok().map(IpAddr::from),
-        _ => None,
-    }
 }

@@ -78,7 +78,7 @@ pub fn issue(
     let mut hosts: Vec<Host> = subject.hosts.to_vec();
     if let Some(wl) = &profile.csr_whitelist {
         if !wl.public_key {
-            return Err(SignError::PublicKeyNotWhitelisted(profile_path(profile)));
+            return Err(SignError::PublicKeyNotWhitelisted(profile.path()));
         }
         if !wl.subject {
             name = &empty;
@@ -166,14 +166,6 @@ pub fn issue(
     })
 }
 
-fn profile_path(profile: &Profile) -> String {
-    if profile.name == "default" {
-        "default".into()
-    } else {
-        format!("profiles.{}", profile.name)
-    }
-}
-
 /// cfssl's `name_whitelist`: the CN and every DNS, email and URI SAN must match (unanchored).
 fn check_whitelist(
     profile: &Profile,
@@ -197,7 +189,7 @@ fn check_whitelist(
         if !re.is_match(&candidate) {
             return Err(SignError::NotWhitelisted {
                 name: candidate,
-                profile: profile_path(profile),
+                profile: profile.path(),
                 pattern: re.as_str().to_owned(),
             });
         }
