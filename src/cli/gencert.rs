@@ -1,24 +1,25 @@
 //! `gencert`: a CA with `-initca`, or a leaf signed by `-ca`/`-ca-key` under a profile.
 
-use etcdpki::config::{Policy, Profile, parse_ca_config};
+use etcdpki::PrivateKey;
+use etcdpki::config::{Policy, Profile};
 use etcdpki::diag::{Diagnostic, Location, Problem};
 use etcdpki::output::{Bundle, to_json_line};
-use etcdpki::request::{CertRequest, parse_csr_json, parse_hostname_flag};
-use etcdpki::sign::{
-    Authority, Issuer, SerialNumber, SignError, Subject, build_csr, initca_profile, issue,
-};
-use etcdpki::{KeySpec, PrivateKey};
+use etcdpki::request::{CertRequest, parse_hostname_flag};
+use etcdpki::sign::{Authority, Subject, build_csr, initca_profile};
 use time::OffsetDateTime;
 use x509_parser::prelude::FromDer;
 
 use super::args::GencertArgs;
+use super::inputs::{
+    load_issuer, load_policy, load_request, read_key, reject_ca_section, require_ca, select_profile,
+};
+use super::issuing::{generate, issue_logged, serial};
 use super::log::Log;
-use super::{Failure, read_input, write_stdout};
+use super::{Failure, write_stdout};
 
 /// Runs `gencert`.
 pub fn run(args: GencertArgs) -> Result<(), Failure> {
-    let log = Log::new(args.signing.loglevel);
-    check_loglevel(args.signing.loglevel)?;
+    let log = Log::from_flag(args.signing.loglevel)?;
     if let Some(remote) = &args.signing.remote {
         return Err(Failure::Usage(format!(
             "-remote {remote}: remote signing is not supported\n  help: sign locally with -ca and -ca-key"
@@ -106,94 +107,6 @@ fn renewca(args: &GencertArgs, log: &Log) -> Result<(), Failure> {
         })
         .as_bytes(),
     )
-}
-
-/// A `ca` section outside `-initca` is refused, as in cfssl ("ca section only permitted in initca").
-pub fn reject_ca_section(csrjson: &str, request: &CertRequest) -> Result<(), Failure> {
-    if request.ca.is_none() {
-        return Ok(());
-    }
-    Err(Failure::Run(
-        Diagnostic::error(
-            Location::at(csrjson, etcdpki::diag::JsonPath::root().key("ca")),
-            Problem::Invalid {
-                value: "\"ca\"".into(),
-                reason: "the ca section is only permitted with -initca (cfssl: ca section only permitted in initca)".into(),
-                help: Some("remove it, or add -initca to make a CA".into()),
-            },
-        )
-        .to_string(),
-    ))
-}
-
-/// `-ca` and `-ca-key`, both required to sign (cfssl logs their absence and exits 0).
-pub fn require_ca<'a>(
-    ca: Option<&'a str>,
-    ca_key: Option<&'a str>,
-    usage: &str,
-) -> Result<(&'a str, &'a str), Failure> {
-    match (ca, ca_key) {
-        (Some(ca), Some(key)) => Ok((ca, key)),
-        _ => {
-            let missing = if ca.is_none() { "-ca" } else { "-ca-key" };
-            Err(Failure::Usage(format!(
-                "{missing} is required to sign (cfssl logs this and exits 0 with no output)\n  help: {usage}"
-            )))
-        }
-    }
-}
-
-/// The profile `-profile` names, with `-crl` applied.
-pub fn select_profile(
-    policy: &Policy,
-    name: Option<&str>,
-    crl: Option<&str>,
-) -> Result<Profile, Failure> {
-    let mut profile = policy.select(name.unwrap_or(""))?.clone();
-    if let Some(url) = crl.filter(|u| !u.is_empty()) {
-        profile.crl_url = Some(url.to_owned());
-    }
-    Ok(profile)
-}
-
-/// The CA from `-ca` and `-ca-key`; warnings about the certificate are logged.
-pub fn load_issuer(log: &Log, ca_file: &str, ca_key_file: &str) -> Result<Issuer, Failure> {
-    let ca_key = read_key(ca_key_file)?;
-    let pem = read_ca_input(ca_file, "the CA certificate")?;
-    let (issuer, warnings) = Issuer::from_pem(ca_file, &pem, ca_key_file, ca_key)?;
-    for w in warnings {
-        log.warn(&format!("{ca_file}: {w}"));
-    }
-    Ok(issuer)
-}
-
-/// cfssl's `-loglevel` runs from 0 (debug) to 5 (fatal).
-pub fn check_loglevel(level: u8) -> Result<(), Failure> {
-    if level > 5 {
-        return Err(Failure::Usage(format!(
-            "-loglevel {level}: expected 0 (debug) to 5 (fatal)"
-        )));
-    }
-    Ok(())
-}
-
-/// The `-config` policy, or cfssl's built-in default without one; warnings are logged.
-pub fn load_policy(log: &Log, config: Option<&str>) -> Result<Policy, Failure> {
-    match config {
-        Some(file) => {
-            let checked = parse_ca_config(file, &read_input(file, "the config")?)?;
-            log.diagnostics(&checked.warnings);
-            Ok(checked.value)
-        }
-        None => Ok(Policy::builtin()),
-    }
-}
-
-/// The csr.json named `file` (`-` for standard input); warnings are logged.
-pub fn load_request(log: &Log, file: &str) -> Result<CertRequest, Failure> {
-    let checked = parse_csr_json(file, &read_input(file, "the request")?)?;
-    log.diagnostics(&checked.warnings);
-    Ok(checked.value)
 }
 
 /// `-initca`: a self-signed CA from `request`, with a new key or the one in `ca_key`.
@@ -320,57 +233,4 @@ fn issue_and_print(
         key: key_pem,
     });
     write_stdout(json.as_bytes())
-}
-
-/// gencert makes one key and exits, so RSA searches may race on every core.
-pub fn generate(log: &Log, spec: KeySpec) -> Result<PrivateKey, Failure> {
-    log.info(&format!("generating key: {spec}"));
-    let cores = std::thread::available_parallelism().map_or(1, usize::from);
-    Ok(PrivateKey::generate_racing(spec, cores.min(4))?)
-}
-
-pub fn read_key(file: &str) -> Result<PrivateKey, Failure> {
-    PrivateKey::from_pem(&read_ca_input(file, "the CA key")?)
-        .map_err(|e| Failure::Run(format!("{file}: {e}")))
-}
-
-/// `-ca` and `-ca-key` values as cfssl ≥ 1.3.0 reads them (helpers.ReadBytes): `env:VAR` is the
-/// variable's value, `file:PATH` a path, anything else a path. cfssl rejects other `x:`
-/// prefixes as "unknown prefix"; here they are just paths. `-` is not standard input, as in cfssl.
-fn read_ca_input(value: &str, what: &str) -> Result<Vec<u8>, Failure> {
-    if let Some(var) = value.strip_prefix("env:") {
-        return std::env::var(var).map(String::into_bytes).map_err(|_| {
-            Failure::Run(format!(
-                "{value}: cannot read {what}: the environment variable {var} is not set"
-            ))
-        });
-    }
-    let path = value.strip_prefix("file:").unwrap_or(value);
-    if path == "-" {
-        return Err(Failure::Usage(format!(
-            "{what} cannot come from standard input (as in cfssl); give a file"
-        )));
-    }
-    read_input(path, what)
-}
-
-/// Issues the certificate and logs its serial, as cfssl does.
-pub fn issue_logged(
-    log: &Log,
-    authority: Authority<'_>,
-    profile: &Profile,
-    subject: Subject<'_>,
-    now: OffsetDateTime,
-    serial: SerialNumber,
-) -> Result<etcdpki::sign::Certificate, Failure> {
-    let cert = issue(authority, profile, subject, now, serial)?;
-    log.info(&format!(
-        "signed certificate with serial number {}",
-        cert.serial()
-    ));
-    Ok(cert)
-}
-
-fn serial() -> Result<SerialNumber, Failure> {
-    SerialNumber::random().map_err(|_| Failure::from(SignError::Random))
 }

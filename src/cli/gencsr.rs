@@ -6,14 +6,13 @@ use etcdpki::sign::build_csr;
 use x509_parser::prelude::{FromDer, X509Certificate};
 
 use super::args::GencsrArgs;
-use super::gencert::{check_loglevel, load_request, read_key};
+use super::inputs::{load_request, read_key};
 use super::log::Log;
 use super::{Failure, read_input, write_stdout};
 
 /// Runs `gencsr`.
 pub fn run(args: GencsrArgs) -> Result<(), Failure> {
-    check_loglevel(args.loglevel)?;
-    let log = Log::new(args.loglevel);
+    let log = Log::from_flag(args.loglevel)?;
     let Some(key_file) = &args.key else {
         return Err(Failure::Usage(
             "-key is required: etcdpki gencsr -key KEY CSRJSON (or -cert CERT)".into(),

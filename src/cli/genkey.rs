@@ -4,16 +4,15 @@ use etcdpki::output::{Bundle, to_json_line};
 use etcdpki::sign::build_csr;
 
 use super::args::GenkeyArgs;
-use super::gencert::{
-    check_loglevel, generate, initca, load_policy, load_request, reject_ca_section,
-};
+use super::gencert::initca;
+use super::inputs::{load_policy, load_request, reject_ca_section};
+use super::issuing::generate;
 use super::log::Log;
 use super::{Failure, write_stdout};
 
 /// Runs `genkey`.
 pub fn run(args: GenkeyArgs) -> Result<(), Failure> {
-    check_loglevel(args.loglevel)?;
-    let log = Log::new(args.loglevel);
+    let log = Log::from_flag(args.loglevel)?;
     // cfssl loads and checks -config although genkey never signs with it.
     load_policy(&log, args.config.as_deref())?;
     let request = load_request(&log, &args.csrjson)?;

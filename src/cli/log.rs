@@ -4,6 +4,8 @@ use std::io::Write;
 
 use etcdpki::diag::Diagnostic;
 
+use super::Failure;
+
 /// A log level, numbered as cfssl's `-loglevel`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Level {
@@ -20,11 +22,16 @@ pub struct Log {
 }
 
 impl Log {
-    /// A logger for cfssl's `-loglevel`.
-    pub fn new(loglevel: u8) -> Self {
-        Self {
-            threshold: loglevel,
+    /// A logger for cfssl's `-loglevel`, which runs from 0 (debug) to 5 (fatal).
+    pub fn from_flag(loglevel: u8) -> Result<Self, Failure> {
+        if loglevel > 5 {
+            return Err(Failure::Usage(format!(
+                "-loglevel {loglevel}: expected 0 (debug) to 5 (fatal)"
+            )));
         }
+        Ok(Self {
+            threshold: loglevel,
+        })
     }
 
     /// A cfssl-format line at `level`.

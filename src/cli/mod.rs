@@ -11,6 +11,8 @@ mod gencert;
 mod gencsr;
 mod genkey;
 mod goflag;
+mod inputs;
+mod issuing;
 mod json;
 mod log;
 mod print_defaults;

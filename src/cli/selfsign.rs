@@ -1,6 +1,6 @@
 //! `selfsign`: a key and a self-signed certificate, with cfssl's defaults.
 
-use etcdpki::config::Policy;
+use etcdpki::config::{GoDuration, Profile};
 use etcdpki::output::{Bundle, to_json_line};
 use etcdpki::request::parse_host;
 use etcdpki::sign::{
@@ -9,14 +9,14 @@ use etcdpki::sign::{
 use time::OffsetDateTime;
 
 use super::args::SelfsignArgs;
-use super::gencert::{check_loglevel, generate, load_policy, load_request, reject_ca_section};
+use super::inputs::{load_policy, load_request, reject_ca_section};
+use super::issuing::generate;
 use super::log::Log;
 use super::{Failure, write_stdout};
 
 /// Runs `selfsign`.
 pub fn run(args: SelfsignArgs) -> Result<(), Failure> {
-    check_loglevel(args.loglevel)?;
-    let log = Log::new(args.loglevel);
+    let log = Log::from_flag(args.loglevel)?;
     let policy = load_policy(&log, args.config.as_deref())?;
     let mut request = load_request(&log, &args.csrjson)?;
     reject_ca_section(&args.csrjson, &request)?;
@@ -26,14 +26,14 @@ pub fn run(args: SelfsignArgs) -> Result<(), Failure> {
     if !request.hosts.contains(&host) {
         request.hosts.push(host);
     }
-    // Without -config cfssl uses its default profile; with one, -profile must name a profile.
+    // Without -config cfssl uses its default profile with a 2190h expiry (cli/selfsign);
+    // with one, -profile must name a profile.
     let base = match &args.profile {
         Some(name) if args.config.is_some() => policy.select(name)?.clone(),
-        _ => {
-            let mut p = Policy::builtin().default;
-            p.expiry = etcdpki::config::GoDuration::ZERO;
-            p
-        }
+        _ => Profile {
+            expiry: GoDuration::from_hours(2190),
+            ..Profile::cfssl_default()
+        },
     };
     let now = OffsetDateTime::now_utc();
     let profile = selfsign_profile(&base, now);

@@ -2,20 +2,18 @@
 
 use etcdpki::output::{Bundle, to_json_line};
 use etcdpki::request::{DistinguishedName, parse_hostname_flag, parse_subject_json};
-use etcdpki::sign::{Authority, SerialNumber, SignError, Subject, parse_csr};
+use etcdpki::sign::{Authority, SignError, Subject, parse_csr};
 use time::OffsetDateTime;
 
 use super::args::SignArgs;
-use super::gencert::{
-    check_loglevel, issue_logged, load_issuer, load_policy, require_ca, select_profile,
-};
+use super::inputs::{load_issuer, load_policy, require_ca, select_profile};
+use super::issuing::{issue_logged, serial};
 use super::log::Log;
 use super::{Failure, read_input, write_stdout};
 
 /// Runs `sign`.
 pub fn run(args: SignArgs) -> Result<(), Failure> {
-    check_loglevel(args.signing.loglevel)?;
-    let log = Log::new(args.signing.loglevel);
+    let log = Log::from_flag(args.signing.loglevel)?;
     if let Some(remote) = &args.signing.remote {
         return Err(Failure::Usage(format!(
             "-remote {remote}: remote signing is not supported\n  help: sign locally with -ca and -ca-key"
@@ -58,7 +56,7 @@ pub fn run(args: SignArgs) -> Result<(), Failure> {
     };
     let issuer = load_issuer(&log, ca_file, ca_key_file)?;
     let name = DistinguishedName::from_fields(&fields);
-    let serial = SerialNumber::random().map_err(|_| Failure::from(SignError::Random))?;
+    let serial = serial()?;
     let cert = issue_logged(
         &log,
         Authority::Ca(&issuer),

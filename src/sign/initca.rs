@@ -31,13 +31,9 @@ pub fn initca_profile(ca: Option<&CaRequest>, crl_url: Option<&str>) -> Profile 
 
 /// The policy of `selfsign` (cfssl selfsign.Sign): the profile's usages, caIssuers and
 /// `is_ca` (without a path length), and nothing else of it; notBefore = now − 5 min (not
-/// rounded), notAfter = now + expiry (2190h when the profile has none).
+/// rounded), notAfter = now + expiry.
 pub fn selfsign_profile(profile: &Profile, now: time::OffsetDateTime) -> Profile {
-    let expiry = if profile.expiry == crate::config::GoDuration::ZERO {
-        crate::config::GoDuration::from_hours(2190)
-    } else {
-        profile.expiry
-    };
+    let expiry = profile.expiry;
     Profile {
         name: profile.name.clone(),
         key_usage: profile.key_usage,

@@ -1,0 +1,39 @@
+//! Making keys and certificates for the commands: the key search, the serial, and cfssl's
+//! "signed certificate with serial number" log line.
+
+use etcdpki::config::Profile;
+use etcdpki::sign::{Authority, Certificate, SerialNumber, SignError, Subject, issue};
+use etcdpki::{KeySpec, PrivateKey};
+use time::OffsetDateTime;
+
+use super::Failure;
+use super::log::Log;
+
+/// gencert makes one key and exits, so RSA searches may race on every core.
+pub fn generate(log: &Log, spec: KeySpec) -> Result<PrivateKey, Failure> {
+    log.info(&format!("generating key: {spec}"));
+    let cores = std::thread::available_parallelism().map_or(1, usize::from);
+    Ok(PrivateKey::generate_racing(spec, cores.min(4))?)
+}
+
+/// Issues the certificate and logs its serial, as cfssl does.
+pub fn issue_logged(
+    log: &Log,
+    authority: Authority<'_>,
+    profile: &Profile,
+    subject: Subject<'_>,
+    now: OffsetDateTime,
+    serial: SerialNumber,
+) -> Result<Certificate, Failure> {
+    let cert = issue(authority, profile, subject, now, serial)?;
+    log.info(&format!(
+        "signed certificate with serial number {}",
+        cert.serial()
+    ));
+    Ok(cert)
+}
+
+/// A fresh random serial.
+pub fn serial() -> Result<SerialNumber, Failure> {
+    SerialNumber::random().map_err(|_| Failure::from(SignError::Random))
+}
