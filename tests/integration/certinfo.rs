@@ -50,6 +50,11 @@ fn certinfo_cert_matches_cfssl_key_by_key() {
         let id = ours["subject_key_id"].as_str().expect("ski");
         assert!(id.split(':').all(|b| b.len() == 2), "{id}: %02X");
     }
+    // `-cert -` reads standard input.
+    assert_eq!(
+        dir.ok(&["certinfo", "-cert", "-"], &dir.read("member.pem")),
+        dir.ok(&["certinfo", "-cert", "member.pem"], b"")
+    );
     // Go's escaping of & and the byte-for-byte text.
     let text = String::from_utf8(dir.ok(&["certinfo", "-cert", "member.pem"], b"")).expect("utf8");
     assert!(text.contains("etcd \\u0026 co"), "{text}");

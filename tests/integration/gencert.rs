@@ -1,6 +1,6 @@
 //! `gencert` behaviour: CAs and leaves for every key type, checked by x509-parser and openssl.
 
-use crate::util::{Dir, Dump, Tool, etcdpki, ext, openssl_verify, require};
+use crate::util::{Dir, Dump, Tool, etcdpki, ext, openssl_verify};
 
 const CONFIG: &str = r#"{"signing": {"default": {"expiry": "8760h"}, "profiles": {
   "peer": {"expiry": "8760h", "usages": ["signing", "key encipherment", "server auth", "client auth"]},
@@ -41,26 +41,9 @@ fn pki(algo: &str, size: u32) -> Dir {
 
 /// The key file and the certificate hold the same public key, according to openssl.
 fn assert_openssl_key_matches(dir: &Dir, base: &str) {
-    let openssl = require("openssl", "openssl");
-    let key = dir.run(
-        &openssl,
-        &["pkey", "-in", &format!("{base}-key.pem"), "-pubout"],
-        b"",
-    );
-    assert!(
-        key.status.success(),
-        "openssl cannot read {base}-key.pem: {}",
-        String::from_utf8_lossy(&key.stderr)
-    );
-    let cert = dir.run(
-        &openssl,
-        &["x509", "-in", &format!("{base}.pem"), "-noout", "-pubkey"],
-        b"",
-    );
-    assert_eq!(
-        key.stdout, cert.stdout,
-        "{base}: key and certificate differ"
-    );
+    let key = dir.openssl(&["pkey", "-in", &format!("{base}-key.pem"), "-pubout"]);
+    let cert = dir.openssl(&["x509", "-in", &format!("{base}.pem"), "-noout", "-pubkey"]);
+    assert_eq!(key, cert, "{base}: key and certificate differ");
 }
 
 fn check_pki(dir: &Dir, key_label: &str, signature_oid: &str) {
@@ -206,20 +189,11 @@ fn the_request_can_come_from_stdin_and_output_is_one_sorted_json_line() {
 
 #[test]
 fn ca_keys_in_openssl_formats_sign() {
-    let openssl = require("openssl", "openssl");
     let dir = Dir::new();
     dir.write("ca-config.json", CONFIG);
     dir.write("member.json", &request("infra0", "ecdsa", 256));
-    let run = |args: &[&str]| {
-        let out = dir.run(&openssl, args, b"");
-        assert!(
-            out.status.success(),
-            "openssl {args:?}: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-    };
     // PKCS#8 P-384, openssl's default output.
-    run(&[
+    dir.openssl(&[
         "genpkey",
         "-algorithm",
         "EC",
@@ -229,7 +203,7 @@ fn ca_keys_in_openssl_formats_sign() {
         "p8.pem",
     ]);
     // SEC1 with a leading EC PARAMETERS block (cfssl #1074).
-    run(&[
+    dir.openssl(&[
         "ecparam",
         "-name",
         "prime256v1",
@@ -238,10 +212,10 @@ fn ca_keys_in_openssl_formats_sign() {
         "sec1.pem",
     ]);
     // PKCS#1 RSA.
-    run(&["genrsa", "-traditional", "-out", "rsa.pem", "2048"]);
+    dir.openssl(&["genrsa", "-traditional", "-out", "rsa.pem", "2048"]);
     for key in ["p8.pem", "sec1.pem", "rsa.pem"] {
         let ca = format!("ca-{key}");
-        run(&[
+        dir.openssl(&[
             "req",
             "-x509",
             "-new",

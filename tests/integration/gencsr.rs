@@ -1,32 +1,19 @@
 //! `gencsr`: CSRs for existing keys, checked with openssl.
 
-use crate::util::{Dir, Tool, etcdpki, require};
-
-fn openssl_ok(dir: &Dir, args: &[&str]) -> Vec<u8> {
-    let out = dir.run(&require("openssl", "openssl"), args, b"");
-    assert!(
-        out.status.success(),
-        "openssl {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    out.stdout
-}
+use crate::util::{Dir, Tool, etcdpki};
 
 #[test]
 fn gencsr_makes_a_valid_csr_for_the_given_key_and_returns_it_verbatim() {
     let dir = Dir::new();
-    openssl_ok(
-        &dir,
-        &[
-            "genpkey",
-            "-algorithm",
-            "EC",
-            "-pkeyopt",
-            "ec_paramgen_curve:P-384",
-            "-out",
-            "k.pem",
-        ],
-    );
+    dir.openssl(&[
+        "genpkey",
+        "-algorithm",
+        "EC",
+        "-pkeyopt",
+        "ec_paramgen_curve:P-384",
+        "-out",
+        "k.pem",
+    ]);
     dir.write(
         "m.json",
         r#"{"CN": "infra0", "hosts": ["infra0.example.com"], "names": [{"O": "etcd"}]}"#,
@@ -42,17 +29,17 @@ fn gencsr_makes_a_valid_csr_for_the_given_key_and_returns_it_verbatim() {
         b"",
     );
     let json: serde_json::Value = serde_json::from_slice(&out).expect("json");
+    let keys: Vec<&String> = json.as_object().expect("object").keys().collect();
+    assert_eq!(keys, ["csr", "key"]);
     assert_eq!(
         json["key"].as_str().expect("key").as_bytes(),
         dir.read("k.pem"),
         "the key, verbatim"
     );
     dir.write("m.csr", json["csr"].as_str().expect("csr"));
-    let text = String::from_utf8(openssl_ok(
-        &dir,
-        &["req", "-in", "m.csr", "-noout", "-verify", "-text"],
-    ))
-    .expect("utf8");
+    let text =
+        String::from_utf8(dir.openssl(&["req", "-in", "m.csr", "-noout", "-verify", "-text"]))
+            .expect("utf8");
     assert!(
         text.contains("O = etcd, CN = infra0") || text.contains("O=etcd, CN=infra0"),
         "{text}"
@@ -61,8 +48,8 @@ fn gencsr_makes_a_valid_csr_for_the_given_key_and_returns_it_verbatim() {
         text.contains("DNS:infra0, IP Address:10.0.1.10"),
         "-hostname replaces hosts: {text}"
     );
-    let csr_key = openssl_ok(&dir, &["req", "-in", "m.csr", "-noout", "-pubkey"]);
-    let key = openssl_ok(&dir, &["pkey", "-in", "k.pem", "-pubout"]);
+    let csr_key = dir.openssl(&["req", "-in", "m.csr", "-noout", "-pubkey"]);
+    let key = dir.openssl(&["pkey", "-in", "k.pem", "-pubout"]);
     assert_eq!(csr_key, key);
 }
 

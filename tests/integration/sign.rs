@@ -9,7 +9,6 @@ const CONFIG: &str = r#"{"signing": {"default": {"expiry": "8760h"}, "profiles":
 
 /// An openssl CSR: O before CN, UTF8String values (openssl's default), DNS and IP SANs.
 fn openssl_csr(dir: &Dir, key_algo: &[&str], name: &str) {
-    let openssl = require("openssl", "openssl");
     let mut args = vec!["req", "-new", "-nodes", "-keyout", "k.pem", "-out", name];
     args.extend_from_slice(key_algo);
     args.extend_from_slice(&[
@@ -18,12 +17,7 @@ fn openssl_csr(dir: &Dir, key_algo: &[&str], name: &str) {
         "-addext",
         "subjectAltName=DNS:infra0.example.com,IP:10.0.1.10",
     ]);
-    let out = dir.run(&openssl, &args, b"");
-    assert!(
-        out.status.success(),
-        "openssl req: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    dir.openssl(&args);
 }
 
 fn sign_both(pair: &Pair, args: &[&str], base: &str) {

@@ -127,6 +127,19 @@ pub enum Tool {
     Cfssl,
 }
 
+impl Dir {
+    /// Runs `openssl ARGS` here, fails the test if openssl does, and returns its stdout.
+    pub fn openssl(&self, args: &[&str]) -> Vec<u8> {
+        let out = self.run(&require("openssl", "openssl"), args, b"");
+        assert!(
+            out.status.success(),
+            "openssl {args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        out.stdout
+    }
+}
+
 /// `openssl verify -purpose P -CAfile CA CERT` must say OK.
 pub fn openssl_verify(dir: &Dir, ca: &str, cert: &str, purpose: &str) {
     let openssl = require("openssl", "openssl");
