@@ -178,12 +178,11 @@ fn table<const N: usize>(header: [&str; N], rows: &[[String; N]]) -> String {
 
 /// A window as `--fail-within` takes it: a Go duration (`720h`) or whole days (`30d`).
 pub fn parse_window(text: &str) -> Result<GoDuration, String> {
-    if let Some(days) = text.strip_suffix('d') {
-        if let Ok(n) = days.parse::<i64>() {
-            if n >= 0 {
-                return Ok(GoDuration::from_hours(n.saturating_mul(24)));
-            }
-        }
+    if let Some(days) = text.strip_suffix('d')
+        && let Ok(n) = days.parse::<i64>()
+        && n >= 0
+    {
+        return Ok(GoDuration::from_hours(n.saturating_mul(24)));
     }
     match GoDuration::parse(text) {
         Ok(d) if !d.is_negative() => Ok(d),

@@ -94,17 +94,17 @@ fn read_policy(r: &mut Reader, root: &Node<'_>) -> Option<Policy> {
         .map(|n| read_profile(r, &n, "default", &names, true));
     let mut profiles = BTreeMap::new();
     let mut remote_profiles = BTreeMap::new();
-    if let Some(node) = signing.field("profiles") {
-        if let Some(map) = r.map(&node) {
-            for (name, node) in map.entries() {
-                if let Some(Some(w)) =
-                    (!node.value.is_null()).then(|| read_profile(r, &node, name, &names, false))
-                {
-                    if let Some(remote) = w.remote.clone() {
-                        remote_profiles.insert(name.to_owned(), remote);
-                    } else {
-                        profiles.insert(name.to_owned(), w);
-                    }
+    if let Some(node) = signing.field("profiles")
+        && let Some(map) = r.map(&node)
+    {
+        for (name, node) in map.entries() {
+            if let Some(Some(w)) =
+                (!node.value.is_null()).then(|| read_profile(r, &node, name, &names, false))
+            {
+                if let Some(remote) = w.remote.clone() {
+                    remote_profiles.insert(name.to_owned(), remote);
+                } else {
+                    profiles.insert(name.to_owned(), w);
                 }
             }
         }
@@ -260,30 +260,30 @@ fn read_profile(
         None => {}
     }
 
-    if let Some(n) = obj.field("backdate") {
-        if let Some(d) = read_duration(r, &n) {
-            if d.is_negative() {
-                r.error(
-                    &n.path,
-                    Problem::Invalid {
-                        value: quote(&d.to_string()),
-                        reason: "a backdate cannot be negative".into(),
-                        help: None,
-                    },
-                );
-            } else if d == GoDuration::ZERO {
-                r.warn(
-                    &n.path,
-                    Problem::Invalid {
-                        value: quote("0s"),
-                        reason: "a zero backdate means the default 5m, as in cfssl".into(),
-                        help: None,
-                    },
-                );
-                p.backdate = DEFAULT_BACKDATE;
-            } else {
-                p.backdate = d;
-            }
+    if let Some(n) = obj.field("backdate")
+        && let Some(d) = read_duration(r, &n)
+    {
+        if d.is_negative() {
+            r.error(
+                &n.path,
+                Problem::Invalid {
+                    value: quote(&d.to_string()),
+                    reason: "a backdate cannot be negative".into(),
+                    help: None,
+                },
+            );
+        } else if d == GoDuration::ZERO {
+            r.warn(
+                &n.path,
+                Problem::Invalid {
+                    value: quote("0s"),
+                    reason: "a zero backdate means the default 5m, as in cfssl".into(),
+                    help: None,
+                },
+            );
+            p.backdate = DEFAULT_BACKDATE;
+        } else {
+            p.backdate = d;
         }
     }
 
@@ -292,17 +292,17 @@ fn read_profile(
         .and_then(|n| read_ca_constraint(r, &n));
     p.not_before = obj.field("not_before").and_then(|n| read_time(r, &n));
     p.not_after = obj.field("not_after").and_then(|n| read_time(r, &n));
-    if let (Some(nb), Some(na)) = (p.not_before, p.not_after) {
-        if na < nb {
-            r.error(
-                &obj.path().key("not_after"),
-                Problem::Invalid {
-                    value: quote(&na.format(&Rfc3339).unwrap_or_default()),
-                    reason: "not_after is before not_before".into(),
-                    help: Some("cfssl panics on this; swap the two times".into()),
-                },
-            );
-        }
+    if let (Some(nb), Some(na)) = (p.not_before, p.not_after)
+        && na < nb
+    {
+        r.error(
+            &obj.path().key("not_after"),
+            Problem::Invalid {
+                value: quote(&na.format(&Rfc3339).unwrap_or_default()),
+                reason: "not_after is before not_before".into(),
+                help: Some("cfssl panics on this; swap the two times".into()),
+            },
+        );
     }
     p.ocsp_url = non_empty(obj.field("ocsp_url").and_then(|n| r.string(&n)));
     p.crl_url = non_empty(obj.field("crl_url").and_then(|n| r.string(&n)));
@@ -320,22 +320,22 @@ fn read_profile(
         .field("copy_extensions")
         .and_then(|n| r.bool(&n))
         .unwrap_or(false);
-    if let Some(n) = obj.field("name_whitelist") {
-        if let Some(s) = r.string(&n).filter(|s| !s.is_empty()) {
-            match Regex::new(&s) {
-                Ok(re) => p.name_whitelist = Some(re),
-                Err(e) => r.error(
-                    &n.path,
-                    Problem::Invalid {
-                        value: quote(&s),
-                        reason: format!(
-                            "not a regular expression: {}",
-                            e.to_string().lines().last().unwrap_or_default().trim()
-                        ),
-                        help: Some("name_whitelist is a Go RE2 regular expression".into()),
-                    },
-                ),
-            }
+    if let Some(n) = obj.field("name_whitelist")
+        && let Some(s) = r.string(&n).filter(|s| !s.is_empty())
+    {
+        match Regex::new(&s) {
+            Ok(re) => p.name_whitelist = Some(re),
+            Err(e) => r.error(
+                &n.path,
+                Problem::Invalid {
+                    value: quote(&s),
+                    reason: format!(
+                        "not a regular expression: {}",
+                        e.to_string().lines().last().unwrap_or_default().trim()
+                    ),
+                    help: Some("name_whitelist is a Go RE2 regular expression".into()),
+                },
+            ),
         }
     }
     p.policies = obj
@@ -412,22 +412,22 @@ fn read_remote_fields(r: &mut Reader, obj: &Object<'_>, names: &Names) -> Option
         &names.remotes,
         "remote (defined in remotes)",
     );
-    if let Some(n) = obj.field("auth_remote") {
-        if let Some(ar) = r.object(&n, &["remote", "auth_key"]) {
-            let ar_remote = check(
-                r,
-                ar.field("remote"),
-                &names.remotes,
-                "remote (defined in remotes)",
-            );
-            check(
-                r,
-                ar.field("auth_key"),
-                &names.auth_keys,
-                "auth key (defined in auth_keys)",
-            );
-            remote = remote.or(ar_remote);
-        }
+    if let Some(n) = obj.field("auth_remote")
+        && let Some(ar) = r.object(&n, &["remote", "auth_key"])
+    {
+        let ar_remote = check(
+            r,
+            ar.field("remote"),
+            &names.remotes,
+            "remote (defined in remotes)",
+        );
+        check(
+            r,
+            ar.field("auth_key"),
+            &names.auth_keys,
+            "auth key (defined in auth_keys)",
+        );
+        remote = remote.or(ar_remote);
     }
     remote
 }
@@ -435,11 +435,11 @@ fn read_remote_fields(r: &mut Reader, obj: &Object<'_>, names: &Names) -> Option
 /// Fields cfssl knows that only matter to its server or its zlint integration: type-checked,
 /// and a warning where a value asks for something etcdpki will not do.
 fn read_ignored_fields(r: &mut Reader, obj: &Object<'_>) {
-    if let Some(n) = obj.field("allowed_extensions") {
-        if let Some(oids) = r.strings(&n) {
-            for (s, path) in oids {
-                read_oid(r, &s, &path);
-            }
+    if let Some(n) = obj.field("allowed_extensions")
+        && let Some(oids) = r.strings(&n)
+    {
+        for (s, path) in oids {
+            read_oid(r, &s, &path);
         }
     }
     if let Some(n) = obj.field("cert_store") {
@@ -450,51 +450,50 @@ fn read_ignored_fields(r: &mut Reader, obj: &Object<'_>) {
             r.strings(&n);
         }
     }
-    if let Some(n) = obj.field("lint_error_level") {
-        if let Some(level) = r.int(&n) {
-            if !(0..=7).contains(&level) {
-                r.error(
-                    &n.path,
-                    Problem::Invalid {
-                        value: level.to_string(),
-                        reason: "lint_error_level must be between 0 and 7".into(),
-                        help: None,
-                    },
-                );
-            } else if level > 0 {
-                r.warn(
-                    &n.path,
-                    Problem::Unsupported {
-                        what: "zlint pre-issuance linting".into(),
-                        help: "the setting is ignored; run `etcdpki lint` on the results instead"
-                            .into(),
-                    },
-                );
-            }
-        }
-    }
-    if let Some(n) = obj.field("ClientProvidesSerialNumbers") {
-        if r.bool(&n) == Some(true) {
+    if let Some(n) = obj.field("lint_error_level")
+        && let Some(level) = r.int(&n)
+    {
+        if !(0..=7).contains(&level) {
             r.error(
                 &n.path,
+                Problem::Invalid {
+                    value: level.to_string(),
+                    reason: "lint_error_level must be between 0 and 7".into(),
+                    help: None,
+                },
+            );
+        } else if level > 0 {
+            r.warn(
+                &n.path,
                 Problem::Unsupported {
-                    what: "ClientProvidesSerialNumbers".into(),
-                    help: "it is for cfssl's API server; gencert and sign make random serials"
+                    what: "zlint pre-issuance linting".into(),
+                    help: "the setting is ignored; run `etcdpki lint` on the results instead"
                         .into(),
                 },
             );
         }
     }
-    if let Some(n) = obj.field("ct_log_servers") {
-        if r.strings(&n).is_some_and(|v| !v.is_empty()) {
-            r.error(
-                &n.path,
-                Problem::Unsupported {
-                    what: "certificate transparency submission (ct_log_servers)".into(),
-                    help: "etcd certificates are private; remove ct_log_servers".into(),
-                },
-            );
-        }
+    if let Some(n) = obj.field("ClientProvidesSerialNumbers")
+        && r.bool(&n) == Some(true)
+    {
+        r.error(
+            &n.path,
+            Problem::Unsupported {
+                what: "ClientProvidesSerialNumbers".into(),
+                help: "it is for cfssl's API server; gencert and sign make random serials".into(),
+            },
+        );
+    }
+    if let Some(n) = obj.field("ct_log_servers")
+        && r.strings(&n).is_some_and(|v| !v.is_empty())
+    {
+        r.error(
+            &n.path,
+            Problem::Unsupported {
+                what: "certificate transparency submission (ct_log_servers)".into(),
+                help: "etcd certificates are private; remove ct_log_servers".into(),
+            },
+        );
     }
 }
 

@@ -95,23 +95,22 @@ pub fn parse_cfssljson(file: &str, bytes: &[u8], bare: bool) -> Result<FileSet, 
     text(&["key", "private_key"], "-key.pem", SECRET, true);
     text(&["encrypted_key"], "-key.enc", SECRET, false);
     text(&["csr", "certificate_request"], ".csr", PUBLIC, true);
-    if let Some(Value::Object(bundle)) = input.get("bundle") {
-        if let (Some(Value::String(chain)), Some(Value::String(root))) =
+    if let Some(Value::Object(bundle)) = input.get("bundle")
+        && let (Some(Value::String(chain)), Some(Value::String(root))) =
             (bundle.get("bundle"), bundle.get("root"))
-        {
-            set.files.push(OutputFile {
-                suffix: "-bundle.pem",
-                contents: format!("{chain}\n{root}").into_bytes(),
-                mode: PUBLIC,
-                binary: false,
-            });
-            set.files.push(OutputFile {
-                suffix: "-root.pem",
-                contents: root.clone().into_bytes(),
-                mode: PUBLIC,
-                binary: false,
-            });
-        }
+    {
+        set.files.push(OutputFile {
+            suffix: "-bundle.pem",
+            contents: format!("{chain}\n{root}").into_bytes(),
+            mode: PUBLIC,
+            binary: false,
+        });
+        set.files.push(OutputFile {
+            suffix: "-root.pem",
+            contents: root.clone().into_bytes(),
+            mode: PUBLIC,
+            binary: false,
+        });
     }
     if let Some(v) = input.get("ocspResponse") {
         let path = base.key("ocspResponse");

@@ -119,28 +119,28 @@ fn read_request(r: &mut Reader, root: &Node<'_>) -> Option<CertRequest> {
     }
     req.key = read_key(r, obj.field("key")).unwrap_or_default();
     req.ca = obj.field("ca").and_then(|n| read_ca(r, &n));
-    if let Some(n) = obj.field("delegation_enabled") {
-        if r.bool(&n) == Some(true) {
-            r.error(
-                &n.path,
-                Problem::Unsupported {
-                    what: "delegated credentials (delegation_enabled)".into(),
-                    help: "etcd does not use them; remove the key".into(),
-                },
-            );
-        }
+    if let Some(n) = obj.field("delegation_enabled")
+        && r.bool(&n) == Some(true)
+    {
+        r.error(
+            &n.path,
+            Problem::Unsupported {
+                what: "delegated credentials (delegation_enabled)".into(),
+                help: "etcd does not use them; remove the key".into(),
+            },
+        );
     }
-    if let Some(n) = obj.field("extensions") {
-        if r.array(&n).is_some_and(|a| !a.is_empty()) {
-            r.error(
-                &n.path,
-                Problem::Unsupported {
-                    what: "raw CSR extensions (extensions)".into(),
-                    help: "etcdpki builds the CSR's extensions from hosts and ca; remove the key"
-                        .into(),
-                },
-            );
-        }
+    if let Some(n) = obj.field("extensions")
+        && r.array(&n).is_some_and(|a| !a.is_empty())
+    {
+        r.error(
+            &n.path,
+            Problem::Unsupported {
+                what: "raw CSR extensions (extensions)".into(),
+                help: "etcdpki builds the CSR's extensions from hosts and ca; remove the key"
+                    .into(),
+            },
+        );
     }
     Some(req)
 }
@@ -195,22 +195,25 @@ fn read_name(r: &mut Reader, node: &Node<'_>) -> Option<SubjectEntry> {
         );
     }
     let mut extra = Vec::new();
-    if let Some(n) = obj.field("OID") {
-        if let Some(map) = r.map(&n) {
-            for (k, v) in map.entries() {
-                let value = r.string(&v);
-                match (ObjectIdentifier::new(k), value) {
-                    (Ok(o), Some(value)) => extra.push(Attribute { oid: o, value }),
-                    (Err(_), _) => r.error(
-                        &v.path,
-                        Problem::Invalid {
-                            value: quote(k),
-                            reason: "not an object identifier".into(),
-                            help: Some("write the attribute type dotted, e.g. \"1.3.6.1.4.1.311.60.2.1.3\"".into()),
-                        },
-                    ),
-                    _ => {}
-                }
+    if let Some(n) = obj.field("OID")
+        && let Some(map) = r.map(&n)
+    {
+        for (k, v) in map.entries() {
+            let value = r.string(&v);
+            match (ObjectIdentifier::new(k), value) {
+                (Ok(o), Some(value)) => extra.push(Attribute { oid: o, value }),
+                (Err(_), _) => r.error(
+                    &v.path,
+                    Problem::Invalid {
+                        value: quote(k),
+                        reason: "not an object identifier".into(),
+                        help: Some(
+                            "write the attribute type dotted, e.g. \"1.3.6.1.4.1.311.60.2.1.3\""
+                                .into(),
+                        ),
+                    },
+                ),
+                _ => {}
             }
         }
     }

@@ -98,30 +98,27 @@ pub fn parse_host(s: &str) -> Result<Host, HostError> {
     if let Ok(ip) = s.parse::<IpAddr>() {
         return Ok(Host::Ip(ip));
     }
-    if let Some(inner) = s.strip_prefix('[').and_then(|r| r.split(']').next()) {
-        if inner.parse::<IpAddr>().is_ok() {
-            return Err(refuse(
-                "an IP address in brackets is not an IP SAN",
-                format!("write {inner:?} without brackets or port"),
-            ));
-        }
+    if let Some(inner) = s.strip_prefix('[').and_then(|r| r.split(']').next())
+        && inner.parse::<IpAddr>().is_ok()
+    {
+        return Err(refuse(
+            "an IP address in brackets is not an IP SAN",
+            format!("write {inner:?} without brackets or port"),
+        ));
     }
     if s.contains('@') {
         return parse_email(s).map(Host::Email);
     }
-    if let Some((host, port)) = s.rsplit_once(':') {
-        if !host.is_empty()
-            && !host.contains(['/', ':'])
-            && !port.is_empty()
-            && port.bytes().all(|b| b.is_ascii_digit())
-        {
-            return Err(refuse(
-                "a host with a port is not a host name",
-                format!(
-                    "write {host:?}; cfssl would make {s:?} a URI SAN that no TLS client matches"
-                ),
-            ));
-        }
+    if let Some((host, port)) = s.rsplit_once(':')
+        && !host.is_empty()
+        && !host.contains(['/', ':'])
+        && !port.is_empty()
+        && port.bytes().all(|b| b.is_ascii_digit())
+    {
+        return Err(refuse(
+            "a host with a port is not a host name",
+            format!("write {host:?}; cfssl would make {s:?} a URI SAN that no TLS client matches"),
+        ));
     }
     if s == "*" {
         return Err(refuse(

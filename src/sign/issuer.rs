@@ -98,10 +98,10 @@ impl Issuer {
         if !cert.is_ca() {
             out.push("the CA certificate is not a CA (no BasicConstraints CA:TRUE); TLS clients will reject what it signs".into());
         }
-        if let Ok(Some(ku)) = cert.key_usage() {
-            if !ku.value.key_cert_sign() {
-                out.push("the CA certificate's KeyUsage lacks keyCertSign; TLS clients will reject what it signs".into());
-            }
+        if let Ok(Some(ku)) = cert.key_usage()
+            && !ku.value.key_cert_sign()
+        {
+            out.push("the CA certificate's KeyUsage lacks keyCertSign; TLS clients will reject what it signs".into());
         }
         if !cert.validity().is_valid() {
             out.push(format!(
