@@ -15,6 +15,7 @@ pub mod key;
 pub mod output;
 pub mod peer;
 pub mod presets;
+pub mod renew;
 pub mod request;
 pub mod scan;
 pub mod sign;

@@ -1,4 +1,4 @@
-//! Finding certificates on disk, for `expiry` (and, later, `lint` and `renew`).
+//! Finding certificates on disk, for `expiry`, `renew` (and, later, `lint`).
 //!
 //! Takes the paths a user gives: files, or directories walked recursively in name order, with
 //! symlinks followed but each real directory entered once (so a link loop ends). Returns every
@@ -9,6 +9,8 @@ use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 
 use time::OffsetDateTime;
+
+use crate::output::is_scratch_name;
 use x509_parser::prelude::{FromDer, ParsedExtension, X509Certificate};
 
 /// A certificate found in a file.
@@ -85,9 +87,11 @@ fn walk(
     if !seen.insert(std::fs::canonicalize(dir).map_err(err)?) {
         return Ok(());
     }
+    // etcdpki's own temporary and pending files are never complete certificates.
     let mut entries: Vec<PathBuf> = std::fs::read_dir(dir)
         .map_err(err)?
         .filter_map(Result::ok)
+        .filter(|e| !is_scratch_name(&e.file_name().to_string_lossy()))
         .map(|e| e.path())
         .collect();
     entries.sort();
@@ -115,7 +119,8 @@ pub fn certificates_in(file: &Path, bytes: &[u8]) -> Vec<FoundCertificate> {
         .collect()
 }
 
-fn describe(file: &Path, index: usize, der: &[u8]) -> Option<FoundCertificate> {
+/// The facts about one DER certificate, the `index`-th of `file`; `None` if it does not parse.
+pub fn describe(file: &Path, index: usize, der: &[u8]) -> Option<FoundCertificate> {
     let (_, cert) = X509Certificate::from_der(der).ok()?;
     let cn_or_all = |name: &x509_parser::x509::X509Name<'_>| {
         name.iter_common_name()

@@ -38,6 +38,9 @@ pub enum Command {
     /// Print a built-in configuration: cfssl's `config` and `csr`, or an etcd preset.
     #[command(name = "print-defaults", after_help = PRINT_DEFAULTS_HELP)]
     PrintDefaults(PrintDefaultsArgs),
+    /// Renew the leaf certificates under PATH that a CA issued and that expire soon (for cron).
+    #[command(after_help = RENEW_HELP)]
+    Renew(RenewArgs),
     /// Generate a key and a self-signed certificate (for tests only, as in cfssl).
     #[command(after_help = SELFSIGN_HELP)]
     Selfsign(SelfsignArgs),
@@ -186,6 +189,68 @@ EXIT CODES:
   0  success (and, with --fail-within, nothing expires within the window)
   1  with --fail-within: at least one certificate expires within the window (or has expired)
   2  could not run: bad flag, unreadable path, no certificate found";
+
+/// `renew`: which CA, which certificates, when, and what to do after.
+#[derive(Debug, Args)]
+pub struct RenewArgs {
+    /// The CA certificate that issued the leaves (PEM).
+    #[arg(long, value_name = "FILE")]
+    pub ca: Option<String>,
+    /// The CA's private key.
+    #[arg(long = "ca-key", value_name = "FILE")]
+    pub ca_key: Option<String>,
+    /// Renew when less than this remains: a Go duration (720h), days (30d) or a share of the
+    /// lifetime (33%). Default: a third of the lifetime.
+    #[arg(long, value_name = "WINDOW")]
+    pub before: Option<String>,
+    /// The new certificates' lifetime (Go duration); default: the old lifetime, or the profile's.
+    #[arg(long, value_name = "DURATION")]
+    pub expiry: Option<String>,
+    /// A ca-config.json whose -profile gives usages, lifetime and extensions.
+    #[arg(long, value_name = "FILE", requires = "profile")]
+    pub config: Option<String>,
+    /// The profile of -config.
+    #[arg(long, value_name = "NAME", requires = "config")]
+    pub profile: Option<String>,
+    /// Keep each certificate's key; only the certificate file is replaced.
+    #[arg(long = "reuse-key")]
+    pub reuse_key: bool,
+    /// A shell command run once after a run that renewed something (sh -c).
+    #[arg(long, value_name = "CMD")]
+    pub exec: Option<String>,
+    /// Report what would be renewed; change nothing.
+    #[arg(long = "dry-run")]
+    pub dry_run: bool,
+    /// How long to wait for another renew run to finish (Go duration).
+    #[arg(long = "lock-timeout", value_name = "DURATION", default_value = "60s")]
+    pub lock_timeout: String,
+    /// Certificate files or directories (searched recursively).
+    #[arg(value_name = "PATH", required = true)]
+    pub paths: Vec<std::path::PathBuf>,
+}
+
+const RENEW_HELP: &str = "EXAMPLES:
+  etcdpki renew --ca ca.pem --ca-key ca-key.pem /etc/etcd/pki
+  etcdpki renew --ca ca.pem --ca-key ca-key.pem --before 720h --expiry 8760h /etc/etcd/pki
+  etcdpki renew --ca ca.pem --ca-key ca-key.pem --dry-run /etc/etcd/pki
+  etcdpki renew --ca ca.pem --ca-key ca-key.pem --exec 'systemctl reload my-proxy' /etc/etcd/pki
+
+Each leaf under PATH issued by the CA whose remaining validity is within the window gets a new
+certificate with the same subject, SANs, key usages and lifetime, and a new key of the same
+kind (--reuse-key keeps the key). Files are replaced atomically; a run killed at any point is
+completed or undone by the next. CAs are never renewed: one that expires within the window is
+a warning. etcd reads renewed leaf files on its next TLS handshake; see docs/rotation.md.
+
+ENVIRONMENT OF --exec:
+  ETCDPKI_RENEWED_CERTS  the renewed certificate files, separated by spaces
+  ETCDPKI_RENEWED_KEYS   the key files that got a new key, separated by spaces
+  ETCDPKI_RENEWED_COUNT  how many certificates were renewed
+
+EXIT CODES:
+  0  success: everything due was renewed (or nothing was due)
+  1  a renewal or the --exec command failed (the other renewals are still done and reported),
+     or the CA or the lock could not be used
+  2  usage error: bad flag, unreadable path";
 
 /// `gencsr`: cfssl's flags.
 #[derive(Debug, Args)]

@@ -16,6 +16,7 @@ mod issuing;
 mod json;
 mod log;
 mod print_defaults;
+mod renew;
 mod selfsign;
 mod sign;
 
@@ -125,6 +126,7 @@ fn run_subcommand(program: &str, args: &[OsString]) -> Result<(), Failure> {
         Command::Genkey(a) => genkey::run(a),
         Command::Json(a) => json::run(a),
         Command::PrintDefaults(a) => print_defaults::run(&a.kind),
+        Command::Renew(a) => renew::run(a),
         Command::Selfsign(a) => selfsign::run(a),
         Command::Sign(a) => sign::run(a),
         Command::Version => version(),

@@ -40,6 +40,12 @@ impl KeyUsage {
         self.0 & (1 << bit as u16) != 0
     }
 
+    /// The set whose bit `i` is RFC 5280's bit `i` (as x509-parser's `KeyUsage::flags` holds
+    /// it); bits beyond decipherOnly are dropped.
+    pub const fn from_rfc5280_bits(bits: u16) -> Self {
+        Self(bits & 0x1ff)
+    }
+
     /// True if no bit is set; such a certificate gets no KeyUsage extension.
     pub const fn is_empty(self) -> bool {
         self.0 == 0
@@ -83,6 +89,27 @@ pub enum ExtKeyUsage {
 }
 
 impl ExtKeyUsage {
+    /// Every purpose cfssl knows.
+    pub const ALL: [Self; 12] = [
+        Self::Any,
+        Self::ServerAuth,
+        Self::ClientAuth,
+        Self::CodeSigning,
+        Self::EmailProtection,
+        Self::IpsecEndSystem,
+        Self::IpsecTunnel,
+        Self::IpsecUser,
+        Self::TimeStamping,
+        Self::OcspSigning,
+        Self::MicrosoftServerGatedCrypto,
+        Self::NetscapeServerGatedCrypto,
+    ];
+
+    /// The purpose with object identifier `oid`, if cfssl knows it.
+    pub fn from_oid(oid: &ObjectIdentifier) -> Option<Self> {
+        Self::ALL.into_iter().find(|u| u.oid() == *oid)
+    }
+
     /// The purpose's object identifier.
     pub fn oid(self) -> ObjectIdentifier {
         const KP: &str = "1.3.6.1.5.5.7.3";

@@ -50,11 +50,27 @@ fn io_err<'a>(
 /// owner and group are kept when the process may set them (root), so etcd running as its own
 /// user can still read a key renewed by root.
 pub fn write_files(files: &[PlannedFile]) -> Result<(), OutputError> {
+    let targets: Vec<(PathBuf, PathBuf)> = files
+        .iter()
+        .map(|f| {
+            let target = resolve(&f.path);
+            (target.clone(), target)
+        })
+        .collect();
+    write_set(files, &targets)
+}
+
+/// [`write_files`] with each file's target and the file whose owner it takes given apart:
+/// a staged renewal (`super::swap`) writes pending files that take the owner of the file they
+/// will replace.
+pub(crate) fn write_set(
+    files: &[PlannedFile],
+    targets: &[(PathBuf, PathBuf)],
+) -> Result<(), OutputError> {
     let mut staged: Vec<Staged> = Vec::new();
     let result = (|| {
-        for f in files {
-            let target = resolve(&f.path);
-            staged.push(stage(target, f)?);
+        for (f, (target, owner_of)) in files.iter().zip(targets) {
+            staged.push(stage(target.clone(), f, owner_of)?);
         }
         for s in &staged {
             s.file.sync_all().map_err(io_err(&s.target, "sync"))?;
@@ -89,6 +105,40 @@ pub fn write_files(files: &[PlannedFile]) -> Result<(), OutputError> {
     Ok(())
 }
 
+/// The end of a temporary file's name: `.NAME.` + 12 hex digits + this.
+const TEMP_SUFFIX: &str = ".tmp";
+
+/// True for the names of the files etcdpki writes on the way to a real one: temporary files
+/// (`.NAME.0123456789ab.tmp`) and staged renewals (`.NAME.etcdpki-pending`). Scans skip them.
+pub fn is_scratch_name(name: &str) -> bool {
+    temporary_of(name).is_some()
+        || name.starts_with('.') && name.ends_with(super::swap::PENDING_SUFFIX)
+}
+
+/// `NAME` for a temporary file named `.NAME.0123456789ab.tmp`.
+fn temporary_of(name: &str) -> Option<&str> {
+    let (stem, hex) = name
+        .strip_prefix('.')?
+        .strip_suffix(TEMP_SUFFIX)?
+        .rsplit_once('.')?;
+    (hex.len() == 12 && hex.bytes().all(|b| b.is_ascii_hexdigit())).then_some(stem)
+}
+
+/// Removes the temporary files a killed writer left beside `target` (they are never complete
+/// files). Only for callers that hold a lock over the directory, such as `renew`.
+pub fn remove_stale_temporaries(target: &Path) -> std::io::Result<()> {
+    let Some(name) = target.file_name() else {
+        return Ok(());
+    };
+    for entry in fs::read_dir(parent(target))? {
+        let entry = entry?;
+        if temporary_of(&entry.file_name().to_string_lossy()) == Some(&*name.to_string_lossy()) {
+            fs::remove_file(entry.path())?;
+        }
+    }
+    Ok(())
+}
+
 /// A temporary file written and waiting to be synced and renamed over `target`.
 struct Staged {
     file: File,
@@ -96,7 +146,7 @@ struct Staged {
     target: PathBuf,
 }
 
-fn parent(path: &Path) -> &Path {
+pub(crate) fn parent(path: &Path) -> &Path {
     match path.parent() {
         Some(p) if !p.as_os_str().is_empty() => p,
         _ => Path::new("."),
@@ -104,7 +154,7 @@ fn parent(path: &Path) -> &Path {
 }
 
 /// Follows a symlinked target to the file it names.
-fn resolve(path: &Path) -> PathBuf {
+pub(crate) fn resolve(path: &Path) -> PathBuf {
     match fs::symlink_metadata(path) {
         Ok(m) if m.file_type().is_symlink() => {
             fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf())
@@ -114,7 +164,7 @@ fn resolve(path: &Path) -> PathBuf {
 }
 
 /// Writes `f` to a new temporary file beside `target`, with its mode and the old owner.
-fn stage(target: PathBuf, f: &PlannedFile) -> Result<Staged, OutputError> {
+fn stage(target: PathBuf, f: &PlannedFile, owner_of: &Path) -> Result<Staged, OutputError> {
     let name = target
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
@@ -126,7 +176,7 @@ fn stage(target: PathBuf, f: &PlannedFile) -> Result<Staged, OutputError> {
         source: std::io::Error::other("random number generator failed"),
     })?;
     let hex: String = suffix.iter().map(|b| format!("{b:02x}")).collect();
-    let temp = parent(&target).join(format!(".{name}.{hex}.tmp"));
+    let temp = parent(&target).join(format!(".{name}.{hex}{TEMP_SUFFIX}"));
     // Created 0600 so that no one can open a key while it is being written.
     let mut file = OpenOptions::new()
         .write(true)
@@ -145,7 +195,7 @@ fn stage(target: PathBuf, f: &PlannedFile) -> Result<Staged, OutputError> {
         let _ = fs::remove_file(&temp);
         return Err(e);
     }
-    if let Ok(old) = fs::metadata(&target) {
+    if let Ok(old) = fs::metadata(owner_of) {
         // Only root may give a file away; others keep their own ownership, as with any write.
         let _ = std::os::unix::fs::fchown(&file, Some(old.uid()), Some(old.gid()));
     }

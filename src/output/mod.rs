@@ -5,12 +5,17 @@
 //! [`FileSet`] to write with [`write_files`]. Every file is written to a temporary file in the
 //! same directory, synced and renamed into place, so a reader sees the old or the new file and
 //! never a part; keys are 0600 whatever mode an older file had (cfssl keeps the old mode).
+//! [`swap_files`] replaces a key and its certificate as one change, for `renew`.
 
 mod atomic;
 pub mod certinfo;
 mod cfssljson;
 mod json;
+mod swap;
 
-pub use atomic::{OutputError, PlannedFile, write_files};
+pub use atomic::{
+    OutputError, PlannedFile, is_scratch_name, remove_stale_temporaries, write_files,
+};
 pub use cfssljson::{FileSet, OutputFile, parse_cfssljson};
 pub use json::{Bundle, to_json_line};
+pub use swap::{PENDING_SUFFIX, Recovery, recover, swap_files};

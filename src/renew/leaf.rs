@@ -1,0 +1,245 @@
+//! A leaf certificate on disk and what its renewal keeps from it.
+//!
+//! Takes a certificate file's bytes (a PEM certificate, or a bundle whose first certificate is
+//! the leaf) and returns a [`Leaf`]: the subject name byte for byte, the SANs, the KeyUsage bits,
+//! the ExtendedKeyUsage purposes in their order, the lifetime, the public key, and the files
+//! that belong with it (`X-key.pem`/`X.csr` as cfssljson names them, `X.key` beside `X.crt` as
+//! etcdadm and kubeadm do).
+
+use std::path::{Path, PathBuf};
+
+use der::Decode;
+use der::asn1::ObjectIdentifier;
+use time::{Duration, OffsetDateTime};
+use x509_parser::prelude::{FromDer, X509Certificate};
+
+use crate::config::{ExtKeyUsage, GoDuration, KeyUsage, Profile};
+use crate::key::{KeyAlgorithm, KeySpec, PublicKey, RsaSize};
+use crate::request::{DistinguishedName, Host};
+
+/// A leaf certificate and what a renewal keeps.
+#[derive(Clone, Debug)]
+pub struct Leaf {
+    /// The certificate file.
+    pub cert_file: PathBuf,
+    /// The subject's CN, or the whole subject.
+    pub name: String,
+    /// The subject, as its DER bytes.
+    pub subject: DistinguishedName,
+    /// The SANs.
+    pub hosts: Vec<Host>,
+    /// KeyUsage bits.
+    pub key_usage: KeyUsage,
+    /// ExtendedKeyUsage purposes, in order.
+    pub ext_key_usage: Vec<ExtKeyUsage>,
+    /// notBefore.
+    pub not_before: OffsetDateTime,
+    /// notAfter.
+    pub not_after: OffsetDateTime,
+    /// The subject's key.
+    pub public_key: PublicKey,
+    /// The certificate's DER.
+    pub der: Vec<u8>,
+    /// The PEM blocks after the leaf in a bundle (its chain), kept as they are.
+    pub chain: Vec<pem::Pem>,
+}
+
+impl Leaf {
+    /// Reads the first certificate of `bytes` (from `cert_file`).
+    pub fn read(cert_file: &Path, bytes: &[u8]) -> Result<Self, String> {
+        let blocks = pem::parse_many(bytes).map_err(|e| format!("invalid PEM: {e}"))?;
+        let mut blocks = blocks.into_iter();
+        let first = blocks
+            .next()
+            .filter(|b| b.tag() == "CERTIFICATE")
+            .ok_or("the first PEM block is not a CERTIFICATE")?;
+        let der = first.contents().to_vec();
+        let (_, cert) =
+            X509Certificate::from_der(&der).map_err(|e| format!("not a valid certificate: {e}"))?;
+        let subject = DistinguishedName::from_certificate_name(cert.subject())?;
+        let key_usage = match cert.key_usage() {
+            Ok(Some(ku)) => KeyUsage::from_rfc5280_bits(ku.value.flags),
+            Ok(None) => KeyUsage::NONE,
+            Err(e) => return Err(format!("unreadable KeyUsage: {e}")),
+        };
+        let public_key = PublicKey::from_spki_der(cert.public_key().raw)
+            .map_err(|e| format!("unusable public key: {e}"))?;
+        Ok(Self {
+            cert_file: cert_file.to_path_buf(),
+            name: cert
+                .subject()
+                .iter_common_name()
+                .last()
+                .and_then(|a| a.as_str().ok())
+                .map_or_else(|| cert.subject().to_string(), str::to_owned),
+            subject,
+            hosts: Host::from_certificate(&cert),
+            key_usage,
+            ext_key_usage: ext_key_usage(&cert)?,
+            not_before: cert.validity().not_before.to_datetime(),
+            not_after: cert.validity().not_after.to_datetime(),
+            public_key,
+            chain: blocks.collect(),
+            der,
+        })
+    }
+
+    /// notAfter − notBefore: the lifetime cfssl gave it (the backdate included).
+    pub fn lifetime(&self) -> Duration {
+        self.not_after - self.not_before
+    }
+
+    /// The profile that issues its successor: its own usages and lifetime (or `expiry`), with
+    /// cfssl's backdate and nothing else.
+    pub fn own_profile(&self, expiry: Option<GoDuration>) -> Profile {
+        let lifetime = GoDuration::from_nanos(
+            i64::try_from(self.lifetime().whole_nanoseconds()).unwrap_or(i64::MAX),
+        );
+        Profile {
+            name: "the renewed certificate".into(),
+            key_usage: self.key_usage,
+            ext_key_usage: self.ext_key_usage.clone(),
+            expiry: expiry.unwrap_or(lifetime),
+            ..Profile::cfssl_default()
+        }
+    }
+
+    /// A new key of the same kind as the old one.
+    pub fn key_spec(&self) -> Result<KeySpec, String> {
+        match self.public_key.algorithm() {
+            KeyAlgorithm::Rsa { bits } => RsaSize::from_bits(i64::from(bits))
+                .map(KeySpec::Rsa)
+                .ok_or_else(|| {
+                    format!("cannot make a new {bits}-bit RSA key (2048, 3072, 4096 or 8192 bits); use --reuse-key")
+                }),
+            KeyAlgorithm::Ecdsa(curve) => Ok(KeySpec::Ecdsa(curve)),
+            KeyAlgorithm::Ed25519 => Ok(KeySpec::Ed25519),
+        }
+    }
+
+    /// True if `issuer` (a CA's public key) signed this certificate.
+    pub fn is_signed_by(&self, issuer: &PublicKey) -> bool {
+        let Ok((_, cert)) = X509Certificate::from_der(&self.der) else {
+            return false;
+        };
+        issuer
+            .verify(
+                &cert.signature_algorithm.algorithm.to_id_string(),
+                cert.tbs_certificate.as_ref(),
+                &cert.signature_value.data,
+            )
+            .is_ok()
+    }
+
+    /// The key file that exists: see [`key_file_candidates`].
+    pub fn key_file(&self) -> Option<PathBuf> {
+        key_file_candidates(&self.cert_file)
+            .into_iter()
+            .find(|p| p.is_file())
+    }
+
+    /// The request file that exists: see [`csr_file_candidates`].
+    pub fn csr_file(&self) -> Option<PathBuf> {
+        csr_file_candidates(&self.cert_file)
+            .into_iter()
+            .find(|p| p.is_file())
+    }
+}
+
+/// Where a certificate's key may be, in order: `X-key.pem` beside `X.pem` (cfssljson), `X.key`
+/// beside `X.crt` or `X.pem` (etcdadm, kubeadm).
+pub fn key_file_candidates(cert_file: &Path) -> Vec<PathBuf> {
+    sibling_candidates(cert_file, &["-key.pem", ".key"])
+}
+
+/// Where a certificate's request may be: `X.csr`, as cfssljson writes it.
+pub fn csr_file_candidates(cert_file: &Path) -> Vec<PathBuf> {
+    sibling_candidates(cert_file, &[".csr"])
+}
+
+/// `dir/STEM + suffix` for each suffix, STEM being the file name without `.pem`/`.crt`/`.cert`.
+fn sibling_candidates(cert_file: &Path, suffixes: &[&str]) -> Vec<PathBuf> {
+    let name = cert_file
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let Some(stem) = [".pem", ".crt", ".cert"]
+        .iter()
+        .find_map(|ext| name.strip_suffix(ext))
+    else {
+        return Vec::new();
+    };
+    suffixes
+        .iter()
+        .map(|s| cert_file.with_file_name(format!("{stem}{s}")))
+        .collect()
+}
+
+/// The ExtendedKeyUsage OIDs in the order written (x509-parser's struct loses the order).
+fn ext_key_usage(cert: &X509Certificate<'_>) -> Result<Vec<ExtKeyUsage>, String> {
+    const EKU: &str = "2.5.29.37";
+    let Some(ext) = cert
+        .extensions()
+        .iter()
+        .find(|e| e.oid.to_id_string() == EKU)
+    else {
+        return Ok(Vec::new());
+    };
+    let oids = Vec::<ObjectIdentifier>::from_der(ext.value)
+        .map_err(|e| format!("unreadable ExtendedKeyUsage: {e}"))?;
+    oids.iter()
+        .map(|oid| {
+            ExtKeyUsage::from_oid(oid).ok_or_else(|| {
+                format!("ExtendedKeyUsage {oid} is not one cfssl can issue; renew it with -config and -profile")
+            })
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn key_and_request_files_are_found_by_cfssljson_and_kubeadm_names() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let leaf = |name: &str| Leaf {
+            cert_file: dir.path().join(name),
+            ..placeholder()
+        };
+        std::fs::write(dir.path().join("peer-key.pem"), "k").expect("write");
+        std::fs::write(dir.path().join("peer.csr"), "c").expect("write");
+        std::fs::write(dir.path().join("server.key"), "k").expect("write");
+        assert_eq!(
+            leaf("peer.pem").key_file(),
+            Some(dir.path().join("peer-key.pem"))
+        );
+        assert_eq!(
+            leaf("peer.pem").csr_file(),
+            Some(dir.path().join("peer.csr"))
+        );
+        assert_eq!(
+            leaf("server.crt").key_file(),
+            Some(dir.path().join("server.key"))
+        );
+        assert_eq!(leaf("client.pem").key_file(), None);
+        assert_eq!(leaf("notes.txt").key_file(), None);
+    }
+
+    fn placeholder() -> Leaf {
+        let key = crate::PrivateKey::generate(KeySpec::default()).expect("key");
+        Leaf {
+            cert_file: PathBuf::new(),
+            name: String::new(),
+            subject: DistinguishedName::default(),
+            hosts: Vec::new(),
+            key_usage: KeyUsage::NONE,
+            ext_key_usage: Vec::new(),
+            not_before: OffsetDateTime::UNIX_EPOCH,
+            not_after: OffsetDateTime::UNIX_EPOCH,
+            public_key: key.public_key().clone(),
+            der: Vec::new(),
+            chain: Vec::new(),
+        }
+    }
+}

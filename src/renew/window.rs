@@ -1,0 +1,136 @@
+//! `--before`: how close to its expiry a certificate must be to get renewed.
+//!
+//! Takes the flag's text (a Go duration `720h`, whole days `30d`, or a share of the lifetime
+//! `33%`) and returns a [`RenewWindow`], which answers "is this certificate due?" for a
+//! lifetime and a remaining time. The default, one third of the lifetime, is what certbot and
+//! cert-manager use: a 1-year certificate is renewed 4 months ahead, a 1-hour one 20 minutes.
+
+use std::fmt;
+
+use time::Duration;
+
+use crate::config::GoDuration;
+use crate::expiry::parse_window;
+
+/// When a certificate is due for renewal.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RenewWindow {
+    /// Due when less than this remains.
+    Fixed(GoDuration),
+    /// Due when less than `numerator / denominator` of the lifetime remains.
+    Share {
+        /// Numerator, ≤ the denominator.
+        numerator: u32,
+        /// Denominator, positive.
+        denominator: u32,
+    },
+}
+
+impl Default for RenewWindow {
+    /// One third of the lifetime.
+    fn default() -> Self {
+        Self::Share {
+            numerator: 1,
+            denominator: 3,
+        }
+    }
+}
+
+impl fmt::Display for RenewWindow {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Fixed(d) => write!(f, "{d}"),
+            Self::Share {
+                numerator: 1,
+                denominator: 3,
+            } => f.write_str("a third of the lifetime"),
+            Self::Share { numerator, .. } => write!(f, "{numerator}% of the lifetime"),
+        }
+    }
+}
+
+impl RenewWindow {
+    /// `720h`, `30d` or `33%` (a whole percentage from 0 to 100).
+    pub fn parse(text: &str) -> Result<Self, String> {
+        if let Some(percent) = text.strip_suffix('%') {
+            return match percent.parse::<u32>() {
+                Ok(p) if p <= 100 => Ok(Self::Share {
+                    numerator: p,
+                    denominator: 100,
+                }),
+                _ => Err(format!(
+                    "{text:?}: a share of the lifetime is a whole percentage from 0% to 100%"
+                )),
+            };
+        }
+        parse_window(text)
+            .map(Self::Fixed)
+            .map_err(|e| format!("{e}, or a share of the lifetime such as \"33%\""))
+    }
+
+    /// The window for a certificate living `lifetime`.
+    pub fn for_lifetime(self, lifetime: Duration) -> Duration {
+        match self {
+            Self::Fixed(d) => d.to_time(),
+            Self::Share {
+                numerator,
+                denominator,
+            } => {
+                let nanos = lifetime.whole_nanoseconds() * i128::from(numerator)
+                    / i128::from(denominator.max(1));
+                Duration::nanoseconds(i64::try_from(nanos).unwrap_or(i64::MAX))
+            }
+        }
+    }
+
+    /// True when less than the window remains of a certificate living `lifetime`
+    /// (expired ones included).
+    pub fn is_due(self, lifetime: Duration, remaining: Duration) -> bool {
+        remaining < self.for_lifetime(lifetime)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn windows_read_durations_days_and_shares() {
+        assert_eq!(
+            RenewWindow::parse("720h"),
+            Ok(RenewWindow::Fixed(GoDuration::from_hours(720)))
+        );
+        assert_eq!(
+            RenewWindow::parse("30d"),
+            Ok(RenewWindow::Fixed(GoDuration::from_hours(720)))
+        );
+        assert_eq!(
+            RenewWindow::parse("33%"),
+            Ok(RenewWindow::Share {
+                numerator: 33,
+                denominator: 100
+            })
+        );
+        for bad in ["101%", "-1%", "x%", "1y", "-5h", ""] {
+            assert!(RenewWindow::parse(bad).is_err(), "{bad}");
+        }
+        assert!(
+            RenewWindow::parse("1y").unwrap_err().contains("\"33%\""),
+            "the message names every accepted form"
+        );
+    }
+
+    #[test]
+    fn a_certificate_is_due_inside_its_window() {
+        let year = Duration::days(365);
+        let third = RenewWindow::default();
+        assert!(!third.is_due(year, Duration::days(130)));
+        assert!(third.is_due(year, Duration::days(120)));
+        assert!(third.is_due(year, Duration::days(-3)), "expired is due");
+        let fixed = RenewWindow::parse("720h").expect("window");
+        assert!(fixed.is_due(Duration::hours(1), Duration::minutes(59)));
+        assert!(!fixed.is_due(year, Duration::days(31)));
+        let none = RenewWindow::parse("0%").expect("window");
+        assert!(!none.is_due(year, Duration::seconds(1)));
+    }
+}
