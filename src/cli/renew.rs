@@ -85,22 +85,34 @@ pub fn run(args: RenewArgs) -> Result<(), Failure> {
         warn_about_ca(&ca, window, now);
     }
     for file in &files {
-        if !args.dry_run {
+        let Some(bytes) = run.read(file) else {
+            continue;
+        };
+        // Only a file that holds a certificate can have a renewal to finish; its key and
+        // request files are the swap's other members, never its commit record.
+        if certificates_in(file, &bytes).is_empty() {
+            continue;
+        }
+        let bytes = if args.dry_run {
+            bytes
+        } else {
             match recover_interrupted(file) {
-                Ok(Recovery::RolledForward) => run.line(format!(
-                    "completed {}: an interrupted renewal was finished",
-                    file.display()
-                )),
-                Ok(Recovery::RolledBack | Recovery::Clean) => {}
+                Ok(Recovery::RolledForward) => {
+                    run.line(format!(
+                        "completed {}: an interrupted renewal was finished",
+                        file.display()
+                    ));
+                    let Some(bytes) = run.read(file) else {
+                        continue;
+                    };
+                    bytes
+                }
+                Ok(Recovery::RolledBack | Recovery::Clean) => bytes,
                 Err(e) => {
                     run.fail(&e.to_string());
                     continue;
                 }
             }
-        }
-        let Ok(bytes) = std::fs::read(file) else {
-            run.fail(&format!("{}: cannot read", file.display()));
-            continue;
         };
         let Some(first) = certificates_in(file, &bytes).into_iter().next() else {
             continue;
@@ -155,6 +167,16 @@ impl Run {
         self.report.push('\n');
     }
 
+    fn read(&mut self, file: &Path) -> Option<Vec<u8>> {
+        match std::fs::read(file) {
+            Ok(bytes) => Some(bytes),
+            Err(e) => {
+                self.fail(&format!("{}: cannot read: {e}", file.display()));
+                None
+            }
+        }
+    }
+
     fn fail(&mut self, message: &str) {
         eprint_line(&format!("error: {message}"));
         self.failures += 1;
@@ -193,16 +215,18 @@ impl Run {
                     .not_after
                     .format(&Rfc3339)
                     .unwrap_or_default();
-                let key = if next.new_key { "new key" } else { "same key" };
+                let key = if next.new_key_file.is_some() {
+                    "new key"
+                } else {
+                    "same key"
+                };
                 self.line(format!(
                     "renewed   {file}: {} was expiring in {remaining}; now valid until {until}, serial {}, {key}",
                     leaf.name,
                     next.certificate.serial()
                 ));
-                self.renewed.push((
-                    leaf.cert_file.clone(),
-                    next.new_key.then(|| next.key_file.clone()),
-                ));
+                self.renewed
+                    .push((leaf.cert_file.clone(), next.new_key_file.clone()));
             }
             Err(e) => self.fail(&e),
         }

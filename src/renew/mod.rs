@@ -69,10 +69,8 @@ pub enum RenewError {
 pub struct Successor {
     /// The new certificate.
     pub certificate: Certificate,
-    /// The key file, rewritten unless the key was reused.
-    pub key_file: PathBuf,
-    /// A new key was made.
-    pub new_key: bool,
+    /// The key file that gets a new key; `None` when the key is reused.
+    pub new_key_file: Option<PathBuf>,
     /// The files to write, the certificate last.
     pub files: Vec<PlannedFile>,
 }
@@ -81,7 +79,7 @@ impl Successor {
     /// Replaces the files: the certificate alone with `--reuse-key`, else key, request and
     /// certificate as one swap.
     pub fn install(&self) -> Result<(), OutputError> {
-        if self.new_key {
+        if self.new_key_file.is_some() {
             swap_files(&self.files)
         } else {
             write_files(&self.files)
@@ -96,9 +94,8 @@ impl RenewPolicy<'_> {
         (leaf.not_after - now < window, window)
     }
 
-    /// The successor of `leaf`, issued at `now` with `serial`. Reads the old key (it must belong
-    /// to the certificate, so that a key file is never replaced by one for another certificate)
-    /// and makes a new one of the same kind unless the key is reused.
+    /// The successor of `leaf`, issued at `now` with `serial`, for a new key of the same kind
+    /// unless the key is reused.
     pub fn successor(
         &self,
         leaf: &Leaf,
@@ -114,26 +111,35 @@ impl RenewPolicy<'_> {
             file: file.clone(),
             source,
         };
-        let key_file = leaf.key_file().ok_or_else(|| {
-            refuse("no key file beside it (looked for NAME-key.pem and NAME.key)".into())
-        })?;
-        let old_key = std::fs::read(&key_file)
-            .map_err(|e| refuse(format!("{}: cannot read: {e}", key_file.display())))
-            .and_then(|bytes| {
-                PrivateKey::from_pem(&bytes)
-                    .map_err(|e| refuse(format!("{}: {e}", key_file.display())))
-            })?;
-        if old_key.public_key().key_bits() != leaf.public_key.key_bits() {
-            return Err(refuse(format!(
-                "{} is not the key of this certificate; nothing was changed",
-                key_file.display()
-            )));
+        // The key file must hold this certificate's key, so that renew never replaces a key
+        // that belongs to something else. Only --reuse-key can do without one (a bundle).
+        let key_file = leaf.key_file();
+        if let Some(path) = &key_file {
+            let old_key = std::fs::read(path)
+                .map_err(|e| refuse(format!("{}: cannot read: {e}", path.display())))
+                .and_then(|bytes| {
+                    PrivateKey::from_pem(&bytes)
+                        .map_err(|e| refuse(format!("{}: {e}", path.display())))
+                })?;
+            if old_key.public_key().key_bits() != leaf.public_key.key_bits() {
+                return Err(refuse(format!(
+                    "{} is not the key of this certificate; nothing was changed",
+                    path.display()
+                )));
+            }
         }
-        let key = if self.reuse_key {
-            old_key
-        } else {
-            let spec = leaf.key_spec().map_err(&refuse)?;
-            PrivateKey::generate(spec).map_err(|e: KeyError| sign_err(e.into()))?
+        let new_key = match (self.reuse_key, &key_file) {
+            (true, _) => None,
+            (false, Some(path)) => {
+                let spec = leaf.key_spec().map_err(&refuse)?;
+                let key = PrivateKey::generate(spec).map_err(|e: KeyError| sign_err(e.into()))?;
+                Some((path.clone(), key))
+            }
+            (false, None) => {
+                return Err(refuse(
+                    "no key file beside it (looked for NAME-key.pem and NAME.key); give --reuse-key to renew the certificate alone".into(),
+                ));
+            }
         };
         let profile = match self.profile {
             Some(p) => Profile {
@@ -148,7 +154,9 @@ impl RenewPolicy<'_> {
             Subject {
                 name: &leaf.subject,
                 hosts: &leaf.hosts,
-                public_key: key.public_key(),
+                public_key: new_key
+                    .as_ref()
+                    .map_or(&leaf.public_key, |(_, k)| k.public_key()),
                 csr_extensions: &[],
                 hosts_overridden: false,
             },
@@ -158,14 +166,14 @@ impl RenewPolicy<'_> {
         .map_err(sign_err)?;
 
         let mut files = Vec::new();
-        if !self.reuse_key {
+        if let Some((key_file, key)) = &new_key {
             files.push(PlannedFile {
                 path: key_file.clone(),
                 contents: key.to_pem().map_err(|e| sign_err(e.into()))?.into_bytes(),
                 mode: 0o600,
             });
             if let Some(csr_file) = leaf.csr_file() {
-                let csr = build_csr(&leaf.subject, &leaf.hosts, None, &key).map_err(sign_err)?;
+                let csr = build_csr(&leaf.subject, &leaf.hosts, None, key).map_err(sign_err)?;
                 files.push(PlannedFile {
                     mode: mode_of(&csr_file, 0o644),
                     path: csr_file,
@@ -184,8 +192,7 @@ impl RenewPolicy<'_> {
         });
         Ok(Successor {
             certificate,
-            key_file,
-            new_key: !self.reuse_key,
+            new_key_file: new_key.map(|(path, _)| path),
             files,
         })
     }

@@ -10,6 +10,7 @@ mod gencsr;
 mod json;
 mod parity;
 mod profiles;
+mod renew;
 mod selfsign;
 mod sign;
 mod transcripts;
