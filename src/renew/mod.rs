@@ -165,13 +165,9 @@ impl RenewPolicy<'_> {
         )
         .map_err(sign_err)?;
 
+        // The request first, so that the key's and the certificate's renames come back to back.
         let mut files = Vec::new();
         if let Some((key_file, key)) = &new_key {
-            files.push(PlannedFile {
-                path: key_file.clone(),
-                contents: key.to_pem().map_err(|e| sign_err(e.into()))?.into_bytes(),
-                mode: 0o600,
-            });
             if let Some(csr_file) = leaf.csr_file() {
                 let csr = build_csr(&leaf.subject, &leaf.hosts, None, key).map_err(sign_err)?;
                 files.push(PlannedFile {
@@ -180,6 +176,11 @@ impl RenewPolicy<'_> {
                     contents: csr.to_pem().into_bytes(),
                 });
             }
+            files.push(PlannedFile {
+                path: key_file.clone(),
+                contents: key.to_pem().map_err(|e| sign_err(e.into()))?.into_bytes(),
+                mode: 0o600,
+            });
         }
         let mut cert_pem = certificate.to_pem();
         for block in &leaf.chain {

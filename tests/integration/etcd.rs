@@ -13,6 +13,74 @@ struct Member {
     name: String,
 }
 
+impl Member {
+    /// Starts member `name` on `ip` with client and peer TLS and certificate auth, serving
+    /// `{prefix}server.pem` to clients and `{prefix}peer.pem` to peers, trusting `ca.pem`.
+    fn start(
+        dir: &Dir,
+        name: &str,
+        ip: &str,
+        (client, peer): (u16, u16),
+        initial_cluster: &str,
+        prefix: &str,
+    ) -> Self {
+        let client_url = format!("https://{ip}:{client}");
+        let peer_url = format!("https://{ip}:{peer}");
+        let log = std::fs::File::create(dir.join(&format!("{name}.log"))).expect("log file");
+        let child = Command::new(require("etcd", "etcd-server"))
+            .current_dir(dir.path())
+            .args(["--name", name, "--data-dir", &format!("{name}.etcd")])
+            .args(["--listen-client-urls", &client_url])
+            .args(["--advertise-client-urls", &client_url])
+            .args(["--listen-peer-urls", &peer_url])
+            .args(["--initial-advertise-peer-urls", &peer_url])
+            .args(["--initial-cluster", initial_cluster])
+            .args(["--initial-cluster-state", "new"])
+            .args(["--cert-file", &format!("{prefix}server.pem")])
+            .args(["--key-file", &format!("{prefix}server-key.pem")])
+            .args(["--trusted-ca-file", "ca.pem", "--client-cert-auth"])
+            .args(["--peer-cert-file", &format!("{prefix}peer.pem")])
+            .args(["--peer-key-file", &format!("{prefix}peer-key.pem")])
+            .args([
+                "--peer-trusted-ca-file",
+                "ca.pem",
+                "--peer-client-cert-auth",
+            ])
+            .stdout(Stdio::null())
+            .stderr(log)
+            .spawn()
+            .expect("start etcd");
+        Self {
+            child,
+            name: name.to_owned(),
+        }
+    }
+}
+
+/// Waits up to 60 s for `etcdctl endpoint health` over the client certificate; a member that
+/// exits fails the test with its log.
+fn wait_healthy(dir: &Dir, endpoints: &str, running: &mut [Member]) -> String {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        let (ok, out) = etcdctl(dir, endpoints, "client.pem", &["endpoint", "health"]);
+        if ok {
+            return out;
+        }
+        for m in running.iter_mut() {
+            if let Ok(Some(status)) = m.child.try_wait() {
+                let log =
+                    String::from_utf8_lossy(&dir.read(&format!("{}.log", m.name))).into_owned();
+                panic!("etcd {} exited with {status}:\n{log}", m.name);
+            }
+        }
+        assert!(
+            Instant::now() < deadline,
+            "etcd did not become healthy in 60 s: {out}"
+        );
+        std::thread::sleep(Duration::from_millis(300));
+    }
+}
+
 impl Drop for Member {
     fn drop(&mut self) {
         let _ = self.child.kill();
@@ -73,7 +141,6 @@ fn etcdctl(dir: &Dir, endpoints: &str, cert: &str, args: &[&str]) -> (bool, Stri
 
 #[test]
 fn a_two_member_etcd_with_client_and_peer_cert_auth_runs_on_etcdpki_certificates() {
-    let etcd = require("etcd", "etcd-server");
     let dir = Dir::new();
     for f in [
         "ca-config.json",
@@ -131,59 +198,20 @@ fn a_two_member_etcd_with_client_and_peer_cert_auth_runs_on_etcdpki_certificates
         .map(|((name, ip), (_, peer))| format!("{name}=https://{ip}:{peer}"))
         .collect();
     let initial_cluster = initial_cluster.join(",");
-    let mut running = Vec::new();
-    for ((name, ip), (client, peer)) in members.iter().zip(&ports) {
-        let client_url = format!("https://{ip}:{client}");
-        let peer_url = format!("https://{ip}:{peer}");
-        let log = std::fs::File::create(dir.join(&format!("{name}.log"))).expect("log file");
-        let child = Command::new(&etcd)
-            .current_dir(dir.path())
-            .args(["--name", name, "--data-dir", &format!("{name}.etcd")])
-            .args([
-                "--listen-client-urls",
-                &client_url,
-                "--advertise-client-urls",
-                &client_url,
-            ])
-            .args([
-                "--listen-peer-urls",
-                &peer_url,
-                "--initial-advertise-peer-urls",
-                &peer_url,
-            ])
-            .args([
-                "--initial-cluster",
+    let mut running: Vec<Member> = members
+        .iter()
+        .zip(&ports)
+        .map(|((name, ip), ports)| {
+            Member::start(
+                &dir,
+                name,
+                ip,
+                *ports,
                 &initial_cluster,
-                "--initial-cluster-state",
-                "new",
-            ])
-            .args([
-                "--cert-file",
-                &format!("{name}-server.pem"),
-                "--key-file",
-                &format!("{name}-server-key.pem"),
-            ])
-            .args(["--trusted-ca-file", "ca.pem", "--client-cert-auth"])
-            .args([
-                "--peer-cert-file",
-                &format!("{name}-peer.pem"),
-                "--peer-key-file",
-                &format!("{name}-peer-key.pem"),
-            ])
-            .args([
-                "--peer-trusted-ca-file",
-                "ca.pem",
-                "--peer-client-cert-auth",
-            ])
-            .stdout(Stdio::null())
-            .stderr(log)
-            .spawn()
-            .expect("start etcd");
-        running.push(Member {
-            child,
-            name: (*name).to_owned(),
-        });
-    }
+                &format!("{name}-"),
+            )
+        })
+        .collect();
 
     let endpoints: Vec<String> = members
         .iter()
@@ -191,25 +219,7 @@ fn a_two_member_etcd_with_client_and_peer_cert_auth_runs_on_etcdpki_certificates
         .map(|((_, ip), (c, _))| format!("https://{ip}:{c}"))
         .collect();
     let endpoints = endpoints.join(",");
-    let deadline = Instant::now() + Duration::from_secs(60);
-    let healthy = loop {
-        let (ok, out) = etcdctl(&dir, &endpoints, "client.pem", &["endpoint", "health"]);
-        if ok {
-            break out;
-        }
-        for m in &mut running {
-            if let Ok(Some(status)) = m.child.try_wait() {
-                let log =
-                    String::from_utf8_lossy(&dir.read(&format!("{}.log", m.name))).into_owned();
-                panic!("etcd {} exited with {status}:\n{log}", m.name);
-            }
-        }
-        assert!(
-            Instant::now() < deadline,
-            "etcd did not become healthy in 60 s: {out}"
-        );
-        std::thread::sleep(Duration::from_millis(300));
-    };
+    let healthy = wait_healthy(&dir, &endpoints, &mut running);
     assert_eq!(healthy.matches("is healthy").count(), 2, "{healthy}");
 
     let (ok, out) = etcdctl(&dir, &endpoints, "client.pem", &["put", "etcdpki", "works"]);
@@ -249,4 +259,115 @@ fn a_two_member_etcd_with_client_and_peer_cert_auth_runs_on_etcdpki_certificates
         !out.status.success(),
         "etcd served a client without a certificate"
     );
+}
+
+/// Short-lived server and peer certificates for one member, the client for a year.
+const SHORT_LIVED: &str = r#"{"signing": {"profiles": {
+  "server": {"expiry": "1h", "usages": ["signing", "key encipherment", "server auth", "client auth"]},
+  "peer": {"expiry": "1h", "usages": ["signing", "key encipherment", "server auth", "client auth"]},
+  "client": {"expiry": "8760h", "usages": ["signing", "key encipherment", "client auth"]}}}}"#;
+
+/// The serial etcd serves on `addr`, as `certinfo -domain` reports it.
+fn served_serial(dir: &Dir, addr: &str) -> String {
+    let out = dir.ok(&["certinfo", &format!("-domain={addr}")], b"");
+    serial_of(&out)
+}
+
+fn serial_of(certinfo_json: &[u8]) -> String {
+    let v: serde_json::Value = serde_json::from_slice(certinfo_json).expect("certinfo JSON");
+    v["serial_number"]
+        .as_str()
+        .expect("serial_number")
+        .to_owned()
+}
+
+#[test]
+fn a_running_member_serves_renewed_certificates_without_a_restart() {
+    let dir = Dir::new();
+    dir.write("ca-config.json", SHORT_LIVED);
+    for f in ["ca-csr.json", "client-csr.json"] {
+        dir.write(f, &profile(f));
+    }
+    dir.write(
+        "m1-csr.json",
+        r#"{"CN": "m1", "hosts": ["127.0.0.1", "localhost"]}"#,
+    );
+    dir.gencert(Tool::Etcdpki, &["-initca", "ca-csr.json"], "ca");
+    for (profile, csr, base) in [
+        ("server", "m1-csr.json", "m1-server"),
+        ("peer", "m1-csr.json", "m1-peer"),
+        ("client", "client-csr.json", "client"),
+    ] {
+        let profile = format!("-profile={profile}");
+        let args = [
+            "-ca=ca.pem",
+            "-ca-key=ca-key.pem",
+            "-config=ca-config.json",
+            &profile,
+            csr,
+        ];
+        dir.gencert(Tool::Etcdpki, &args, base);
+    }
+    let ip = "127.0.0.1";
+    let (client, peer) = (free_port(ip), free_port(ip));
+    let mut running = [Member::start(
+        &dir,
+        "m1",
+        ip,
+        (client, peer),
+        &format!("m1=https://{ip}:{peer}"),
+        "m1-",
+    )];
+    let endpoint = format!("https://{ip}:{client}");
+    wait_healthy(&dir, &endpoint, &mut running);
+    let addr = format!("{ip}:{client}");
+    let before = served_serial(&dir, &addr);
+    assert_eq!(
+        before,
+        serial_of(&dir.ok(&["certinfo", "-cert", "m1-server.pem"], b""))
+    );
+
+    let out = dir.run(
+        &crate::util::etcdpki(),
+        &[
+            "renew",
+            "--ca",
+            "ca.pem",
+            "--ca-key",
+            "ca-key.pem",
+            "--before",
+            "720h",
+            ".",
+        ],
+        b"",
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let report = String::from_utf8_lossy(&out.stdout);
+    assert!(report.contains("renewed 2, not due 1"), "{report}");
+    let renewed = serial_of(&dir.ok(&["certinfo", "-cert", "m1-server.pem"], b""));
+    assert_ne!(renewed, before);
+
+    // etcd reads the files on every new handshake: the next connection gets the new certificate.
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let now_served = served_serial(&dir, &addr);
+        if now_served == renewed {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "etcd still serves serial {now_served}, not the renewed {renewed}"
+        );
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    assert!(
+        matches!(running[0].child.try_wait(), Ok(None)),
+        "the member was not restarted"
+    );
+    let (ok, out) = etcdctl(&dir, &endpoint, "client.pem", &["put", "after", "renewal"]);
+    assert!(ok, "put over the renewed certificate: {out}");
 }
