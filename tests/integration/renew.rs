@@ -461,3 +461,69 @@ fn sigkill_at_any_point_leaves_complete_files_and_a_rerun_repairs_the_pairs() {
         "pending or temporary files left: {leftovers:?}"
     );
 }
+
+#[test]
+fn a_profile_gives_usages_and_lifetime_and_expiry_overrides_it() {
+    let dir = pki();
+    dir.write(
+        "year.json",
+        r#"{"signing": {"profiles": {"year": {"expiry": "8760h", "usages": ["digital signature", "client auth", "server auth"], "crl_url": "http://crl.example/ca.crl"}}}}"#,
+    );
+    let out = renew(
+        &dir,
+        &[
+            "--before",
+            "720h",
+            "-config=year.json",
+            "-profile=year",
+            "pki/client.pem",
+        ],
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let new = dir.cert("pki/client.pem");
+    assert_eq!(new.lifetime(), 8760 * 3600, "the profile's expiry");
+    assert!(
+        new.extension(ext::CRL).is_some(),
+        "the profile's CRL distribution point"
+    );
+    let eku = dir.openssl(&[
+        "x509",
+        "-in",
+        "pki/client.pem",
+        "-noout",
+        "-ext",
+        "extendedKeyUsage",
+    ]);
+    assert!(
+        text(&eku).contains("TLS Web Client Authentication, TLS Web Server Authentication"),
+        "{}",
+        text(&eku)
+    );
+
+    let out = renew(
+        &dir,
+        &[
+            "--before",
+            "100000h",
+            "--expiry",
+            "48h",
+            "-config=year.json",
+            "-profile=year",
+            "pki/client.pem",
+        ],
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_eq!(
+        dir.cert("pki/client.pem").lifetime(),
+        48 * 3600,
+        "--expiry wins"
+    );
+
+    let out = renew(&dir, &["-config=year.json", "-profile=yaer", "pki"]);
+    assert_eq!(out.status.code(), Some(1), "an unknown profile is an error");
+    assert!(
+        text(&out.stderr).contains("unknown profile \"yaer\""),
+        "{}",
+        text(&out.stderr)
+    );
+}
