@@ -12,6 +12,7 @@ pub mod diag;
 pub mod expiry;
 pub mod gojson;
 pub mod key;
+pub mod lint;
 pub mod output;
 pub mod peer;
 pub mod presets;

@@ -33,6 +33,9 @@ pub enum Command {
     /// Generate a key and a CSR for an external CA (with -initca: a CA, as gencert -initca).
     #[command(after_help = GENKEY_HELP)]
     Genkey(GenkeyArgs),
+    /// Check a whole etcd PKI (certificates, keys, cfssl JSON, etcd configs) before etcd does.
+    #[command(after_help = LINT_HELP)]
+    Lint(LintArgs),
     /// Split cfssl JSON into files, as cfssljson does (`etcdpki json -bare NAME`).
     Json(JsonArgs),
     /// Print a built-in configuration: cfssl's `config` and `csr`, or an etcd preset.
@@ -189,6 +192,79 @@ EXIT CODES:
   0  success (and, with --fail-within, nothing expires within the window)
   1  with --fail-within: at least one certificate expires within the window (or has expired)
   2  could not run: bad flag, unreadable path, no certificate found";
+
+/// `lint`: what to read, what to know about the cluster, how to judge and report.
+#[derive(Debug, Args)]
+pub struct LintArgs {
+    /// The DNS-SRV discovery domain (etcd's --discovery-srv).
+    #[arg(long = "discovery-srv", value_name = "DOMAIN")]
+    pub discovery_srv: Option<String>,
+    /// The members, as etcd's --initial-cluster: 'infra0=https://10.0.1.10:2380,...'.
+    #[arg(long = "initial-cluster", value_name = "MEMBERS")]
+    pub initial_cluster: Option<String>,
+    /// An etcd configuration: YAML (--config-file), an ETCD_* env file, or a systemd unit.
+    #[arg(long = "etcd-config", value_name = "FILE")]
+    pub etcd_config: Vec<std::path::PathBuf>,
+    /// Judge validity at this time (RFC 3339, e.g. 2027-06-01T00:00:00Z) instead of now.
+    #[arg(long, value_name = "TIME")]
+    pub at: Option<String>,
+    /// Warn about certificates that expire within this window (Go duration or days).
+    #[arg(long = "warn-within", value_name = "DURATION", default_value = "30d")]
+    pub warn_within: String,
+    /// Change a rule's level: ID=error|warning|info|off (repeatable).
+    #[arg(long = "rule", value_name = "ID=LEVEL")]
+    pub rules: Vec<String>,
+    /// Fail (exit 1) on warnings too.
+    #[arg(long, value_enum, value_name = "warnings")]
+    pub deny: Option<DenyLevel>,
+    /// List the rules and exit.
+    #[arg(long = "list-rules")]
+    pub list_rules: bool,
+    /// Output: text, json, sarif (GitHub code scanning) or github (workflow annotations).
+    #[arg(long, value_enum, default_value = "text")]
+    pub format: LintFormat,
+    /// Files or directories (searched recursively).
+    #[arg(value_name = "PATH")]
+    pub paths: Vec<std::path::PathBuf>,
+}
+
+/// `lint --deny`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum DenyLevel {
+    /// Warnings fail the run too.
+    Warnings,
+}
+
+/// `lint --format`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum LintFormat {
+    /// One line per finding and a summary.
+    Text,
+    /// `{"findings": [...], "summary": {...}}`.
+    Json,
+    /// SARIF 2.1.0.
+    Sarif,
+    /// GitHub Actions workflow commands (`::error file=…::`).
+    Github,
+}
+
+const LINT_HELP: &str = "EXAMPLES:
+  etcdpki lint pki/
+  etcdpki lint --initial-cluster 'infra0=https://10.0.1.10:2380,infra1=https://10.0.1.11:2380' pki/
+  etcdpki lint --etcd-config /etc/etcd/etcd.conf /etc/etcd/pki
+  etcdpki lint --discovery-srv example.com --format sarif pki/ > lint.sarif
+  etcdpki lint --rule key-file-permissions=off --deny warnings pki/
+  etcdpki lint --list-rules
+
+Files are recognised by content: PEM certificates (bundles too), private keys, CSRs, cfssl
+csr.json and ca-config.json. Certificates pair with keys as NAME.pem/NAME-key.pem and
+NAME.crt/NAME.key. Roles come from etcd configs, else from file names (peer, server, client,
+etcdctl, a member name), else from the certificate's EKU. See docs/lints.md.
+
+EXIT CODES:
+  0  no error-level finding
+  1  at least one error-level finding (or a warning, with --deny warnings)
+  2  could not run: bad flag, unreadable path or etcd config";
 
 /// `renew`: which CA, which certificates, when, and what to do after.
 #[derive(Debug, Args)]

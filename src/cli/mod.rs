@@ -14,6 +14,7 @@ mod goflag;
 mod inputs;
 mod issuing;
 mod json;
+mod lint;
 mod log;
 mod print_defaults;
 mod renew;
@@ -125,6 +126,7 @@ fn run_subcommand(program: &str, args: &[OsString]) -> Result<(), Failure> {
         Command::Gencsr(a) => gencsr::run(a),
         Command::Genkey(a) => genkey::run(a),
         Command::Json(a) => json::run(a),
+        Command::Lint(a) => lint::run(a),
         Command::PrintDefaults(a) => print_defaults::run(&a.kind),
         Command::Renew(a) => renew::run(a),
         Command::Selfsign(a) => selfsign::run(a),

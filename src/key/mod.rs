@@ -11,9 +11,9 @@ mod private_key;
 mod public_key;
 mod signature;
 
-pub use private_key::PrivateKey;
 pub(crate) use private_key::pem_encode;
-pub use public_key::PublicKey;
+pub use private_key::{PrivateKey, rsa_public_parts};
+pub use public_key::{PublicKey, Verifier};
 pub use signature::SignatureAlgorithm;
 
 use std::fmt;

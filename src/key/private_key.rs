@@ -246,6 +246,42 @@ pub(crate) fn pem_encode(label: &str, der: Vec<u8>) -> String {
 }
 
 /// A PKCS#1 RSAPrivateKey starts `SEQUENCE { INTEGER 0, INTEGER n, …`.
+/// The public half of an RSA private key in PKCS#1 or PKCS#8 DER, read structurally (aws-lc
+/// refuses keys under 2048 bits, which `lint` must still compare and call weak): the
+/// RSAPublicKey DER (what a certificate's subjectPublicKey holds, RFC 8017 A.1.1) and the
+/// modulus length in bits. `None` for anything that is not an RSA private key.
+pub fn rsa_public_parts(der: &[u8]) -> Option<(Vec<u8>, u32)> {
+    use der::asn1::UintRef;
+    #[derive(der::Sequence)]
+    #[allow(dead_code, reason = "fields read only to walk the structure")]
+    struct RsaPrivateKey<'a> {
+        version: UintRef<'a>,
+        modulus: UintRef<'a>,
+        public_exponent: UintRef<'a>,
+        private_exponent: UintRef<'a>,
+        prime1: UintRef<'a>,
+        prime2: UintRef<'a>,
+        exponent1: UintRef<'a>,
+        exponent2: UintRef<'a>,
+        coefficient: UintRef<'a>,
+    }
+    let pkcs1 = match PrivateKeyInfoRef::from_der(der) {
+        Ok(info) if info.algorithm.oid.to_string() == "1.2.840.113549.1.1.1" => {
+            info.private_key.as_bytes()
+        }
+        Ok(_) => return None,
+        Err(_) => der,
+    };
+    let key = RsaPrivateKey::from_der(pkcs1).ok()?;
+    let n = key.modulus.as_bytes();
+    let bits = (n.len() as u32) * 8 - n.first().copied().unwrap_or(0).leading_zeros();
+    let public = crate::der_writer::sequence(&[
+        &crate::der_writer::unsigned_integer(n),
+        &crate::der_writer::unsigned_integer(key.public_exponent.as_bytes()),
+    ]);
+    Some((public, bits))
+}
+
 fn looks_like_pkcs1(der: &[u8]) -> bool {
     der.windows(3).take(6).any(|w| w == [0x02, 0x01, 0x00])
 }

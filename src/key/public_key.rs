@@ -1,5 +1,7 @@
 //! Public keys as SubjectPublicKeyInfo, with the key identifier cfssl computes.
 
+use std::fmt;
+
 use der::Decode;
 use pkcs8::spki::SubjectPublicKeyInfoRef;
 
@@ -96,6 +98,12 @@ impl PublicKey {
         message: &[u8],
         signature: &[u8],
     ) -> Result<(), KeyError> {
+        self.verifier(signature_oid)?.verify(message, signature)
+    }
+
+    /// This key parsed once for many checks of `signature_oid` signatures (`lint` checks
+    /// thousands of certificates against one CA; parsing the key each time doubles the cost).
+    pub fn verifier(&self, signature_oid: &str) -> Result<Verifier, KeyError> {
         use aws_lc_rs::signature as s;
         let hash = match signature_oid {
             "1.2.840.113549.1.1.11" | "1.2.840.10045.4.3.2" => 256,
@@ -109,7 +117,7 @@ impl PublicKey {
             }
         };
         let rsa = signature_oid.starts_with("1.2.840.113549");
-        let algorithm: &dyn s::VerificationAlgorithm = match (self.algorithm, hash) {
+        let algorithm: &'static dyn s::VerificationAlgorithm = match (self.algorithm, hash) {
             (KeyAlgorithm::Rsa { .. }, 256) if rsa => &s::RSA_PKCS1_2048_8192_SHA256,
             (KeyAlgorithm::Rsa { .. }, 384) if rsa => &s::RSA_PKCS1_2048_8192_SHA384,
             (KeyAlgorithm::Rsa { .. }, 512) if rsa => &s::RSA_PKCS1_2048_8192_SHA512,
@@ -127,9 +135,29 @@ impl PublicKey {
                 )));
             }
         };
-        s::UnparsedPublicKey::new(algorithm, self.key_bits())
-            .verify(message, signature)
+        let key = s::ParsedPublicKey::new(algorithm, self.key_bits())
+            .map_err(|e| KeyError::PublicKey(e.to_string()))?;
+        Ok(Verifier { key })
+    }
+}
+
+/// A public key ready to check signatures of one algorithm; see [`PublicKey::verifier`].
+pub struct Verifier {
+    key: aws_lc_rs::signature::ParsedPublicKey,
+}
+
+impl Verifier {
+    /// Checks `signature` over `message`.
+    pub fn verify(&self, message: &[u8], signature: &[u8]) -> Result<(), KeyError> {
+        self.key
+            .verify_sig(message, signature)
             .map_err(|_| KeyError::BadSignature)
+    }
+}
+
+impl fmt::Debug for Verifier {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Verifier")
     }
 }
 

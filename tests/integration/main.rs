@@ -8,6 +8,7 @@ mod expiry;
 mod gencert;
 mod gencsr;
 mod json;
+mod lint;
 mod parity;
 mod profiles;
 mod renew;

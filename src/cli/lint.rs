@@ -1,0 +1,116 @@
+//! `lint`: reads the paths and the cluster's settings, runs every rule, prints the findings.
+
+use etcdpki::config::GoDuration;
+use etcdpki::expiry::parse_window;
+use etcdpki::lint::certificate_rules::TimeRules;
+use etcdpki::lint::etcd_config::read_etcd_config;
+use etcdpki::lint::{Context, Inventory, Level, LintOptions, rule};
+use etcdpki::scan::collect_files;
+use time::OffsetDateTime;
+use time::format_description::well_known::Rfc3339;
+
+use super::args::{LintArgs, LintFormat};
+use super::{Failure, write_stdout};
+
+/// Runs `lint`.
+pub fn run(args: LintArgs) -> Result<(), Failure> {
+    if args.list_rules {
+        return write_stdout(list_rules().as_bytes());
+    }
+    if args.paths.is_empty() {
+        return Err(Failure::Usage(
+            "give the files or directories to check: etcdpki lint PATH...".into(),
+        ));
+    }
+    let options = LintOptions {
+        time: TimeRules {
+            at: match &args.at {
+                Some(text) => OffsetDateTime::parse(text, &Rfc3339).map_err(|e| {
+                    Failure::Usage(format!(
+                        "--at {text:?}: {e}; write RFC 3339, e.g. 2027-06-01T00:00:00Z"
+                    ))
+                })?,
+                None => OffsetDateTime::now_utc(),
+            },
+            warn_within: parse_window(&args.warn_within)
+                .map(GoDuration::to_time)
+                .map_err(|e| Failure::Usage(format!("--warn-within {e}")))?,
+        },
+        workers: std::thread::available_parallelism().map_or(1, usize::from),
+        overrides: args
+            .rules
+            .iter()
+            .map(|r| parse_override(r))
+            .collect::<Result<_, _>>()?,
+    };
+    let mut ctx = Context::from_flags(
+        args.initial_cluster.as_deref(),
+        args.discovery_srv.as_deref(),
+    )
+    .map_err(|e| Failure::Usage(format!("--initial-cluster: {e}")))?;
+    for file in &args.etcd_config {
+        let text = std::fs::read_to_string(file).map_err(|e| {
+            Failure::Usage(format!(
+                "--etcd-config {}: cannot read: {e}",
+                file.display()
+            ))
+        })?;
+        let cfg = read_etcd_config(file, &text)
+            .map_err(|e| Failure::Usage(format!("--etcd-config {e}")))?;
+        ctx.add_etcd_config(&cfg);
+    }
+    let files = collect_files(&args.paths).map_err(|e| Failure::Usage(e.to_string()))?;
+    let inventory = Inventory::read(&files, options.workers);
+    let report = etcdpki::lint::lint(&inventory, &ctx, &options);
+    let text = match args.format {
+        LintFormat::Text => report.to_text(),
+        LintFormat::Json => report.to_json(),
+        LintFormat::Sarif => report.to_sarif(),
+        LintFormat::Github => report.to_github(),
+    };
+    write_stdout(text.as_bytes())?;
+    let errors = report.count(Level::Error);
+    let warnings = report.count(Level::Warning);
+    if errors > 0 {
+        return Err(Failure::Run(format!("{errors} error(s) found")));
+    }
+    if args.deny.is_some() && warnings > 0 {
+        return Err(Failure::Run(format!(
+            "{warnings} warning(s) found, denied by --deny warnings"
+        )));
+    }
+    Ok(())
+}
+
+/// `ID=LEVEL`.
+fn parse_override(text: &str) -> Result<(rule::Rule, Option<Level>), Failure> {
+    let usage = |reason: String| Failure::Usage(format!("--rule {text:?}: {reason}"));
+    let (id, level) = text
+        .split_once('=')
+        .ok_or_else(|| usage("write ID=LEVEL, e.g. expires-soon=error".into()))?;
+    let rule = rule::find(id).ok_or_else(|| {
+        usage(format!(
+            "unknown rule {id:?}; see etcdpki lint --list-rules"
+        ))
+    })?;
+    let level = match level {
+        "error" => Some(Level::Error),
+        "warning" => Some(Level::Warning),
+        "info" => Some(Level::Info),
+        "off" => None,
+        other => {
+            return Err(usage(format!(
+                "unknown level {other:?}; expected one of \"error\", \"warning\", \"info\", \"off\""
+            )));
+        }
+    };
+    Ok((rule, level))
+}
+
+fn list_rules() -> String {
+    let width = rule::ALL.iter().map(|r| r.id.len()).max().unwrap_or(0);
+    rule::ALL
+        .iter()
+        .map(|r| format!("{:<width$}  {:<7}  {}\n", r.id, r.level.as_str(), r.summary))
+        .collect()
+}

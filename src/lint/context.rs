@@ -1,0 +1,464 @@
+//! What lint knows about the cluster: its members and their advertised hosts, the DNS-SRV domain,
+//! whether client certificate auth is on, and which file plays which role.
+//!
+//! Takes etcd's own flag values (`--initial-cluster`, `--discovery-srv`) and any number of etcd
+//! configurations ([`EtcdConfig`]); returns a [`Context`] that answers "which roles does this
+//! certificate have, and for which member?". Without a configuration, roles come from file names
+//! (`peer`, `server`, `client`, `etcdctl`, a member's name) and then from the certificate's EKU.
+
+use std::collections::HashMap;
+use std::net::IpAddr;
+use std::path::{Path, PathBuf};
+
+use super::etcd_config::EtcdConfig;
+use super::inventory::CertEntry;
+use super::report::Finding;
+use super::rule;
+
+/// The roles a certificate plays.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Roles {
+    /// Serves etcd's client port (`--cert-file`).
+    pub server: bool,
+    /// Serves and dials the peer port (`--peer-cert-file`).
+    pub peer: bool,
+    /// Authenticates a client (etcdctl, the API server, a health check).
+    pub client: bool,
+}
+
+impl Roles {
+    fn any(self) -> bool {
+        self.server || self.peer || self.client
+    }
+
+    fn union(self, other: Roles) -> Roles {
+        Roles {
+            server: self.server || other.server,
+            peer: self.peer || other.peer,
+            client: self.client || other.client,
+        }
+    }
+}
+
+/// One member of the cluster.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Member {
+    /// `--name`.
+    pub name: String,
+    /// Hosts of its peer URLs (`--initial-cluster`, `--initial-advertise-peer-urls`).
+    pub peer_hosts: Vec<String>,
+    /// Hosts of its client URLs (`--advertise-client-urls`).
+    pub client_hosts: Vec<String>,
+}
+
+/// The cluster as lint sees it.
+#[derive(Clone, Debug, Default)]
+pub struct Context {
+    /// Members, in the order first learnt.
+    pub members: Vec<Member>,
+    /// `--discovery-srv`.
+    pub discovery_srv: Option<String>,
+    /// `--client-cert-auth`, when a configuration says.
+    pub client_cert_auth: Option<bool>,
+    /// Roles and member of the files an etcd configuration names (canonical paths).
+    files: HashMap<PathBuf, (Roles, Option<String>)>,
+    /// (certificate, key) file pairs the configurations name, canonical.
+    pub pairs: Vec<(PathBuf, PathBuf)>,
+    /// Problems with the configurations.
+    pub findings: Vec<Finding>,
+}
+
+impl Context {
+    /// The context of etcd's flag values.
+    pub fn from_flags(
+        initial_cluster: Option<&str>,
+        discovery_srv: Option<&str>,
+    ) -> Result<Self, String> {
+        let mut ctx = Context {
+            discovery_srv: discovery_srv.map(normalize_dns),
+            ..Context::default()
+        };
+        if let Some(value) = initial_cluster {
+            for (name, url) in parse_initial_cluster(value)? {
+                ctx.member(&name).peer_hosts.extend(url_host(&url));
+            }
+        }
+        Ok(ctx)
+    }
+
+    fn member(&mut self, name: &str) -> &mut Member {
+        let i = match self.members.iter().position(|m| m.name == name) {
+            Some(i) => i,
+            None => {
+                self.members.push(Member {
+                    name: name.to_owned(),
+                    ..Member::default()
+                });
+                self.members.len() - 1
+            }
+        };
+        &mut self.members[i]
+    }
+
+    /// Adds what one member's configuration says.
+    pub fn add_etcd_config(&mut self, cfg: &EtcdConfig) {
+        let source = cfg.source.display().to_string();
+        let name = cfg.name.clone().unwrap_or_else(|| "default".into());
+        if let Some(value) = &cfg.initial_cluster {
+            match parse_initial_cluster(value) {
+                Ok(entries) => {
+                    for (n, url) in entries {
+                        if let Some(h) = url_host(&url) {
+                            let m = self.member(&n);
+                            if !m.peer_hosts.contains(&h) {
+                                m.peer_hosts.push(h);
+                            }
+                        }
+                    }
+                }
+                Err(e) => self.invalid(&source, format!("initial-cluster: {e}")),
+            }
+        }
+        let peer_hosts: Vec<String> = cfg
+            .initial_advertise_peer_urls
+            .iter()
+            .filter_map(|u| url_host(u))
+            .collect();
+        let client_hosts: Vec<String> = cfg
+            .advertise_client_urls
+            .iter()
+            .filter_map(|u| url_host(u))
+            .collect();
+        let m = self.member(&name);
+        for h in peer_hosts {
+            if !m.peer_hosts.contains(&h) {
+                m.peer_hosts.push(h);
+            }
+        }
+        for h in client_hosts {
+            if !m.client_hosts.contains(&h) {
+                m.client_hosts.push(h);
+            }
+        }
+        if let Some(d) = &cfg.discovery_srv {
+            self.discovery_srv = Some(normalize_dns(d));
+        }
+        // etcd turns client certificate auth on with --trusted-ca-file too (lint-and-etcd.md §1).
+        if cfg.client_cert_auth || cfg.trusted_ca_file.is_some() {
+            self.client_cert_auth = Some(true);
+        } else if cfg.cert_file.is_some() && self.client_cert_auth.is_none() {
+            self.client_cert_auth = Some(false);
+        }
+        let dir = cfg.source.parent().unwrap_or(Path::new("."));
+        let server = Roles {
+            server: true,
+            ..Roles::default()
+        };
+        let peer = Roles {
+            peer: true,
+            ..Roles::default()
+        };
+        for (cert, key) in [
+            (&cfg.cert_file, &cfg.key_file),
+            (&cfg.peer_cert_file, &cfg.peer_key_file),
+        ] {
+            if let (Some(c), Some(k)) = (cert, key)
+                && let (Some(c), Some(k)) = (resolve(dir, c), resolve(dir, k))
+            {
+                self.pairs.push((c, k));
+            }
+        }
+        for (setting, file, roles) in [
+            ("cert-file", &cfg.cert_file, server),
+            ("peer-cert-file", &cfg.peer_cert_file, peer),
+            ("key-file", &cfg.key_file, Roles::default()),
+            ("peer-key-file", &cfg.peer_key_file, Roles::default()),
+            ("trusted-ca-file", &cfg.trusted_ca_file, Roles::default()),
+            (
+                "peer-trusted-ca-file",
+                &cfg.peer_trusted_ca_file,
+                Roles::default(),
+            ),
+        ] {
+            let Some(file) = file else { continue };
+            match resolve(dir, file) {
+                Some(path) => {
+                    let entry = self.files.entry(path).or_default();
+                    entry.0 = entry.0.union(roles);
+                    if roles.any() {
+                        entry.1 = Some(name.clone());
+                    }
+                }
+                None => self.invalid(
+                    &source,
+                    format!("{setting} names {file}, which does not exist (etcd will not start)"),
+                ),
+            }
+        }
+    }
+
+    fn invalid(&mut self, source: &str, message: String) {
+        self.findings.push(Finding::new(
+            rule::ETCD_CONFIG_INVALID,
+            vec![source.to_owned()],
+            message,
+        ));
+    }
+
+    /// The member names.
+    fn member_names(&self) -> impl Iterator<Item = &str> {
+        self.members.iter().map(|m| m.name.as_str())
+    }
+
+    /// The roles of `cert` and the member it belongs to, from an etcd configuration, else its
+    /// file name, else its EKU (a server-only or client-only certificate).
+    pub fn roles_of(&self, cert: &CertEntry) -> (Roles, Option<&Member>) {
+        if cert.index == 0
+            && !cert.is_ca()
+            && !self.files.is_empty()
+            && let Some((roles, member)) = std::fs::canonicalize(&cert.file)
+                .ok()
+                .and_then(|p| self.files.get(&p))
+            && roles.any()
+        {
+            let member = member
+                .as_deref()
+                .and_then(|n| self.members.iter().find(|m| m.name == n));
+            return (*roles, member);
+        }
+        if cert.index > 0 {
+            // A bundle's later certificates are its chain, not what the file name says.
+            return (Roles::default(), None);
+        }
+        let (roles, member) = name_roles(&cert.file, self.member_names());
+        if cert.is_ca() && (!roles.any() || has_ca_token(&cert.file)) {
+            // A CA, unless its name says it is a leaf (then ca-constraints reports CA:TRUE).
+            return (Roles::default(), None);
+        }
+        let member = member
+            .or_else(|| match self.members.as_slice() {
+                // One member: every server or peer certificate is its.
+                [only] if roles.server || roles.peer => Some(only.name.clone()),
+                _ => None,
+            })
+            .and_then(|n| self.members.iter().find(|m| m.name == n));
+        if roles.any() {
+            return (roles, member);
+        }
+        let from_eku = match cert.eku {
+            Some(e) if e.server && !e.client => Roles {
+                server: true,
+                ..Roles::default()
+            },
+            Some(e) if e.client && !e.server => Roles {
+                client: true,
+                ..Roles::default()
+            },
+            _ => Roles::default(),
+        };
+        (from_eku, member)
+    }
+}
+
+/// Roles and member from a file name: `client`, `etcdctl` (also `apiserver-etcd-client`,
+/// `healthcheck-client`) make a client; `peer` a peer; `server` a server; a file named after a
+/// member (`infra0.pem`, as etcd's tutorials name the one certificate a member uses for both)
+/// is that member's server and peer certificate; `infra0-peer.pem` is infra0's peer.
+fn name_roles<'a>(file: &Path, members: impl Iterator<Item = &'a str>) -> (Roles, Option<String>) {
+    let name = file
+        .file_name()
+        .map(|n| n.to_string_lossy().to_ascii_lowercase())
+        .unwrap_or_default();
+    let stem = [".pem", ".crt", ".cert"]
+        .iter()
+        .find_map(|e| name.strip_suffix(e))
+        .unwrap_or(&name)
+        .to_owned();
+    let mut roles = Roles::default();
+    if stem.contains("client") || stem.contains("etcdctl") {
+        roles.client = true;
+    } else {
+        roles.peer = stem.contains("peer");
+        roles.server = stem.contains("server");
+    }
+    let member = members
+        .filter(|m| {
+            let m = m.to_ascii_lowercase();
+            stem == m
+                || [b'-', b'_', b'.'].iter().any(|sep| {
+                    stem.strip_prefix(&m)
+                        .is_some_and(|rest| rest.as_bytes().first() == Some(sep))
+                })
+        })
+        .max_by_key(|m| m.len())
+        .map(str::to_owned);
+    if member
+        .as_deref()
+        .is_some_and(|m| m.eq_ignore_ascii_case(&stem))
+    {
+        roles.server = true;
+        roles.peer = true;
+    }
+    (roles, member)
+}
+
+/// True for names like `ca.pem`, `etcd-ca.crt`, `client-ca.pem`: a `ca` word in the name.
+fn has_ca_token(file: &Path) -> bool {
+    file.file_name()
+        .map(|n| n.to_string_lossy().to_ascii_lowercase())
+        .is_some_and(|n| n.split(['-', '_', '.']).any(|t| t == "ca"))
+}
+
+/// A config's path resolved against the config's directory, canonical; `None` if missing.
+fn resolve(dir: &Path, file: &str) -> Option<PathBuf> {
+    let path = Path::new(file);
+    let candidates = if path.is_absolute() {
+        vec![path.to_path_buf()]
+    } else {
+        vec![dir.join(path), path.to_path_buf()]
+    };
+    candidates
+        .into_iter()
+        .find_map(|p| std::fs::canonicalize(p).ok())
+}
+
+/// `name=url,name=url,…` as etcd reads `--initial-cluster` (a member may appear with several
+/// URLs). Names and URLs must be non-empty.
+pub fn parse_initial_cluster(value: &str) -> Result<Vec<(String, String)>, String> {
+    let mut out = Vec::new();
+    for part in value.split(',').map(str::trim).filter(|p| !p.is_empty()) {
+        let Some((name, url)) = part.split_once('=') else {
+            return Err(format!(
+                "{part:?} is not NAME=URL (expected e.g. infra0=https://10.0.1.10:2380)"
+            ));
+        };
+        if name.is_empty() || url_host(url).is_none() {
+            return Err(format!(
+                "{part:?} is not NAME=URL (expected e.g. infra0=https://10.0.1.10:2380)"
+            ));
+        }
+        out.push((name.to_owned(), url.to_owned()));
+    }
+    if out.is_empty() {
+        return Err("no member (expected e.g. infra0=https://10.0.1.10:2380)".into());
+    }
+    Ok(out)
+}
+
+/// The host of `https://host:port/path`, without brackets for IPv6; `None` if it has none.
+pub fn url_host(url: &str) -> Option<String> {
+    let rest = url.split_once("://").map_or(url, |(_, r)| r);
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or_default();
+    let authority = authority.rsplit_once('@').map_or(authority, |(_, a)| a);
+    let host = if let Some(v6) = authority.strip_prefix('[') {
+        v6.split(']').next().unwrap_or_default()
+    } else {
+        authority.split(':').next().unwrap_or_default()
+    };
+    (!host.is_empty()).then(|| host.to_owned())
+}
+
+/// A DNS name compared as DNS does: lower case, no trailing dot.
+pub fn normalize_dns(name: &str) -> String {
+    name.trim_end_matches('.').to_ascii_lowercase()
+}
+
+/// True if `host` (an IP or a DNS name) is covered by the SANs, with Go's rules: an IP matches
+/// an IP SAN only; a name matches a DNS SAN exactly or by a leftmost-label wildcard.
+pub fn sans_cover(hosts: &[crate::request::Host], host: &str) -> bool {
+    use crate::request::Host;
+    if let Ok(ip) = host.parse::<IpAddr>() {
+        return hosts.iter().any(|h| matches!(h, Host::Ip(i) if *i == ip));
+    }
+    let host = normalize_dns(host);
+    hosts.iter().any(|h| match h {
+        Host::Dns(pattern) => {
+            let pattern = normalize_dns(pattern);
+            match pattern.strip_prefix("*.") {
+                Some(suffix) => host
+                    .split_once('.')
+                    .is_some_and(|(label, rest)| !label.is_empty() && rest == suffix),
+                None => pattern == host,
+            }
+        }
+        _ => false,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::request::Host;
+
+    #[test]
+    fn initial_cluster_and_urls_read_as_etcd_writes_them() {
+        let members =
+            parse_initial_cluster("infra0=https://10.0.1.10:2380, infra1=https://[::1]:2380")
+                .expect("valid");
+        assert_eq!(members[1], ("infra1".into(), "https://[::1]:2380".into()));
+        assert_eq!(url_host("https://[::1]:2380").as_deref(), Some("::1"));
+        assert_eq!(
+            url_host("https://node.example:2380/x").as_deref(),
+            Some("node.example")
+        );
+        assert!(parse_initial_cluster("infra0").is_err());
+        assert!(parse_initial_cluster("infra0=").is_err());
+        assert!(parse_initial_cluster("").is_err());
+    }
+
+    #[test]
+    fn sans_match_like_go() {
+        let hosts = [
+            Host::Dns("*.example.com".into()),
+            Host::Dns("Node.Local".into()),
+            Host::Ip("10.0.1.10".parse().expect("ip")),
+        ];
+        assert!(sans_cover(&hosts, "a.example.com"));
+        assert!(!sans_cover(&hosts, "example.com"), "*.D does not cover D");
+        assert!(!sans_cover(&hosts, "a.b.example.com"));
+        assert!(sans_cover(&hosts, "node.local."));
+        assert!(sans_cover(&hosts, "10.0.1.10"));
+        assert!(!sans_cover(&hosts, "10.0.1.11"));
+    }
+
+    #[test]
+    fn file_names_give_roles_and_members() {
+        let members = ["infra0", "infra1"];
+        let roles = |f: &str| name_roles(Path::new(f), members.iter().copied());
+        assert_eq!(
+            roles("pki/infra0.pem"),
+            (
+                Roles {
+                    server: true,
+                    peer: true,
+                    client: false
+                },
+                Some("infra0".into())
+            )
+        );
+        assert_eq!(
+            roles("infra1-peer.pem"),
+            (
+                Roles {
+                    server: false,
+                    peer: true,
+                    client: false
+                },
+                Some("infra1".into())
+            )
+        );
+        assert_eq!(
+            roles("apiserver-etcd-client.crt"),
+            (
+                Roles {
+                    server: false,
+                    peer: false,
+                    client: true
+                },
+                None
+            )
+        );
+        assert!(roles("server.crt").0.server);
+        assert_eq!(roles("ca.pem").0, Roles::default());
+    }
+}

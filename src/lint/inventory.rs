@@ -1,0 +1,455 @@
+//! What `lint` reads: every file under the paths, recognised by content, parsed on all cores.
+//!
+//! Takes a list of files (from [`crate::scan::collect_files`]) and returns an [`Inventory`]:
+//! PEM certificates (bundles too), private keys, CSRs, cfssl request files (csr.json) and cfssl
+//! ca-config.json files, each with the facts the rules need, plus findings for files that look
+//! like PEM but hold nothing usable. Anything else (READMEs, binaries) is skipped quietly.
+
+use std::collections::HashMap;
+use std::os::unix::fs::PermissionsExt;
+use std::path::{Path, PathBuf};
+
+use time::OffsetDateTime;
+use x509_parser::prelude::{FromDer, ParsedExtension, X509Certificate};
+use x509_parser::public_key::PublicKey as ParsedKey;
+
+use super::report::Finding;
+use super::rule;
+use crate::config::{Policy, parse_ca_config};
+use crate::diag::{Checked, InputError};
+use crate::key::{PrivateKey, rsa_public_parts};
+use crate::request::{CertRequest, DistinguishedName, Host, parse_csr_json};
+
+/// Files larger than this are not certificates, keys or configs; they are skipped unread.
+const MAX_FILE: u64 = 8 << 20;
+
+/// A certificate's key, as far as lint cares.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum KeyKind {
+    /// RSA with this many modulus bits.
+    Rsa(usize),
+    /// ECDSA on a named curve: `P-256`, `P-384`, `P-521`, or the curve's OID.
+    Ec(String),
+    /// Ed25519.
+    Ed25519,
+    /// Anything else, by algorithm OID.
+    Other(String),
+}
+
+/// A certificate found in a file.
+#[derive(Clone, Debug)]
+pub struct CertEntry {
+    /// The file.
+    pub file: PathBuf,
+    /// `FILE`, or `FILE#N` for the N-th (from 1) certificate of a bundle after the first.
+    pub label: String,
+    /// Its position in the file.
+    pub index: usize,
+    /// DER.
+    pub der: Vec<u8>,
+    /// Subject DER.
+    pub subject_der: Vec<u8>,
+    /// Issuer DER.
+    pub issuer_der: Vec<u8>,
+    /// The subject, printed.
+    pub subject: String,
+    /// The issuer, printed.
+    pub issuer: String,
+    /// SubjectPublicKeyInfo DER.
+    pub spki_der: Vec<u8>,
+    /// The subjectPublicKey bits.
+    pub key_bits: Vec<u8>,
+    /// The key's kind.
+    pub key_kind: KeyKind,
+    /// The signature algorithm OID, dotted.
+    pub signature_oid: String,
+    /// The signed part (TBSCertificate DER) and the signature, for chain checks.
+    pub tbs: Vec<u8>,
+    /// The signature bits.
+    pub signature: Vec<u8>,
+    /// notBefore.
+    pub not_before: OffsetDateTime,
+    /// notAfter.
+    pub not_after: OffsetDateTime,
+    /// BasicConstraints cA; `None` without the extension.
+    pub basic_ca: Option<bool>,
+    /// KeyUsage keyCertSign; `None` without the extension.
+    pub key_cert_sign: Option<bool>,
+    /// ExtendedKeyUsage; `None` without the extension (Go then allows any use).
+    pub eku: Option<Eku>,
+    /// The SANs.
+    pub hosts: Vec<Host>,
+    /// True if the SAN extension is present (even empty).
+    pub has_san_extension: bool,
+}
+
+/// The purposes in an ExtendedKeyUsage extension that matter to etcd.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Eku {
+    /// id-kp-serverAuth.
+    pub server: bool,
+    /// id-kp-clientAuth.
+    pub client: bool,
+    /// anyExtendedKeyUsage.
+    pub any: bool,
+}
+
+impl CertEntry {
+    /// A CA by its own word: BasicConstraints cA.
+    pub fn is_ca(&self) -> bool {
+        self.basic_ca == Some(true)
+    }
+
+    /// Issuer and subject are the same name.
+    pub fn is_self_issued(&self) -> bool {
+        self.subject_der == self.issuer_der
+    }
+
+    /// Go's test for a usage: no EKU extension, or anyExtendedKeyUsage, allows everything.
+    pub fn allows(&self, pick: fn(&Eku) -> bool) -> bool {
+        self.eku.is_none_or(|e| e.any || pick(&e))
+    }
+}
+
+/// A private key file.
+#[derive(Clone, Debug)]
+pub struct KeyEntry {
+    /// The file.
+    pub file: PathBuf,
+    /// The public key bits, or why the key cannot be used.
+    pub public: Result<Vec<u8>, String>,
+    /// RSA modulus bits, for the weak-key rule.
+    pub rsa_bits: Option<u32>,
+    /// The file's permission bits.
+    pub mode: u32,
+    /// The permission bits of its directory.
+    pub dir_mode: u32,
+}
+
+/// A PEM certificate request.
+#[derive(Clone, Debug)]
+pub struct CsrEntry {
+    /// The file.
+    pub file: PathBuf,
+    /// Its subject DER, when it parses.
+    pub subject_der: Option<Vec<u8>>,
+}
+
+/// A cfssl request file.
+#[derive(Clone, Debug)]
+pub struct RequestEntry {
+    /// The file.
+    pub file: PathBuf,
+    /// The request and its warnings, or every problem.
+    pub parsed: Result<Checked<CertRequest>, InputError>,
+}
+
+/// A cfssl ca-config.json.
+#[derive(Clone, Debug)]
+pub struct ConfigEntry {
+    /// The file.
+    pub file: PathBuf,
+    /// The policy and its warnings, or every problem.
+    pub parsed: Result<Checked<Policy>, InputError>,
+}
+
+/// Everything read.
+#[derive(Clone, Debug, Default)]
+pub struct Inventory {
+    /// Certificates, in file order.
+    pub certs: Vec<CertEntry>,
+    /// Private keys.
+    pub keys: Vec<KeyEntry>,
+    /// PEM CSRs.
+    pub csrs: Vec<CsrEntry>,
+    /// cfssl request files.
+    pub requests: Vec<RequestEntry>,
+    /// cfssl ca-config.json files.
+    pub configs: Vec<ConfigEntry>,
+    /// Files that could not be used.
+    pub findings: Vec<Finding>,
+    /// How many files were looked at.
+    pub files: usize,
+    /// The permission bits of the file being read.
+    mode: u32,
+    /// Directories' permission bits, looked up once each.
+    dir_modes: HashMap<PathBuf, u32>,
+}
+
+impl Inventory {
+    /// Reads `files`, spread over `workers` threads; the result is in file order.
+    pub fn read(files: &[PathBuf], workers: usize) -> Self {
+        let chunk = files.len().div_ceil(workers.max(1)).max(1);
+        let parts: Vec<Inventory> = std::thread::scope(|s| {
+            let handles: Vec<_> = files
+                .chunks(chunk)
+                .map(|part| {
+                    s.spawn(move || {
+                        let mut inv = Inventory::default();
+                        for f in part {
+                            inv.add_file(f);
+                        }
+                        inv
+                    })
+                })
+                .collect();
+            handles
+                .into_iter()
+                .map(|h| h.join().unwrap_or_default())
+                .collect()
+        });
+        let mut all = Inventory::default();
+        for part in parts {
+            all.certs.extend(part.certs);
+            all.keys.extend(part.keys);
+            all.csrs.extend(part.csrs);
+            all.requests.extend(part.requests);
+            all.configs.extend(part.configs);
+            all.findings.extend(part.findings);
+            all.files += part.files;
+        }
+        all
+    }
+
+    fn dir_mode(&mut self, file: &Path) -> u32 {
+        let dir = match file.parent() {
+            Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+            _ => PathBuf::from("."),
+        };
+        *self.dir_modes.entry(dir).or_insert_with_key(|d| {
+            std::fs::metadata(d).map_or(0, |m| m.permissions().mode() & 0o7777)
+        })
+    }
+
+    fn unreadable(&mut self, file: &Path, message: String) {
+        self.findings.push(Finding::new(
+            rule::UNREADABLE,
+            vec![file.display().to_string()],
+            message,
+        ));
+    }
+
+    fn add_file(&mut self, file: &Path) {
+        self.files += 1;
+        let opened = std::fs::File::open(file).and_then(|f| {
+            let meta = f.metadata()?;
+            Ok((f, meta))
+        });
+        let (mut handle, meta) = match opened {
+            // Not an error: a large log or archive in the tree is normal.
+            Ok((_, m)) if m.len() > MAX_FILE => return,
+            Ok(x) => x,
+            Err(e) => return self.unreadable(file, format!("cannot read: {e}")),
+        };
+        let mut bytes = Vec::with_capacity(usize::try_from(meta.len()).unwrap_or(0));
+        if let Err(e) = std::io::Read::read_to_end(&mut handle, &mut bytes) {
+            return self.unreadable(file, format!("cannot read: {e}"));
+        }
+        self.mode = meta.permissions().mode() & 0o7777;
+        let name = file.display().to_string();
+        if contains(&bytes, b"-----BEGIN ") {
+            self.add_pem(file, &bytes);
+        } else if bytes.trim_ascii_start().starts_with(b"{") {
+            let value = match serde_json::from_slice::<serde_json::Value>(&bytes) {
+                Ok(v) => v,
+                Err(e) => {
+                    if file.extension().is_some_and(|x| x == "json") {
+                        self.unreadable(file, format!("not valid JSON: {e}"));
+                    }
+                    return;
+                }
+            };
+            match json_kind(&value) {
+                Some(JsonKind::Config) => self.configs.push(ConfigEntry {
+                    file: file.to_path_buf(),
+                    parsed: parse_ca_config(&name, &bytes),
+                }),
+                Some(JsonKind::Request) => self.requests.push(RequestEntry {
+                    file: file.to_path_buf(),
+                    parsed: parse_csr_json(&name, &bytes),
+                }),
+                None => {}
+            }
+        }
+    }
+
+    fn add_pem(&mut self, file: &Path, bytes: &[u8]) {
+        let blocks = match pem::parse_many(bytes) {
+            Ok(b) if !b.is_empty() => b,
+            Ok(_) => return self.unreadable(file, "a PEM header without a complete block".into()),
+            Err(e) => return self.unreadable(file, format!("broken PEM: {e}")),
+        };
+        let mut cert_index = 0;
+        for block in &blocks {
+            match block.tag() {
+                "CERTIFICATE" => {
+                    let label = if cert_index == 0 {
+                        file.display().to_string()
+                    } else {
+                        format!("{}#{}", file.display(), cert_index + 1)
+                    };
+                    match cert_entry(file, cert_index, label.clone(), block.contents()) {
+                        Ok(c) => self.certs.push(c),
+                        Err(e) => self.unreadable(Path::new(&label), e),
+                    }
+                    cert_index += 1;
+                }
+                "PRIVATE KEY" | "RSA PRIVATE KEY" | "EC PRIVATE KEY" | "ENCRYPTED PRIVATE KEY" => {
+                    let dir_mode = self.dir_mode(file);
+                    self.keys.push(key_entry(file, block, self.mode, dir_mode));
+                }
+                "CERTIFICATE REQUEST" | "NEW CERTIFICATE REQUEST" => {
+                    let subject_der =
+                        x509_parser::certification_request::X509CertificationRequest::from_der(
+                            block.contents(),
+                        )
+                        .ok()
+                        .map(|(_, csr)| csr.certification_request_info.subject.as_raw().to_vec());
+                    if subject_der.is_none() {
+                        self.unreadable(file, "a CERTIFICATE REQUEST that does not parse".into());
+                    }
+                    self.csrs.push(CsrEntry {
+                        file: file.to_path_buf(),
+                        subject_der,
+                    });
+                }
+                _ => {}
+            }
+        }
+    }
+}
+
+fn contains(haystack: &[u8], needle: &[u8]) -> bool {
+    haystack.windows(needle.len()).any(|w| w == needle)
+}
+
+enum JsonKind {
+    Config,
+    Request,
+}
+
+/// cfssl's two JSON inputs, told apart by their top-level keys (matched case-insensitively,
+/// as Go's encoding/json does): `signing` makes a ca-config.json; `CN`, `hosts`, `names`,
+/// `key` or `ca` a request.
+fn json_kind(value: &serde_json::Value) -> Option<JsonKind> {
+    let keys: Vec<String> = value
+        .as_object()?
+        .keys()
+        .map(|k| k.to_ascii_lowercase())
+        .collect();
+    if keys.iter().any(|k| k == "signing") {
+        Some(JsonKind::Config)
+    } else if keys
+        .iter()
+        .any(|k| ["cn", "hosts", "names", "key", "ca"].contains(&k.as_str()))
+    {
+        Some(JsonKind::Request)
+    } else {
+        None
+    }
+}
+
+fn key_entry(file: &Path, block: &pem::Pem, mode: u32, dir_mode: u32) -> KeyEntry {
+    let (public, rsa_bits) = if block.tag() == "ENCRYPTED PRIVATE KEY" {
+        (
+            Err("the key is encrypted; etcd needs an unencrypted key (tls: failed to parse private key)".into()),
+            None,
+        )
+    } else {
+        match PrivateKey::from_pem(pem::encode(block).as_bytes()) {
+            Ok(k) => {
+                let bits = match k.algorithm() {
+                    crate::key::KeyAlgorithm::Rsa { bits } => Some(bits),
+                    _ => None,
+                };
+                (Ok(k.public_key().key_bits().to_vec()), bits)
+            }
+            // aws-lc refuses RSA keys under 2048 bits; weak-key reports those, and
+            // key-mismatch still compares them.
+            Err(e) => match rsa_public_parts(block.contents()) {
+                Some((public, bits)) => (Ok(public), Some(bits)),
+                None => (Err(format!("the key cannot be read: {e}")), None),
+            },
+        }
+    };
+    KeyEntry {
+        file: file.to_path_buf(),
+        public,
+        rsa_bits,
+        mode,
+        dir_mode,
+    }
+}
+
+fn cert_entry(file: &Path, index: usize, label: String, der: &[u8]) -> Result<CertEntry, String> {
+    let (_, cert) = X509Certificate::from_der(der)
+        .map_err(|e| format!("a CERTIFICATE that does not parse: {e}"))?;
+    let spki = cert.public_key();
+    let key_kind = match spki.parsed() {
+        Ok(ParsedKey::RSA(rsa)) => KeyKind::Rsa(rsa.key_size()),
+        Ok(ParsedKey::EC(_)) => {
+            let curve = spki
+                .algorithm
+                .parameters
+                .as_ref()
+                .and_then(|p| p.as_oid().ok())
+                .map(|o| o.to_id_string())
+                .unwrap_or_default();
+            KeyKind::Ec(
+                match curve.as_str() {
+                    "1.2.840.10045.3.1.7" => "P-256",
+                    "1.3.132.0.34" => "P-384",
+                    "1.3.132.0.35" => "P-521",
+                    other => other,
+                }
+                .to_owned(),
+            )
+        }
+        _ if spki.algorithm.algorithm.to_id_string() == "1.3.101.112" => KeyKind::Ed25519,
+        _ => KeyKind::Other(spki.algorithm.algorithm.to_id_string()),
+    };
+    let mut entry = CertEntry {
+        file: file.to_path_buf(),
+        label,
+        index,
+        der: der.to_vec(),
+        subject_der: cert.subject().as_raw().to_vec(),
+        issuer_der: cert.issuer().as_raw().to_vec(),
+        subject: cert.subject().to_string(),
+        issuer: cert.issuer().to_string(),
+        spki_der: spki.raw.to_vec(),
+        key_bits: spki.subject_public_key.data.to_vec(),
+        key_kind,
+        signature_oid: cert.signature_algorithm.algorithm.to_id_string(),
+        tbs: cert.tbs_certificate.as_ref().to_vec(),
+        signature: cert.signature_value.data.to_vec(),
+        not_before: cert.validity().not_before.to_datetime(),
+        not_after: cert.validity().not_after.to_datetime(),
+        basic_ca: None,
+        key_cert_sign: None,
+        eku: None,
+        hosts: Host::from_certificate(&cert),
+        has_san_extension: false,
+    };
+    for ext in cert.extensions() {
+        match ext.parsed_extension() {
+            ParsedExtension::BasicConstraints(bc) => entry.basic_ca = Some(bc.ca),
+            ParsedExtension::KeyUsage(ku) => entry.key_cert_sign = Some(ku.key_cert_sign()),
+            ParsedExtension::ExtendedKeyUsage(e) => {
+                entry.eku = Some(Eku {
+                    server: e.server_auth,
+                    client: e.client_auth,
+                    any: e.any,
+                });
+            }
+            ParsedExtension::SubjectAlternativeName(_) => entry.has_san_extension = true,
+            _ => {}
+        }
+    }
+    Ok(entry)
+}
+
+/// The DER subject of a cfssl request, as etcdpki (and cfssl) would write it.
+pub fn request_subject_der(request: &CertRequest) -> Vec<u8> {
+    DistinguishedName::from_fields(&request.subject_fields()).to_der()
+}

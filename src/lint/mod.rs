@@ -1,0 +1,106 @@
+//! `lint`: pre-flight checks of a whole etcd PKI against what etcd and its clients need.
+//!
+//! Takes an [`Inventory`] (the files, recognised by content and parsed), a [`Context`] (members,
+//! DNS-SRV domain, roles from etcd configurations) and [`LintOptions`]; returns a
+//! [`LintReport`] of findings, each naming a [`rule`] and the files concerned. The rules live in
+//! [`certificate_rules`] (one certificate in its role), [`pki_rules`] (chains, names, keys) and
+//! [`cluster_rules`] (the cluster's settings, cfssl JSON); docs/lints.md explains each.
+
+pub mod certificate_rules;
+pub mod cluster_rules;
+pub mod context;
+pub mod etcd_config;
+pub mod inventory;
+pub mod pki_rules;
+pub mod report;
+pub mod rule;
+
+pub use context::Context;
+pub use inventory::Inventory;
+pub use report::{Finding, LintReport};
+pub use rule::{Level, Rule};
+
+use certificate_rules::TimeRules;
+
+/// How to judge.
+#[derive(Clone, Debug)]
+pub struct LintOptions {
+    /// The time to judge validity at, and the warning window.
+    pub time: TimeRules,
+    /// Threads for parsing and signature checks.
+    pub workers: usize,
+    /// Per-rule levels (`--rule ID=LEVEL`); `None` turns a rule off.
+    pub overrides: Vec<(Rule, Option<Level>)>,
+}
+
+/// Runs every rule.
+pub fn lint(inv: &Inventory, ctx: &Context, options: &LintOptions) -> LintReport {
+    let issuers = pki_rules::issuers(inv, options.workers);
+    // A certificate that signed another one here is a CA, whatever its name says.
+    let mut signs = vec![false; inv.certs.len()];
+    for (i, issuer) in issuers.iter().enumerate() {
+        if let Ok(j) = issuer {
+            signs[*j] |= *j != i;
+        }
+    }
+    let roles: Vec<(context::Roles, Option<String>)> = inv
+        .certs
+        .iter()
+        .zip(&signs)
+        .map(|(c, signs)| {
+            if *signs {
+                return (context::Roles::default(), None);
+            }
+            let (r, m) = ctx.roles_of(c);
+            (r, m.map(|m| m.name.clone()))
+        })
+        .collect();
+
+    let mut findings = Vec::new();
+    findings.extend(inv.findings.iter().cloned());
+    findings.extend(ctx.findings.iter().cloned());
+    for (cert, (r, member)) in inv.certs.iter().zip(&roles) {
+        findings.extend(certificate_rules::check(
+            cert,
+            *r,
+            ctx.client_cert_auth,
+            options.time,
+        ));
+        findings.extend(cluster_rules::srv_domain(cert, *r, ctx));
+        if let Some(m) = member
+            .as_deref()
+            .and_then(|n| ctx.members.iter().find(|m| m.name == n))
+        {
+            findings.extend(cluster_rules::member_sans(cert, *r, m));
+        }
+    }
+    findings.extend(pki_rules::chain_rules(inv, &issuers));
+    findings.extend(pki_rules::duplicate_subjects(inv, &roles));
+    findings.extend(pki_rules::key_rules(inv, &ctx.pairs));
+    findings.extend(cluster_rules::srv_domain_requests(inv, ctx));
+    findings.extend(cluster_rules::json_rules(inv));
+
+    let findings = findings
+        .into_iter()
+        .filter_map(
+            |f| match options.overrides.iter().rev().find(|(r, _)| r.id == f.rule) {
+                Some((_, None)) => None,
+                Some((_, Some(level))) => Some(f.at(*level)),
+                None => Some(f),
+            },
+        )
+        .collect();
+    let mut report = LintReport {
+        findings,
+        counts: report::Counts {
+            files: inv.files,
+            certificates: inv.certs.len(),
+            keys: inv.keys.len(),
+            csrs: inv.csrs.len(),
+            requests: inv.requests.len(),
+            configs: inv.configs.len(),
+        },
+    };
+    report.sort();
+    report
+}

@@ -1,0 +1,393 @@
+//! Rules across certificates and keys: `chain-invalid`, `ca-constraints` (of issuers),
+//! `outlives-issuer`, `duplicate-subject`, `key-mismatch`, `weak-key` (of key files) and
+//! `key-file-permissions`.
+//!
+//! Takes the [`Inventory`] and each certificate's roles; returns findings. Signatures are checked
+//! with aws-lc on all cores (the slow part of a large PKI).
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+use super::context::Roles;
+use super::inventory::{CertEntry, Inventory};
+use super::report::Finding;
+use super::rule;
+use crate::key::{KeyError, PublicKey, Verifier};
+
+/// For each certificate, the index of the certificate whose key signed it (itself for a
+/// self-signed one), or why there is none.
+pub type Issuers = Vec<Result<usize, ChainProblem>>;
+
+/// Candidate issuers' keys by (certificate index, signature OID): `None` when the key itself
+/// cannot be used, an error when the algorithm cannot be checked.
+type Verifiers<'a> = HashMap<(usize, &'a str), Option<Result<Verifier, KeyError>>>;
+
+/// Why a certificate has no verified issuer.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ChainProblem {
+    /// No certificate in the files has its issuer's name.
+    NoIssuer,
+    /// Certificates with its issuer's name exist, but none of their keys verifies it.
+    BadSignature(usize),
+    /// The signature algorithm cannot be checked (SHA-1, MD5: `weak-signature` reports it).
+    Unverifiable,
+}
+
+/// Finds and verifies each certificate's issuer, spread over `workers` threads.
+pub fn issuers(inv: &Inventory, workers: usize) -> Issuers {
+    let mut by_subject: HashMap<&[u8], Vec<usize>> = HashMap::new();
+    for (i, c) in inv.certs.iter().enumerate() {
+        by_subject.entry(&c.subject_der).or_default().push(i);
+    }
+    // Each candidate issuer's key, parsed once per signature algorithm it is asked to check.
+    let mut keys: Verifiers<'_> = HashMap::new();
+    for c in &inv.certs {
+        for &i in by_subject
+            .get(c.issuer_der.as_slice())
+            .into_iter()
+            .flatten()
+        {
+            keys.entry((i, c.signature_oid.as_str()))
+                .or_insert_with(|| {
+                    PublicKey::from_spki_der(&inv.certs[i].spki_der)
+                        .ok()
+                        .map(|k| k.verifier(&c.signature_oid))
+                });
+        }
+    }
+    let indices: Vec<usize> = (0..inv.certs.len()).collect();
+    let chunk = indices.len().div_ceil(workers.max(1)).max(1);
+    std::thread::scope(|s| {
+        let handles: Vec<_> = indices
+            .chunks(chunk)
+            .map(|part| {
+                let (by_subject, keys) = (&by_subject, &keys);
+                s.spawn(move || {
+                    part.iter()
+                        .map(|&i| verify_one(inv, i, by_subject, keys))
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .flat_map(|h| h.join().unwrap_or_default())
+            .collect()
+    })
+}
+
+fn verify_one(
+    inv: &Inventory,
+    i: usize,
+    by_subject: &HashMap<&[u8], Vec<usize>>,
+    keys: &Verifiers<'_>,
+) -> Result<usize, ChainProblem> {
+    let cert = &inv.certs[i];
+    let candidates = by_subject
+        .get(cert.issuer_der.as_slice())
+        .cloned()
+        .unwrap_or_default();
+    if candidates.is_empty() {
+        return Err(ChainProblem::NoIssuer);
+    }
+    // Prefer itself for a self-issued certificate, then any same-named CA.
+    let mut ordered = candidates.clone();
+    ordered.sort_by_key(|&c| c != i);
+    let mut unusable_key = false;
+    for c in ordered {
+        match keys.get(&(c, cert.signature_oid.as_str())) {
+            Some(Some(Ok(verifier))) => {
+                if verifier.verify(&cert.tbs, &cert.signature).is_ok() {
+                    return Ok(c);
+                }
+            }
+            Some(Some(Err(_))) => return Err(ChainProblem::Unverifiable),
+            _ => unusable_key = true,
+        }
+    }
+    if unusable_key {
+        // An issuer key aws-lc cannot use (RSA under 2048 bits): weak-key reports it.
+        return Err(ChainProblem::Unverifiable);
+    }
+    let other = candidates.iter().copied().find(|&c| c != i).unwrap_or(i);
+    Err(ChainProblem::BadSignature(other))
+}
+
+/// `chain-invalid`, `ca-constraints` of issuers, `outlives-issuer`.
+pub fn chain_rules(inv: &Inventory, issuers: &Issuers) -> Vec<Finding> {
+    let mut out = Vec::new();
+    let mut flagged_ca = vec![false; inv.certs.len()];
+    for (i, cert) in inv.certs.iter().enumerate() {
+        match &issuers[i] {
+            Ok(j) if *j == i => {}
+            Ok(j) => {
+                let ca = &inv.certs[*j];
+                if !flagged_ca[*j] && (!ca.is_ca() || ca.key_cert_sign == Some(false)) {
+                    flagged_ca[*j] = true;
+                    let what = if ca.is_ca() {
+                        "its KeyUsage lacks keyCertSign"
+                    } else {
+                        "it has no BasicConstraints CA:TRUE"
+                    };
+                    out.push(Finding::new(
+                        rule::CA_CONSTRAINTS,
+                        vec![ca.label.clone(), cert.label.clone()],
+                        format!(
+                            "{} signs certificates but {what}; Go rejects what it signs (x509: invalid signature: parent certificate cannot sign this kind of certificate) and OpenSSL says \"invalid CA certificate\". Reissue the CA with the ca_constraint is_ca profile or -initca",
+                            ca.subject
+                        ),
+                    ));
+                }
+                if cert.not_after > ca.not_after {
+                    out.push(Finding::new(
+                        rule::OUTLIVES_ISSUER,
+                        vec![cert.label.clone(), ca.label.clone()],
+                        format!(
+                            "expires {} but its CA {} expires {}: from then on the certificate is useless. Renew the CA (etcdpki gencert -renewca) or issue shorter leaves",
+                            date(cert.not_after), ca.subject, date(ca.not_after)
+                        ),
+                    ));
+                }
+            }
+            Err(ChainProblem::NoIssuer) if cert.is_self_issued() => {}
+            Err(ChainProblem::NoIssuer) => out.push(Finding::new(
+                rule::CHAIN_INVALID,
+                vec![cert.label.clone()],
+                format!(
+                    "issued by {}, which is not among the files: etcd would say \"x509: certificate signed by unknown authority\". Add the CA certificate to the paths, or reissue with the right CA",
+                    issuer_name(cert)
+                ),
+            )),
+            Err(ChainProblem::BadSignature(j)) if *j == i => out.push(Finding::new(
+                rule::CHAIN_INVALID,
+                vec![cert.label.clone()],
+                "its subject equals its issuer but its own key does not verify its signature, and no CA of that name does".into(),
+            )),
+            Err(ChainProblem::BadSignature(j)) => out.push(Finding::new(
+                rule::CHAIN_INVALID,
+                vec![cert.label.clone(), inv.certs[*j].label.clone()],
+                format!(
+                    "its signature does not verify with the key of {} {}: it was signed by another CA with the same name (a regenerated CA?). Go says \"x509: certificate signed by unknown authority (possibly because of 'crypto/rsa: verification error' …)\", OpenSSL \"certificate signature failure\". Reissue it with the current CA",
+                    issuer_name(cert),
+                    inv.certs[*j].label
+                ),
+            )),
+            Err(ChainProblem::Unverifiable) => {}
+        }
+    }
+    for (i, cert) in inv.certs.iter().enumerate() {
+        if cert.is_ca() && cert.key_cert_sign == Some(false) && !flagged_ca[i] {
+            out.push(Finding::new(
+                rule::CA_CONSTRAINTS,
+                vec![cert.label.clone()],
+                "a CA (CA:TRUE) whose KeyUsage lacks keyCertSign: nothing it signs will verify. Reissue it with -initca".into(),
+            ));
+        }
+    }
+    out
+}
+
+fn issuer_name(cert: &CertEntry) -> String {
+    format!("\"{}\"", cert.issuer)
+}
+
+pub(super) fn date(t: time::OffsetDateTime) -> String {
+    t.format(&time::format_description::well_known::Rfc3339)
+        .unwrap_or_default()
+}
+
+/// `duplicate-subject` over certificates (by distinct key) and request files.
+pub fn duplicate_subjects(inv: &Inventory, roles: &[(Roles, Option<String>)]) -> Vec<Finding> {
+    let mut out = Vec::new();
+    let mut groups: HashMap<&[u8], Vec<usize>> = HashMap::new();
+    for (i, c) in inv.certs.iter().enumerate() {
+        groups.entry(&c.subject_der).or_default().push(i);
+    }
+    let mut groups: Vec<(&[u8], Vec<usize>)> = groups.into_iter().collect();
+    groups.sort_by_key(|(_, v)| v[0]);
+    for (_, members) in groups {
+        // One identity per key: the same certificate in a bundle and alone, or a renewal with
+        // the same key, is not a duplicate.
+        let mut distinct: Vec<usize> = Vec::new();
+        for &i in &members {
+            if !distinct
+                .iter()
+                .any(|&d| inv.certs[d].key_bits == inv.certs[i].key_bits)
+            {
+                distinct.push(i);
+            }
+        }
+        if distinct.len() < 2 {
+            continue;
+        }
+        let certs: Vec<&CertEntry> = distinct.iter().map(|&i| &inv.certs[i]).collect();
+        let files: Vec<String> = certs.iter().map(|c| c.label.clone()).collect();
+        let subject = &certs[0].subject;
+        let cas = certs.iter().filter(|c| c.is_ca()).count();
+        let message = if cas >= 2 {
+            format!(
+                "{cas} CAs named \"{subject}\" with different keys: a client that trusts one picks it by name and fails on what the other signed (Go: \"certificate signed by unknown authority (possibly because of crypto/rsa: verification error …)\", OpenSSL: \"certificate signature failure\"). Keep one CA, or give the new one another name"
+            )
+        } else if cas == 1 {
+            format!(
+                "a leaf has the CA's name \"{subject}\": OpenSSL and curl see a self-signed certificate (\"self-signed certificate\", NSS: \"Peer's certificate has an invalid signature\"). Give every certificate its own CN/O/OU"
+            )
+        } else if let [a, b] = distinct.as_slice() {
+            let (ra, rb) = (&roles[*a], &roles[*b]);
+            // Without member names (a kubeadm etcd/ directory), a server and a peer
+            // certificate with the same SANs are taken as one member's.
+            let one_member_pair = ra.1 == rb.1
+                && ((ra.0.server && rb.0.peer) || (ra.0.peer && rb.0.server))
+                && same_hosts(certs[0], certs[1]);
+            if one_member_pair {
+                out.push(
+                    Finding::new(
+                        rule::DUPLICATE_SUBJECT,
+                        files,
+                        format!("one member's server and peer certificates share the name \"{subject}\" and their SANs: works, but logs and --peer-cert-allowed-cn cannot tell them apart. Give the peer certificate its own CN"),
+                    )
+                    .at(super::rule::Level::Warning),
+                );
+                continue;
+            }
+            format!(
+                "two certificates with different keys share the name \"{subject}\": clients and CN-based auth cannot tell them apart, and OpenSSL/NSS clients may pick the wrong one. Give each certificate its own CN (e.g. the member name)"
+            )
+        } else {
+            format!(
+                "{} certificates with different keys share the name \"{subject}\": give each its own CN (e.g. the member name)",
+                distinct.len()
+            )
+        };
+        out.push(Finding::new(rule::DUPLICATE_SUBJECT, files, message));
+    }
+    // A leaf named like its own issuer, whose CA is not among the files.
+    for c in &inv.certs {
+        if !c.is_ca()
+            && c.is_self_issued()
+            && !inv
+                .certs
+                .iter()
+                .any(|o| o.is_ca() && o.subject_der == c.subject_der)
+        {
+            out.push(Finding::new(
+                rule::DUPLICATE_SUBJECT,
+                vec![c.label.clone()],
+                format!("the leaf's subject \"{}\" equals its issuer's name: OpenSSL and curl see a self-signed certificate. Give the leaf its own CN", c.subject),
+            ));
+        }
+    }
+    let mut requests: HashMap<Vec<u8>, Vec<String>> = HashMap::new();
+    for r in &inv.requests {
+        if let Ok(checked) = &r.parsed {
+            requests
+                .entry(super::inventory::request_subject_der(&checked.value))
+                .or_default()
+                .push(r.file.display().to_string());
+        }
+    }
+    let mut requests: Vec<Vec<String>> = requests.into_values().filter(|f| f.len() > 1).collect();
+    requests.sort();
+    for files in requests {
+        out.push(Finding::new(
+            rule::DUPLICATE_SUBJECT,
+            files,
+            "these request files make certificates with one subject DN: every certificate needs its own (set CN to the member or client name)".into(),
+        ));
+    }
+    out
+}
+
+fn same_hosts(a: &CertEntry, b: &CertEntry) -> bool {
+    let mut x: Vec<String> = a.hosts.iter().map(ToString::to_string).collect();
+    let mut y: Vec<String> = b.hosts.iter().map(ToString::to_string).collect();
+    x.sort();
+    y.sort();
+    x == y
+}
+
+/// `key-mismatch`, `weak-key` of key files and `key-file-permissions`; `pairs` adds the
+/// (certificate, key) pairs an etcd configuration names.
+pub fn key_rules(inv: &Inventory, pairs: &[(PathBuf, PathBuf)]) -> Vec<Finding> {
+    let mut out = Vec::new();
+    // Siblings are matched by the paths as found (one walk gives consistent paths); only the
+    // pairs of an etcd configuration need canonical paths, and the syscalls they cost.
+    let first_cert: HashMap<&Path, &CertEntry> = inv
+        .certs
+        .iter()
+        .filter(|c| c.index == 0)
+        .map(|c| (c.file.as_path(), c))
+        .collect();
+    let canonical_cert: HashMap<PathBuf, &CertEntry> = if pairs.is_empty() {
+        HashMap::new()
+    } else {
+        first_cert.iter().map(|(p, c)| (canonical(p), *c)).collect()
+    };
+    for key in &inv.keys {
+        let label = key.file.display().to_string();
+        let sibling = cert_candidates(&key.file)
+            .iter()
+            .find_map(|c| first_cert.get(c.as_path()).copied());
+        let configured = || {
+            let canon = canonical(&key.file);
+            pairs
+                .iter()
+                .filter(|(_, k)| *k == canon)
+                .find_map(|(c, _)| canonical_cert.get(c).copied())
+        };
+        let cert = sibling.or_else(|| if pairs.is_empty() { None } else { configured() });
+        match (&key.public, cert) {
+            (Err(reason), _) => out.push(Finding::new(rule::KEY_MISMATCH, vec![label.clone()], reason.clone())),
+            (Ok(bits), Some(cert)) if *bits != cert.key_bits => out.push(Finding::new(
+                rule::KEY_MISMATCH,
+                vec![cert.label.clone(), label.clone()],
+                "the key does not belong to the certificate: etcd stops with \"tls: private key does not match public key\". Reissue the certificate for this key, or put the right key beside it".into(),
+            )),
+            _ => {}
+        }
+        if let Some(bits) = key.rsa_bits.filter(|b| *b < 2048) {
+            out.push(Finding::new(
+                rule::WEAK_KEY,
+                vec![label.clone()],
+                format!("an RSA key of {bits} bits: use at least 2048 (\"key\": {{\"algo\": \"rsa\", \"size\": 2048}}) or ECDSA P-256"),
+            ));
+        }
+        if key.mode & 0o077 != 0 {
+            out.push(Finding::new(
+                rule::KEY_FILE_PERMISSIONS,
+                vec![label.clone()],
+                format!("mode {:04o}: group or others have access to the private key; chmod 600 it (etcdpki json writes keys 0600)", key.mode & 0o7777),
+            ));
+        }
+        if key.dir_mode & 0o002 != 0 && key.dir_mode & 0o1000 == 0 {
+            out.push(Finding::new(
+                rule::KEY_FILE_PERMISSIONS,
+                vec![label],
+                format!("its directory is world-writable (mode {:04o}): anyone can replace the key; chmod o-w the directory", key.dir_mode & 0o7777),
+            ));
+        }
+    }
+    out
+}
+
+/// Where the certificate of key file `key` is: `X.pem` for `X-key.pem`, `X.crt`/`X.pem` for
+/// `X.key`.
+fn cert_candidates(key: &Path) -> Vec<PathBuf> {
+    let name = key
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let stems: Vec<(&str, &[&str])> = vec![("-key.pem", &[".pem"]), (".key", &[".crt", ".pem"])];
+    stems
+        .into_iter()
+        .filter_map(|(suffix, exts)| name.strip_suffix(suffix).map(|s| (s.to_owned(), exts)))
+        .flat_map(|(stem, exts)| {
+            exts.iter()
+                .map(move |e| key.with_file_name(format!("{stem}{e}")))
+        })
+        .collect()
+}
+
+pub(super) fn canonical(p: &Path) -> PathBuf {
+    std::fs::canonicalize(p).unwrap_or_else(|_| p.to_path_buf())
+}

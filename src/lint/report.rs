@@ -1,0 +1,300 @@
+//! Findings and the four ways `lint` prints them: text for people, JSON for machines, SARIF 2.1.0
+//! for GitHub code scanning, and GitHub Actions workflow commands (`::error file=…::`).
+
+use serde::Serialize;
+use serde_json::json;
+
+use super::rule::{self, Level, Rule};
+
+/// One problem found.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Finding {
+    /// The rule's id.
+    pub rule: &'static str,
+    /// Its level (after overrides).
+    pub severity: Level,
+    /// The files concerned, as the user named them (`FILE#N` for a bundle's N-th certificate).
+    pub files: Vec<String>,
+    /// What is wrong, what it breaks and how to fix it.
+    pub message: String,
+}
+
+impl Finding {
+    /// A finding of `rule` at its default level.
+    pub fn new(rule: Rule, files: Vec<String>, message: String) -> Self {
+        Self {
+            rule: rule.id,
+            severity: rule.level,
+            files,
+            message,
+        }
+    }
+
+    /// The same finding at another level.
+    pub fn at(mut self, level: Level) -> Self {
+        self.severity = level;
+        self
+    }
+}
+
+impl Serialize for Level {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+/// What was read.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct Counts {
+    /// Files read.
+    pub files: usize,
+    /// Certificates found.
+    pub certificates: usize,
+    /// Private keys found.
+    pub keys: usize,
+    /// PEM CSRs found.
+    pub csrs: usize,
+    /// cfssl request files (csr.json) found.
+    pub requests: usize,
+    /// cfssl ca-config.json files found.
+    pub configs: usize,
+}
+
+/// Every finding, sorted, with what was read.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct LintReport {
+    /// Findings, errors first, then by file and rule.
+    pub findings: Vec<Finding>,
+    /// What was read.
+    pub counts: Counts,
+}
+
+impl LintReport {
+    /// How many findings have `level`.
+    pub fn count(&self, level: Level) -> usize {
+        self.findings.iter().filter(|f| f.severity == level).count()
+    }
+
+    /// Sorts: errors first, then by first file, then by rule.
+    pub fn sort(&mut self) {
+        self.findings.sort_by(|a, b| {
+            b.severity
+                .cmp(&a.severity)
+                .then_with(|| a.files.cmp(&b.files))
+                .then_with(|| a.rule.cmp(b.rule))
+                .then_with(|| a.message.cmp(&b.message))
+        });
+        self.findings.dedup();
+    }
+
+    fn summary_line(&self) -> String {
+        let c = &self.counts;
+        format!(
+            "{} error(s), {} warning(s), {} info in {} file(s): {} certificate(s), {} key(s), {} CSR(s), {} request(s), {} config(s)\n",
+            self.count(Level::Error),
+            self.count(Level::Warning),
+            self.count(Level::Info),
+            c.files,
+            c.certificates,
+            c.keys,
+            c.csrs,
+            c.requests,
+            c.configs
+        )
+    }
+
+    /// `LEVEL[RULE] FILES: MESSAGE` lines, then a summary.
+    pub fn to_text(&self) -> String {
+        let mut out = String::new();
+        for f in &self.findings {
+            out.push_str(&format!(
+                "{}[{}] {}: {}\n",
+                f.severity,
+                f.rule,
+                f.files.join(", "),
+                f.message
+            ));
+        }
+        out.push_str(&self.summary_line());
+        out
+    }
+
+    /// `{"findings": [...], "summary": {...}}`.
+    pub fn to_json(&self) -> String {
+        let value = json!({
+            "findings": self.findings,
+            "summary": {
+                "errors": self.count(Level::Error),
+                "warnings": self.count(Level::Warning),
+                "infos": self.count(Level::Info),
+                "files": self.counts.files,
+                "certificates": self.counts.certificates,
+                "keys": self.counts.keys,
+                "csrs": self.counts.csrs,
+                "requests": self.counts.requests,
+                "configs": self.counts.configs,
+            }
+        });
+        pretty(&value)
+    }
+
+    /// A SARIF 2.1.0 log with one run, every rule described, one result per finding.
+    pub fn to_sarif(&self) -> String {
+        let rules: Vec<_> = rule::ALL
+            .iter()
+            .map(|r| {
+                json!({
+                    "id": r.id,
+                    "shortDescription": {"text": r.summary},
+                    "help": {"text": format!("See docs/lints.md#{} in etcdpki.", r.id)},
+                    "defaultConfiguration": {"level": sarif_level(r.level)},
+                })
+            })
+            .collect();
+        let results: Vec<_> = self
+            .findings
+            .iter()
+            .map(|f| {
+                let locations: Vec<_> = f
+                    .files
+                    .iter()
+                    .map(|file| {
+                        json!({"physicalLocation": {"artifactLocation": {"uri": sarif_uri(file)}}})
+                    })
+                    .collect();
+                json!({
+                    "ruleId": f.rule,
+                    "ruleIndex": rule::ALL.iter().position(|r| r.id == f.rule),
+                    "level": sarif_level(f.severity),
+                    "message": {"text": f.message},
+                    "locations": locations,
+                })
+            })
+            .collect();
+        pretty(&json!({
+            "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
+            "version": "2.1.0",
+            "runs": [{
+                "tool": {"driver": {
+                    "name": "etcdpki lint",
+                    "version": env!("CARGO_PKG_VERSION"),
+                    "rules": rules,
+                }},
+                "results": results,
+            }],
+        }))
+    }
+
+    /// GitHub Actions workflow commands, one per finding, then the summary as a notice.
+    pub fn to_github(&self) -> String {
+        let mut out = String::new();
+        for f in &self.findings {
+            let command = match f.severity {
+                Level::Error => "error",
+                Level::Warning => "warning",
+                Level::Info => "notice",
+            };
+            let file = f
+                .files
+                .first()
+                .map(|p| format!("file={},", gh_property(p.split('#').next().unwrap_or(p))))
+                .unwrap_or_default();
+            out.push_str(&format!(
+                "::{command} {file}title={}::{}\n",
+                gh_property(f.rule),
+                gh_data(&format!("{}: {}", f.files.join(", "), f.message))
+            ));
+        }
+        out.push_str(&format!(
+            "::notice title=etcdpki lint::{}\n",
+            gh_data(self.summary_line().trim_end())
+        ));
+        out
+    }
+}
+
+fn pretty(value: &serde_json::Value) -> String {
+    let mut text = serde_json::to_string_pretty(value).unwrap_or_default();
+    text.push('\n');
+    text
+}
+
+fn sarif_level(level: Level) -> &'static str {
+    match level {
+        Level::Error => "error",
+        Level::Warning => "warning",
+        Level::Info => "note",
+    }
+}
+
+/// A relative path as a SARIF URI: the file part of `FILE#N`, with `%` and spaces escaped.
+fn sarif_uri(file: &str) -> String {
+    let path = file.split('#').next().unwrap_or(file);
+    path.replace('%', "%25").replace(' ', "%20")
+}
+
+/// Escapes a workflow command's message (GitHub's toolkit `escapeData`).
+fn gh_data(s: &str) -> String {
+    s.replace('%', "%25")
+        .replace('\r', "%0D")
+        .replace('\n', "%0A")
+}
+
+/// Escapes a workflow command's property (`escapeProperty`).
+fn gh_property(s: &str) -> String {
+    gh_data(s).replace(':', "%3A").replace(',', "%2C")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn report() -> LintReport {
+        let mut r = LintReport {
+            findings: vec![
+                Finding::new(rule::EXPIRES_SOON, vec!["b.pem".into()], "soon".into()),
+                Finding::new(
+                    rule::PEER_EKU,
+                    vec!["a, b.pem".into()],
+                    "no\nclient auth".into(),
+                ),
+            ],
+            counts: Counts::default(),
+        };
+        r.sort();
+        r
+    }
+
+    #[test]
+    fn errors_come_first_and_github_commands_are_escaped() {
+        let r = report();
+        assert_eq!(r.findings[0].rule, "peer-eku");
+        let gh = r.to_github();
+        assert!(
+            gh.starts_with("::error file=a%2C b.pem,title=peer-eku::a, b.pem: no%0Aclient auth\n"),
+            "{gh}"
+        );
+        assert!(
+            gh.contains("::warning file=b.pem,title=expires-soon::"),
+            "{gh}"
+        );
+    }
+
+    #[test]
+    fn sarif_names_every_rule_and_maps_levels() {
+        let sarif: serde_json::Value =
+            serde_json::from_str(&report().to_sarif()).expect("valid JSON");
+        assert_eq!(sarif["version"], "2.1.0");
+        let run = &sarif["runs"][0];
+        assert_eq!(
+            run["tool"]["driver"]["rules"].as_array().map(Vec::len),
+            Some(rule::ALL.len())
+        );
+        assert_eq!(run["results"][0]["level"], "error");
+        assert_eq!(run["results"][1]["level"], "warning");
+        assert_eq!(
+            run["results"][0]["locations"][0]["physicalLocation"]["artifactLocation"]["uri"],
+            "a,%20b.pem"
+        );
+    }
+}

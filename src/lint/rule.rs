@@ -1,0 +1,104 @@
+//! The rules `lint` knows: a stable kebab-case id, a default level and a one-line summary each.
+//! docs/lints.md has a section per rule with the failure it prevents and the fix.
+
+use std::fmt;
+
+/// How bad a finding is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Level {
+    /// Worth knowing.
+    Info,
+    /// Latent or fragile: will break later, or breaks some clients.
+    Warning,
+    /// Breaks etcd or its clients now.
+    Error,
+}
+
+impl Level {
+    /// `error`, `warning` or `info`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Level::Info => "info",
+            Level::Warning => "warning",
+            Level::Error => "error",
+        }
+    }
+}
+
+impl fmt::Display for Level {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A rule.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Rule {
+    /// Stable id, used in output, in `--rule ID=LEVEL` and as the docs anchor.
+    pub id: &'static str,
+    /// The level of its findings unless a finding says otherwise or the user overrides it.
+    pub level: Level,
+    /// What it checks, in one line.
+    pub summary: &'static str,
+}
+
+macro_rules! rules {
+    ($($name:ident = $id:literal, $level:ident, $summary:literal;)*) => {
+        $(
+            #[doc = $summary]
+            pub const $name: Rule = Rule { id: $id, level: Level::$level, summary: $summary };
+        )*
+        /// Every rule, in the order docs/lints.md lists them.
+        pub const ALL: &[Rule] = &[$($name),*];
+    };
+}
+
+rules! {
+    DUPLICATE_SUBJECT = "duplicate-subject", Error,
+        "two different certificates (or request files) with one subject DN, or a leaf with a CA's DN";
+    SRV_DOMAIN_MISSING = "srv-domain-missing", Error,
+        "a server or peer certificate without the DNS-SRV discovery domain as a DNS SAN";
+    PEER_EKU = "peer-eku", Error,
+        "a peer certificate without both server auth and client auth";
+    SERVER_EKU = "server-eku", Error,
+        "a server certificate without server auth (or client auth, with client certificate auth on)";
+    CLIENT_EKU = "client-eku", Error,
+        "a client certificate without client auth";
+    SAN_MISSING_MEMBER = "san-missing-member", Error,
+        "a member's advertised host or IP missing from its certificate's SANs";
+    CHAIN_INVALID = "chain-invalid", Error,
+        "a certificate whose issuer is not among the files, or whose signature does not verify";
+    KEY_MISMATCH = "key-mismatch", Error,
+        "a key file that does not belong to its certificate, or cannot be read";
+    EXPIRED = "expired", Error,
+        "a certificate past its notAfter";
+    NOT_YET_VALID = "not-yet-valid", Error,
+        "a certificate before its notBefore";
+    EXPIRES_SOON = "expires-soon", Warning,
+        "a certificate that expires within the warning window (--warn-within, 30 days)";
+    WEAK_KEY = "weak-key", Error,
+        "an RSA key below 2048 bits, or an EC curve other than P-256, P-384 and P-521";
+    WEAK_SIGNATURE = "weak-signature", Error,
+        "a certificate signed with SHA-1 or MD5";
+    CA_CONSTRAINTS = "ca-constraints", Error,
+        "a CA without CA:TRUE or keyCertSign, or a leaf with CA:TRUE";
+    SAN_EMPTY = "san-empty", Error,
+        "a server or peer certificate with no SAN (Go ignores the CN)";
+    OUTLIVES_ISSUER = "outlives-issuer", Warning,
+        "a certificate that expires after the CA that issued it";
+    KEY_FILE_PERMISSIONS = "key-file-permissions", Warning,
+        "a private key that group or others can read, or in a directory others can write";
+    CONFIG_INVALID = "config-invalid", Error,
+        "a cfssl ca-config.json with an unknown usage, a bad expiry or another error";
+    REQUEST_INVALID = "request-invalid", Error,
+        "a cfssl csr.json with a host:port host, a weak key size or another error";
+    ETCD_CONFIG_INVALID = "etcd-config-invalid", Error,
+        "an etcd configuration that names a missing file or holds a bad initial-cluster";
+    UNREADABLE = "unreadable", Error,
+        "a PEM or JSON file that holds nothing usable";
+}
+
+/// The rule with id `id`.
+pub fn find(id: &str) -> Option<Rule> {
+    ALL.iter().copied().find(|r| r.id == id)
+}
