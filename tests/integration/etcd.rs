@@ -8,15 +8,15 @@ use std::time::{Duration, Instant};
 use crate::util::{Dir, Tool, require};
 
 /// An etcd process, killed and reaped when dropped.
-struct Member {
-    child: Child,
-    name: String,
+pub struct Member {
+    pub child: Child,
+    pub name: String,
 }
 
 impl Member {
     /// Starts member `name` on `ip` with client and peer TLS and certificate auth, serving
     /// `{prefix}server.pem` to clients and `{prefix}peer.pem` to peers, trusting `ca.pem`.
-    fn start(
+    pub fn start(
         dir: &Dir,
         name: &str,
         ip: &str,
@@ -59,7 +59,7 @@ impl Member {
 
 /// Waits up to 60 s for `etcdctl endpoint health` over the client certificate; a member that
 /// exits fails the test with its log.
-fn wait_healthy(dir: &Dir, endpoints: &str, running: &mut [Member]) -> String {
+pub fn wait_healthy(dir: &Dir, endpoints: &str, running: &mut [Member]) -> String {
     let deadline = Instant::now() + Duration::from_secs(60);
     loop {
         let (ok, out) = etcdctl(dir, endpoints, "client.pem", &["endpoint", "health"]);
@@ -89,14 +89,14 @@ impl Drop for Member {
 }
 
 /// A port that was free on `ip` a moment ago.
-fn free_port(ip: &str) -> u16 {
+pub fn free_port(ip: &str) -> u16 {
     TcpListener::bind((ip, 0))
         .and_then(|l| l.local_addr())
         .map(|a| a.port())
         .unwrap_or_else(|e| panic!("no free port on {ip}: {e}"))
 }
 
-fn profile(name: &str) -> String {
+pub fn profile(name: &str) -> String {
     std::fs::read_to_string(format!(
         "{}/profiles/etcd/{name}",
         env!("CARGO_MANIFEST_DIR")
@@ -105,7 +105,7 @@ fn profile(name: &str) -> String {
 }
 
 /// `etcdctl` over TLS with the client certificate; returns (success, stdout+stderr).
-fn etcdctl(dir: &Dir, endpoints: &str, cert: &str, args: &[&str]) -> (bool, String) {
+pub fn etcdctl(dir: &Dir, endpoints: &str, cert: &str, args: &[&str]) -> (bool, String) {
     let etcdctl = require("etcdctl", "etcd-client");
     let key = cert.replace(".pem", "-key.pem");
     let mut full = vec![
