@@ -325,25 +325,37 @@ pub fn key_rules(inv: &Inventory, pairs: &[(PathBuf, PathBuf)]) -> Vec<Finding> 
     };
     for key in &inv.keys {
         let label = key.file.display().to_string();
-        let sibling = cert_candidates(&key.file)
+        // The certificate beside it, and any an etcd configuration pairs it with.
+        let mut certs: Vec<&CertEntry> = cert_candidates(&key.file)
             .iter()
-            .find_map(|c| first_cert.get(c.as_path()).copied());
-        let configured = || {
+            .find_map(|c| first_cert.get(c.as_path()).copied())
+            .into_iter()
+            .collect();
+        if !pairs.is_empty() {
             let canon = canonical(&key.file);
-            pairs
-                .iter()
-                .filter(|(_, k)| *k == canon)
-                .find_map(|(c, _)| canonical_cert.get(c).copied())
-        };
-        let cert = sibling.or_else(|| if pairs.is_empty() { None } else { configured() });
-        match (&key.public, cert) {
-            (Err(reason), _) => out.push(Finding::new(rule::KEY_MISMATCH, vec![label.clone()], reason.clone())),
-            (Ok(bits), Some(cert)) if *bits != cert.key_bits => out.push(Finding::new(
+            for (c, _) in pairs.iter().filter(|(_, k)| *k == canon) {
+                if let Some(cert) = canonical_cert.get(c)
+                    && !certs.iter().any(|x| std::ptr::eq(*x, *cert))
+                {
+                    certs.push(cert);
+                }
+            }
+        }
+        match &key.public {
+            Err(reason) => out.push(Finding::new(
                 rule::KEY_MISMATCH,
-                vec![cert.label.clone(), label.clone()],
-                "the key does not belong to the certificate: etcd stops with \"tls: private key does not match public key\". Reissue the certificate for this key, or put the right key beside it".into(),
+                vec![label.clone()],
+                reason.clone(),
             )),
-            _ => {}
+            Ok(bits) => {
+                for cert in certs.iter().filter(|c| c.key_bits != *bits) {
+                    out.push(Finding::new(
+                        rule::KEY_MISMATCH,
+                        vec![cert.label.clone(), label.clone()],
+                        "the key does not belong to the certificate: etcd stops with \"tls: private key does not match public key\". Reissue the certificate for this key, or put the right key beside it".into(),
+                    ));
+                }
+            }
         }
         if let Some(bits) = key.rsa_bits.filter(|b| *b < 2048) {
             out.push(Finding::new(

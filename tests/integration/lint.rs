@@ -651,3 +651,83 @@ fn garbage_and_loops_are_survived() {
     assert_eq!(fired(&found, "unreadable", "notes.txt"), None);
     assert_eq!(fired(&found, "unreadable", "odd.json"), None);
 }
+
+/// Roles, key pairs, members and client-cert auth come from etcd's own configuration, in each
+/// of its three forms, for files whose names say nothing.
+#[test]
+fn etcd_configurations_give_roles_pairs_and_members() {
+    let dir = good_pki();
+    std::fs::create_dir(dir.join("node")).expect("mkdir");
+    // Names that say nothing about roles: only the configurations do.
+    issue(
+        &dir,
+        "server-only",
+        "node-a",
+        "127.0.0.1,localhost",
+        "node/a",
+    );
+    issue(&dir, "server-only", "node-b", "127.0.0.1", "node/b");
+    issue(&dir, "client", "node-c", "", "node/c");
+    let node = dir.join("node").display().to_string();
+    dir.write(
+        "etcd.env",
+        &format!(
+            "ETCD_NAME=infra0\nETCD_CERT_FILE={node}/a.pem\nETCD_KEY_FILE={node}/a-key.pem\n\
+             ETCD_CLIENT_CERT_AUTH=true\nETCD_TRUSTED_CA_FILE=pki/ca.pem\n\
+             ETCD_PEER_CERT_FILE={node}/b.pem\nETCD_PEER_KEY_FILE={node}/c-key.pem\n\
+             ETCD_INITIAL_ADVERTISE_PEER_URLS=https://10.0.1.10:2380\n\
+             ETCD_DISCOVERY_SRV=example.com\n"
+        ),
+    );
+    let found = findings(&dir, &["--etcd-config", "etcd.env", "node"]);
+    // a.pem serves clients without client auth while client-cert auth is on: an error.
+    assert_fires(&found, "server-eku", "node/a.pem", "error");
+    // b.pem is the peer certificate: it lacks client auth, 10.0.1.10 and the SRV domain.
+    assert_fires(&found, "peer-eku", "node/b.pem", "error");
+    assert_fires(&found, "san-missing-member", "node/b.pem", "error");
+    assert_fires(&found, "srv-domain-missing", "node/b.pem", "error");
+    // The peer key the configuration names belongs to c.pem.
+    assert_fires(&found, "key-mismatch", "node/b.pem node/c-key.pem", "error");
+    assert_eq!(fired(&found, "client-eku", "node/c.pem"), None);
+
+    dir.write(
+        "etcd.yml",
+        &format!(
+            "name: infra0\npeer-transport-security:\n  cert-file: {node}/b.pem\n  key-file: {node}/b-key.pem\n\
+             client-transport-security:\n  cert-file: {node}/missing.pem\n"
+        ),
+    );
+    let found = findings(&dir, &["--etcd-config", "etcd.yml", "node"]);
+    assert_fires(&found, "peer-eku", "node/b.pem", "error");
+    assert_fires(&found, "etcd-config-invalid", "etcd.yml", "error");
+    assert_eq!(fired(&found, "key-mismatch", "node/b"), None);
+
+    dir.write(
+        "etcd.service",
+        &format!(
+            "[Unit]\nDescription=etcd\n\n[Service]\nExecStart=/usr/bin/etcd --name infra0 \\\n  \
+             --peer-cert-file={node}/b.pem --peer-key-file {node}/b-key.pem \\\n  \
+             --initial-cluster infra0=https://127.0.0.1:2380\n"
+        ),
+    );
+    let found = findings(&dir, &["--etcd-config", "etcd.service", "node"]);
+    assert_fires(&found, "peer-eku", "node/b.pem", "error");
+    assert_eq!(
+        fired(&found, "san-missing-member", "node/b.pem"),
+        None,
+        "{found:#?}"
+    );
+
+    dir.write("broken.yml", "name: [infra0\n");
+    let out = lint(&dir, &["--etcd-config", "broken.yml", "node"]);
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "an unreadable configuration cannot be run"
+    );
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("broken.yml:1"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
