@@ -51,10 +51,6 @@ pub struct CertEntry {
     pub subject_der: Vec<u8>,
     /// Issuer DER.
     pub issuer_der: Vec<u8>,
-    /// The subject, printed.
-    pub subject: String,
-    /// The issuer, printed.
-    pub issuer: String,
     /// SubjectPublicKeyInfo DER.
     pub spki_der: Vec<u8>,
     /// The subjectPublicKey bits.
@@ -98,6 +94,17 @@ impl CertEntry {
     /// A CA by its own word: BasicConstraints cA.
     pub fn is_ca(&self) -> bool {
         self.basic_ca == Some(true)
+    }
+
+    /// The subject, printed (only for messages: formatting 10,000 names costs more than
+    /// checking them).
+    pub fn subject(&self) -> String {
+        name_text(&self.subject_der)
+    }
+
+    /// The issuer, printed.
+    pub fn issuer(&self) -> String {
+        name_text(&self.issuer_der)
     }
 
     /// Issuer and subject are the same name.
@@ -319,6 +326,12 @@ impl Inventory {
     }
 }
 
+fn name_text(der: &[u8]) -> String {
+    x509_parser::prelude::X509Name::from_der(der)
+        .map(|(_, n)| n.to_string())
+        .unwrap_or_else(|_| "(an unreadable name)".into())
+}
+
 fn contains(haystack: &[u8], needle: &[u8]) -> bool {
     haystack.windows(needle.len()).any(|w| w == needle)
 }
@@ -350,13 +363,19 @@ fn json_kind(value: &serde_json::Value) -> Option<JsonKind> {
 }
 
 fn key_entry(file: &Path, block: &pem::Pem, mode: u32, dir_mode: u32) -> KeyEntry {
-    let (public, rsa_bits) = if block.tag() == "ENCRYPTED PRIVATE KEY" {
+    // PKCS#8 encryption, or OpenSSL's legacy `Proc-Type: 4,ENCRYPTED` header.
+    let encrypted = block.tag() == "ENCRYPTED PRIVATE KEY"
+        || block
+            .headers()
+            .get("Proc-Type")
+            .is_some_and(|v| v.contains("ENCRYPTED"));
+    let (public, rsa_bits) = if encrypted {
         (
             Err("the key is encrypted; etcd needs an unencrypted key (tls: failed to parse private key)".into()),
             None,
         )
     } else {
-        match PrivateKey::from_pem(pem::encode(block).as_bytes()) {
+        match PrivateKey::from_der(block.contents()) {
             Ok(k) => {
                 let bits = match k.algorithm() {
                     crate::key::KeyAlgorithm::Rsa { bits } => Some(bits),
@@ -415,8 +434,6 @@ fn cert_entry(file: &Path, index: usize, label: String, der: &[u8]) -> Result<Ce
         der: der.to_vec(),
         subject_der: cert.subject().as_raw().to_vec(),
         issuer_der: cert.issuer().as_raw().to_vec(),
-        subject: cert.subject().to_string(),
-        issuer: cert.issuer().to_string(),
         spki_der: spki.raw.to_vec(),
         key_bits: spki.subject_public_key.data.to_vec(),
         key_kind,

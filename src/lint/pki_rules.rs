@@ -134,7 +134,7 @@ pub fn chain_rules(inv: &Inventory, issuers: &Issuers) -> Vec<Finding> {
                         vec![ca.label.clone(), cert.label.clone()],
                         format!(
                             "{} signs certificates but {what}; Go rejects what it signs (x509: invalid signature: parent certificate cannot sign this kind of certificate) and OpenSSL says \"invalid CA certificate\". Reissue the CA with the ca_constraint is_ca profile or -initca",
-                            ca.subject
+                            ca.subject()
                         ),
                     ));
                 }
@@ -144,7 +144,7 @@ pub fn chain_rules(inv: &Inventory, issuers: &Issuers) -> Vec<Finding> {
                         vec![cert.label.clone(), ca.label.clone()],
                         format!(
                             "expires {} but its CA {} expires {}: from then on the certificate is useless. Renew the CA (etcdpki gencert -renewca) or issue shorter leaves",
-                            date(cert.not_after), ca.subject, date(ca.not_after)
+                            date(cert.not_after), ca.subject(), date(ca.not_after)
                         ),
                     ));
                 }
@@ -188,7 +188,7 @@ pub fn chain_rules(inv: &Inventory, issuers: &Issuers) -> Vec<Finding> {
 }
 
 fn issuer_name(cert: &CertEntry) -> String {
-    format!("\"{}\"", cert.issuer)
+    format!("\"{}\"", cert.issuer())
 }
 
 pub(super) fn date(t: time::OffsetDateTime) -> String {
@@ -222,7 +222,7 @@ pub fn duplicate_subjects(inv: &Inventory, roles: &[(Roles, Option<String>)]) ->
         }
         let certs: Vec<&CertEntry> = distinct.iter().map(|&i| &inv.certs[i]).collect();
         let files: Vec<String> = certs.iter().map(|c| c.label.clone()).collect();
-        let subject = &certs[0].subject;
+        let subject = certs[0].subject();
         let cas = certs.iter().filter(|c| c.is_ca()).count();
         let message = if cas >= 2 {
             format!(
@@ -273,7 +273,7 @@ pub fn duplicate_subjects(inv: &Inventory, roles: &[(Roles, Option<String>)]) ->
             out.push(Finding::new(
                 rule::DUPLICATE_SUBJECT,
                 vec![c.label.clone()],
-                format!("the leaf's subject \"{}\" equals its issuer's name: OpenSSL and curl see a self-signed certificate. Give the leaf its own CN", c.subject),
+                format!("the leaf's subject \"{}\" equals its issuer's name: OpenSSL and curl see a self-signed certificate. Give the leaf its own CN", c.subject()),
             ));
         }
     }
