@@ -9,7 +9,10 @@ etcdpki=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
 profiles=$(cd "$(dirname "$0")" && pwd)
 mkdir -p "$2"
 cd "$2"
-"$etcdpki" gencert -initca "$profiles/ca-csr.json" | "$etcdpki" json -bare ca
+# An existing CA is kept: a new one would orphan every certificate the old one signed.
+if [ ! -f ca.pem ] || [ ! -f ca-key.pem ]; then
+    "$etcdpki" gencert -initca "$profiles/ca-csr.json" | "$etcdpki" json -bare ca
+fi
 for role in server peer client; do
     "$etcdpki" gencert -ca=ca.pem -ca-key=ca-key.pem -config="$profiles/ca-config.json" \
         -profile="$role" "$profiles/$role-csr.json" | "$etcdpki" json -bare "$role"

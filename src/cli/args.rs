@@ -490,6 +490,9 @@ pub struct JsonArgs {
     /// Print the files' contents instead of writing them.
     #[arg(long)]
     pub stdout: bool,
+    /// Replace an existing CA's key with a new one (refused otherwise; cfssljson replaces it).
+    #[arg(long = "overwrite-ca-key")]
+    pub overwrite_ca_key: bool,
     /// Print the version and exit.
     #[arg(long)]
     pub version: bool,

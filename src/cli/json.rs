@@ -1,10 +1,12 @@
 //! `json` (cfssljson): cfssl JSON on stdin or `-f` → `BASE.pem`, `BASE-key.pem`, `BASE.csr`.
 
 use base64::Engine as _;
-use etcdpki::output::{PlannedFile, parse_cfssljson, write_files};
+use etcdpki::output::{
+    PlannedFile, exposed_key_directories, parse_cfssljson, replaced_ca_keys, write_files,
+};
 
 use super::args::JsonArgs;
-use super::{Failure, read_input, write_stdout};
+use super::{Failure, log, read_input, write_stdout};
 
 /// Runs `json`.
 pub fn run(args: JsonArgs) -> Result<(), Failure> {
@@ -38,6 +40,21 @@ pub fn run(args: JsonArgs) -> Result<(), Failure> {
             mode: f.mode,
         })
         .collect();
+    if !args.overwrite_ca_key
+        && let Some(key) = replaced_ca_keys(&planned).first()
+    {
+        return Err(Failure::Run(format!(
+            "{}: refusing to replace the key of the CA {}.pem with a new one: every certificate the old CA signed would stop verifying. Nothing was written.\n  help: to renew the CA with its key use `etcdpki gencert -renewca`; to really start a new CA, pass -overwrite-ca-key (cfssljson overwrites silently)",
+            key.display(),
+            args.basename
+        )));
+    }
+    for dir in exposed_key_directories(&planned) {
+        log::eprint_line(&format!(
+            "warning: {}: the directory is world-writable without the sticky bit: anyone can replace the private key written there; chmod o-w it",
+            dir.display()
+        ));
+    }
     write_files(&planned)?;
     Ok(())
 }

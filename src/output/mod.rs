@@ -10,6 +10,7 @@
 mod atomic;
 pub mod certinfo;
 mod cfssljson;
+mod guard;
 mod json;
 mod swap;
 
@@ -17,5 +18,6 @@ pub use atomic::{
     OutputError, PlannedFile, is_scratch_name, remove_stale_temporaries, write_files,
 };
 pub use cfssljson::{FileSet, OutputFile, parse_cfssljson};
+pub use guard::{exposed_key_directories, replaced_ca_keys};
 pub use json::{Bundle, to_json_line};
 pub use swap::{PENDING_SUFFIX, Recovery, recover, swap_files};

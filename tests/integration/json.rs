@@ -2,7 +2,7 @@
 
 use std::os::unix::fs::PermissionsExt;
 
-use crate::util::{Dir, etcdpki};
+use crate::util::{Dir, Tool, etcdpki};
 
 fn mode(dir: &Dir, name: &str) -> u32 {
     std::fs::metadata(dir.join(name))
@@ -125,4 +125,91 @@ fn bad_input_changes_no_file() {
             .collect();
         assert_eq!(before, after, "files changed by bad input");
     }
+}
+
+#[test]
+fn a_ca_key_is_never_replaced_without_the_flag() {
+    let dir = Dir::new();
+    dir.write("ca.json", r#"{"CN": "etcd-ca"}"#);
+    dir.gencert(Tool::Etcdpki, &["-initca", "ca.json"], "ca");
+    let (cert, key) = (dir.read("ca.pem"), dir.read("ca-key.pem"));
+    // Running the set-up script twice would make a new CA and orphan every leaf.
+    let second = dir.ok(&["gencert", "-initca", "ca.json"], b"");
+    let out = dir.run(&etcdpki(), &["json", "-bare", "ca"], &second);
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("ca-key.pem: refusing to replace the key of the CA ca.pem"),
+        "{stderr}"
+    );
+    assert_eq!(
+        (dir.read("ca.pem"), dir.read("ca-key.pem")),
+        (cert, key.clone()),
+        "nothing written"
+    );
+    // The same key again (gencert -initca -ca-key) is no replacement.
+    let same = dir.ok(
+        &["gencert", "-initca", "-ca-key=ca-key.pem", "ca.json"],
+        b"",
+    );
+    let out = dir.run(&etcdpki(), &["json", "-bare", "ca"], &same);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // With the flag, a new CA it is.
+    let out = dir.run(
+        &etcdpki(),
+        &["json", "-bare", "-overwrite-ca-key", "ca"],
+        &second,
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_ne!(dir.read("ca-key.pem"), key);
+    // Leaf keys are replaced as cfssljson replaces them.
+    dir.write("leaf.json", r#"{"CN": "leaf"}"#);
+    dir.gencert(
+        Tool::Etcdpki,
+        &["-ca=ca.pem", "-ca-key=ca-key.pem", "leaf.json"],
+        "leaf",
+    );
+    dir.gencert(
+        Tool::Etcdpki,
+        &["-ca=ca.pem", "-ca-key=ca-key.pem", "leaf.json"],
+        "leaf",
+    );
+}
+
+#[test]
+fn a_key_in_a_world_writable_directory_is_a_loud_warning() {
+    let dir = Dir::new();
+    std::fs::create_dir(dir.join("open")).expect("mkdir");
+    std::fs::set_permissions(dir.join("open"), std::fs::Permissions::from_mode(0o777))
+        .expect("chmod");
+    let out = dir.run(
+        &etcdpki(),
+        &["json", "-bare", "open/x"],
+        &gencert_output(&dir),
+    );
+    assert!(out.status.success());
+    assert!(
+        String::from_utf8_lossy(&out.stderr)
+            .contains("open: the directory is world-writable without the sticky bit"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let out = dir.run(
+        &etcdpki(),
+        &["json", "-bare", "closed"],
+        &gencert_output(&dir),
+    );
+    assert!(
+        out.status.success() && out.stderr.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 }
