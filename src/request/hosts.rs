@@ -95,6 +95,14 @@ pub fn parse_host(s: &str) -> Result<Host, HostError> {
             ),
         ));
     }
+    // A NUL or other control character in a SAN is the classic trick that makes "a.com\0.evil"
+    // read as "a.com" to C clients; nothing legitimate has one.
+    if let Some(c) = s.chars().find(|c| c.is_control()) {
+        return Err(refuse(
+            format!("a control character ({:?}) in a host", c),
+            "remove it".to_owned(),
+        ));
+    }
     if let Ok(ip) = s.parse::<IpAddr>() {
         return Ok(Host::Ip(ip));
     }
@@ -235,6 +243,8 @@ mod tests {
             "*",
             "a@",
             "bücher.de",
+            "a.com\0.evil.com",
+            "tab\there",
         ] {
             assert!(parse_host(bad).is_err(), "{bad:?} should be refused");
         }

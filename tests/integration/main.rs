@@ -7,6 +7,7 @@ mod etcd;
 mod expiry;
 mod gencert;
 mod gencsr;
+mod hostile;
 mod json;
 mod lint;
 mod parity;
