@@ -213,3 +213,77 @@ fn a_key_in_a_world_writable_directory_is_a_loud_warning() {
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+/// SIGKILL at many instants while `json -bare` replaces a set: every file is the complete old
+/// or the complete new version, and the next run leaves no temporary file.
+#[test]
+fn sigkill_while_writing_leaves_old_or_new_files() {
+    use std::process::{Command, Stdio};
+    use std::time::Instant;
+    let dir = Dir::new();
+    let old = gencert_output(&dir);
+    let new = gencert_output(&dir);
+    // The inputs are CAs (-initca), so each run replaces a CA key on purpose.
+    let args = ["json", "-bare", "-overwrite-ca-key", "out"];
+    let run = |input: &[u8]| {
+        let out = dir.run(&etcdpki(), &args, input);
+        assert!(out.status.success());
+    };
+    run(&old);
+    let old_files: Vec<Vec<u8>> = ["out.pem", "out-key.pem", "out.csr"]
+        .iter()
+        .map(|f| dir.read(f))
+        .collect();
+    run(&new);
+    let new_files: Vec<Vec<u8>> = ["out.pem", "out-key.pem", "out.csr"]
+        .iter()
+        .map(|f| dir.read(f))
+        .collect();
+    let start = Instant::now();
+    run(&old);
+    let full = start.elapsed();
+    let mut interrupted = 0;
+    let mut round: u32 = 0;
+    while round < 60 || interrupted < 3 {
+        assert!(round < 600, "no kill landed inside a write in 600 rounds");
+        round += 1;
+        let to = if round.is_multiple_of(2) { &new } else { &old };
+        let mut child = Command::new(etcdpki())
+            .args(args)
+            .current_dir(dir.path())
+            .stdin(Stdio::piped())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("spawn");
+        {
+            use std::io::Write;
+            let mut stdin = child.stdin.take().expect("stdin");
+            let _ = stdin.write_all(to);
+        }
+        std::thread::sleep(full.mul_f64(f64::from(round * 37 % 100) / 100.0));
+        let _ = child.kill();
+        let _ = child.wait();
+        let mut temporaries = false;
+        for entry in std::fs::read_dir(dir.path()).expect("ls").flatten() {
+            let name = entry.file_name().to_string_lossy().into_owned();
+            temporaries |= name.starts_with('.') && name.ends_with(".tmp");
+        }
+        interrupted += usize::from(temporaries);
+        for (i, f) in ["out.pem", "out-key.pem", "out.csr"].iter().enumerate() {
+            let now = dir.read(f);
+            assert!(
+                now == old_files[i] || now == new_files[i],
+                "round {round}: {f} is neither the old nor the new version"
+            );
+        }
+    }
+    run(&new);
+    let leftovers: Vec<String> = std::fs::read_dir(dir.path())
+        .expect("ls")
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| n.starts_with('.'))
+        .collect();
+    assert!(leftovers.is_empty(), "{leftovers:?}");
+}
