@@ -7,7 +7,7 @@ use std::process::Command;
 
 use etcdpki::config::GoDuration;
 use etcdpki::expiry::residual;
-use etcdpki::output::Recovery;
+use etcdpki::output::{Recovery, exposed_key_directories};
 use etcdpki::renew::{Leaf, RenewLock, RenewPolicy, RenewWindow, recover_interrupted};
 use etcdpki::scan::{FoundCertificate, certificates_in, collect_files, describe};
 use etcdpki::sign::{SerialNumber, SignError};
@@ -206,7 +206,15 @@ impl Run {
         let result = SerialNumber::random()
             .map_err(|_| SignError::Random.to_string())
             .and_then(|s| policy.successor(leaf, now, s).map_err(|e| e.to_string()))
-            .and_then(|next| next.install().map(|()| next).map_err(|e| e.to_string()));
+            .and_then(|next| {
+                for dir in exposed_key_directories(&next.files) {
+                    eprint_line(&format!(
+                        "warning: {}: the directory is world-writable without the sticky bit: anyone can replace the private key renewed there; chmod o-w it",
+                        dir.display()
+                    ));
+                }
+                next.install().map(|()| next).map_err(|e| e.to_string())
+            });
         match result {
             Ok(next) => {
                 let until = next
