@@ -26,7 +26,12 @@ pub fn srv_domain(cert: &CertEntry, roles: Roles, ctx: &Context) -> Option<Findi
     Some(Finding::new(
         rule::SRV_DOMAIN_MISSING,
         vec![cert.label.clone()],
-        srv_message(domain, "the certificate's DNS SANs lack", failure),
+        srv_message(
+            &cert.hosts,
+            domain,
+            "the certificate's DNS SANs lack",
+            failure,
+        ),
     ))
 }
 
@@ -44,6 +49,7 @@ pub fn srv_domain_requests(inv: &Inventory, ctx: &Context) -> Vec<Finding> {
                     rule::SRV_DOMAIN_MISSING,
                     vec![r.file.display().to_string()],
                     srv_message(
+                        &req.hosts,
                         domain,
                         "\"hosts\" lacks",
                         "members found by DNS SRV check it and refuse with \"remote error: tls: bad certificate\", ServerName",
@@ -60,9 +66,18 @@ fn has_exact_dns(hosts: &[Host], domain: &str) -> bool {
         .any(|h| matches!(h, Host::Dns(d) if normalize_dns(d) == domain))
 }
 
-fn srv_message(domain: &str, what: &str, failure: &str) -> String {
+fn srv_message(hosts: &[Host], domain: &str, what: &str, failure: &str) -> String {
+    let wildcard = format!("*.{domain}");
+    let note = if hosts
+        .iter()
+        .any(|h| matches!(h, Host::Dns(d) if normalize_dns(d) == wildcard))
+    {
+        format!(" ({wildcard:?} does not count)")
+    } else {
+        String::new()
+    };
     format!(
-        "{what} the discovery domain {domain:?} (\"*.{domain}\" does not count): {failure} \"{domain}\". Add \"{domain}\" to the hosts"
+        "{what} the discovery domain {domain:?}{note}: {failure} \"{domain}\". Add \"{domain}\" to the hosts"
     )
 }
 

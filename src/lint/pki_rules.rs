@@ -230,7 +230,7 @@ pub fn duplicate_subjects(inv: &Inventory, roles: &[(Roles, Option<String>)]) ->
             )
         } else if cas == 1 {
             format!(
-                "a leaf has the CA's name \"{subject}\": OpenSSL and curl see a self-signed certificate (\"self-signed certificate\", NSS: \"Peer's certificate has an invalid signature\"). Give every certificate its own CN/O/OU"
+                "a leaf has the CA's name \"{subject}\": its issuer equals its subject, so cfssl and etcdpki give it no Authority Key Identifier, and OpenSSL and curl see a self-signed certificate (\"self-signed certificate\", NSS: \"Peer's certificate has an invalid signature\"). Give every certificate its own CN/O/OU"
             )
         } else if let [a, b] = distinct.as_slice() {
             let (ra, rb) = (&roles[*a], &roles[*b]);

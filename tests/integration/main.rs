@@ -10,6 +10,7 @@ mod gencsr;
 mod hostile;
 mod json;
 mod lint;
+mod lint_etcd;
 mod parity;
 mod profiles;
 mod renew;
