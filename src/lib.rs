@@ -4,8 +4,10 @@
 //! [`config`] (ca-config.json → [`Policy`]) → [`request`] (csr.json → [`CertRequest`]) →
 //! [`key`] (key generation and PEM) → [`sign`] (CSR and certificate encoding and signing) →
 //! [`output`] (cfssl's JSON and cfssljson's files). [`diag`] renders problems with their file and
-//! JSON path. The command line lives in the binary and is a thin shell over these.
+//! JSON path. [`cluster`] plans and makes a whole etcd PKI from these stages. The command line
+//! lives in the binary and is a thin shell over these.
 
+pub mod cluster;
 pub mod config;
 pub mod der_writer;
 pub mod diag;

@@ -27,6 +27,9 @@ pub enum Command {
     /// Show what a certificate, a CSR or a TLS server's certificate says, as JSON.
     #[command(after_help = CERTINFO_HELP)]
     Certinfo(CertinfoArgs),
+    /// Make a whole etcd PKI (CA, member and client certificates, etcd settings) in one step.
+    #[command(after_help = CLUSTER_HELP)]
+    Cluster(ClusterArgs),
     /// Make a CSR for an existing key, from a request or from the certificate it renews.
     #[command(after_help = GENCSR_HELP)]
     Gencsr(GencsrArgs),
@@ -160,6 +163,86 @@ EXIT CODES:
   0  success
   1  the file, the certificate or the connection failed
   2  usage error (no target, or a database lookup)";
+
+/// `cluster`: the members, the clients, the certificates' form, and where to write.
+#[derive(Debug, Args)]
+pub struct ClusterArgs {
+    /// The members, as etcd's --initial-cluster (default: etcd's single member "default").
+    #[arg(
+        long = "initial-cluster",
+        value_name = "MEMBERS",
+        conflicts_with = "spec"
+    )]
+    pub initial_cluster: Option<String>,
+    /// A cluster spec file (JSON) for members with several IPs and names (docs/cluster.md).
+    #[arg(long, value_name = "FILE")]
+    pub spec: Option<String>,
+    /// The output directory.
+    #[arg(long, value_name = "DIR", default_value = "pki")]
+    pub out: std::path::PathBuf,
+    /// A client certificate, CN = NAME = the etcd user name (repeatable).
+    #[arg(long = "client", value_name = "NAME")]
+    pub clients: Vec<String>,
+    /// The DNS-SRV discovery domain (etcd's --discovery-srv); added to every member certificate.
+    #[arg(long = "discovery-srv", value_name = "DOMAIN")]
+    pub discovery_srv: Option<String>,
+    /// More SANs for every server certificate (repeatable, or comma-separated).
+    #[arg(long = "server-san", value_name = "HOST")]
+    pub server_sans: Vec<String>,
+    /// More SANs for every peer certificate (repeatable, or comma-separated).
+    #[arg(long = "peer-san", value_name = "HOST")]
+    pub peer_sans: Vec<String>,
+    /// The client port of the members' client URLs (spec files may give URLs instead).
+    #[arg(long = "client-port", value_name = "PORT", default_value_t = 2379)]
+    pub client_port: u16,
+    /// Key algorithm of every certificate: rsa, ecdsa or ed25519.
+    #[arg(long = "key-algo", value_name = "ALGO", default_value = "ecdsa")]
+    pub key_algo: String,
+    /// Key size: rsa 2048 (default), 3072, 4096, 8192; ecdsa 256 (default), 384, 521.
+    #[arg(long = "key-size", value_name = "BITS")]
+    pub key_size: Option<u32>,
+    /// Lifetime of the member and client certificates (Go duration).
+    #[arg(long, value_name = "DURATION", default_value = "8760h")]
+    pub expiry: String,
+    /// Lifetime of a new CA (Go duration).
+    #[arg(long = "ca-expiry", value_name = "DURATION", default_value = "87600h")]
+    pub ca_expiry: String,
+    /// Subject fields for every certificate: C=..,ST=..,L=..,O=..,OU=.. (default O=etcd).
+    #[arg(long, value_name = "NAMES")]
+    pub names: Option<String>,
+    /// File layout: cfssl (cfssljson names), etcdadm or kubeadm (a directory per member).
+    #[arg(long, value_name = "LAYOUT", default_value = "cfssl")]
+    pub layout: String,
+    /// Where etcd will find each member's files, for the env files (default: their absolute path).
+    #[arg(long = "cert-dir", value_name = "DIR")]
+    pub cert_dir: Option<std::path::PathBuf>,
+    /// ETCD_INITIAL_CLUSTER_STATE in the env files: new or existing (default: decided per member).
+    #[arg(long = "initial-cluster-state", value_name = "STATE")]
+    pub initial_cluster_state: Option<String>,
+    /// Replace a CA that cannot be used or differs from the plan (every certificate is then reissued).
+    #[arg(long)]
+    pub force: bool,
+}
+
+const CLUSTER_HELP: &str = "EXAMPLES:
+  etcdpki cluster      (etcd's default member on this host, in ./pki)
+  etcdpki cluster --initial-cluster 'infra0=https://10.0.1.10:2380,infra1=https://10.0.1.11:2380,infra2=https://10.0.1.12:2380' --client root
+  etcdpki cluster --spec cluster.json --layout kubeadm --out pki
+  etcdpki cluster --initial-cluster '…,infra3=https://10.0.1.13:2380' --client root      (adds infra3's files only)
+
+FILES (cfssl layout):
+  ca.pem ca-key.pem ca.csr; per member NAME.pem (server: server + client auth), NAME-peer.pem
+  (peer: server + client auth) with -key.pem and .csr; per --client NAME.pem (client auth);
+  NAME.env (etcd's ETCD_* settings for member NAME); ca-config.json, ca-csr.json, *-csr.json
+  (the same PKI with plain cfssl). Keys are 0600. See docs/cluster.md for the other layouts.
+
+Runs are idempotent: an existing CA is reused and never replaced without --force; certificates
+that still fit are kept; files that would not change are not written.
+
+EXIT CODES:
+  0  success
+  1  the command failed (bad spec file, unusable existing CA, signing or I/O error)
+  2  usage error (bad flag value, bad --initial-cluster, colliding names)";
 
 /// `expiry`: what to read and how to report.
 #[derive(Debug, Args)]

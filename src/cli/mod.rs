@@ -6,6 +6,7 @@
 
 mod args;
 mod certinfo;
+mod cluster;
 mod expiry;
 mod gencert;
 mod gencsr;
@@ -121,6 +122,7 @@ fn run_subcommand(program: &str, args: &[OsString]) -> Result<(), Failure> {
     let parsed = Cli::from_arg_matches(&matches).map_err(clap_failure)?;
     match parsed.command {
         Command::Certinfo(a) => certinfo::run(a),
+        Command::Cluster(a) => cluster::run(a),
         Command::Expiry(a) => expiry::run(a),
         Command::Gencert(a) => gencert::run(a),
         Command::Gencsr(a) => gencsr::run(a),

@@ -1,6 +1,7 @@
 //! Integration tests: the real binary in temp dirs, against the real cfssl, openssl and etcd.
 
 mod certinfo;
+mod cluster;
 mod defaults;
 mod dropin;
 mod etcd;

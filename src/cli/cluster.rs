@@ -1,0 +1,291 @@
+//! `cluster`: flags → [`etcdpki::cluster`] spec, plan and build → files, a report on stdout,
+//! warnings and (on a terminal) key progress on stderr.
+
+use std::io::{IsTerminal, Write};
+use std::time::Instant;
+
+use etcdpki::KeySpec;
+use etcdpki::cluster::{
+    Action, BuildOptions, ClusterSpec, ClusterState, Layout, PlanOptions, SubjectNames, build,
+    parse_spec_json, plan,
+};
+use etcdpki::config::GoDuration;
+use etcdpki::diag::{InputError, Severity};
+use etcdpki::key::{Curve, RsaSize};
+use etcdpki::output::{exposed_key_directories, remove_stale_temporaries};
+use etcdpki::request::{Host, parse_host};
+use time::OffsetDateTime;
+
+use super::args::ClusterArgs;
+use super::log::eprint_line;
+use super::{Failure, read_input, write_stdout};
+
+/// Runs `cluster`.
+pub fn run(args: ClusterArgs) -> Result<(), Failure> {
+    let usage = |e: String| Failure::Usage(e);
+    let key = key_spec(&args.key_algo, args.key_size).map_err(usage)?;
+    let layout = match args.layout.as_str() {
+        "cfssl" => Layout::Cfssl,
+        "etcdadm" => Layout::Etcdadm,
+        "kubeadm" => Layout::Kubeadm,
+        other => {
+            return Err(usage(format!(
+                "--layout {other:?}: expected one of \"cfssl\", \"etcdadm\", \"kubeadm\""
+            )));
+        }
+    };
+    let state = match args.initial_cluster_state.as_deref() {
+        None => None,
+        Some("new") => Some(ClusterState::New),
+        Some("existing") => Some(ClusterState::Existing),
+        Some(other) => {
+            return Err(usage(format!(
+                "--initial-cluster-state {other:?}: expected \"new\" or \"existing\""
+            )));
+        }
+    };
+    let names = match &args.names {
+        Some(text) => SubjectNames::parse(text).map_err(|e| usage(format!("--names {e}")))?,
+        None => SubjectNames::default(),
+    };
+    let options = PlanOptions {
+        out: args.out.clone(),
+        layout,
+        key,
+        expiry: duration("--expiry", &args.expiry)?,
+        ca_expiry: duration("--ca-expiry", &args.ca_expiry)?,
+        names,
+        client_port: args.client_port,
+        cert_dir: args.cert_dir.clone(),
+    };
+    let spec = cluster_spec(&args)?;
+    let plan = plan(&spec, &options).map_err(|e| {
+        // Names from a spec file make a bad input file; from flags, a bad command line.
+        if args.spec.is_some() {
+            Failure::Run(e.to_string())
+        } else {
+            Failure::Usage(e.to_string())
+        }
+    })?;
+    let workers = std::thread::available_parallelism().map_or(1, usize::from);
+    let progress = Progress::new(key);
+    let outcome = build(
+        &plan,
+        &BuildOptions {
+            force: args.force,
+            state,
+            workers,
+            now: OffsetDateTime::now_utc(),
+        },
+        &|done, total| progress.show(done, total),
+    )?;
+    for warning in &outcome.warnings {
+        eprint_line(&format!("warning: {warning}"));
+    }
+    for dir in exposed_key_directories(&outcome.writes) {
+        eprint_line(&format!(
+            "warning: {}: the directory is world-writable without the sticky bit: anyone can replace the private keys written there; chmod o-w it",
+            dir.display()
+        ));
+    }
+    // A run killed mid-write leaves hidden temporary files (never the real ones); clear them,
+    // as `json` does.
+    for f in &outcome.writes {
+        let _ = remove_stale_temporaries(&f.path);
+    }
+    outcome.write()?;
+
+    let mut report = String::new();
+    for entry in &outcome.entries {
+        let (verb, why) = match &entry.action {
+            Action::Created => ("new     ", String::new()),
+            Action::Kept => ("kept    ", String::new()),
+            Action::KeptDifferent(reason) => ("kept    ", format!(" (differs: {reason})")),
+            Action::Replaced(reason) => ("replaced", format!(" ({reason})")),
+        };
+        report.push_str(&format!(
+            "{verb} {:<28} {}{why}\n",
+            entry.label,
+            entry.file.display()
+        ));
+    }
+    let files = |n: usize| {
+        if n == 1 {
+            "1 file".to_owned()
+        } else {
+            format!("{n} files")
+        }
+    };
+    report.push_str(&format!(
+        "{}: {} written, {} unchanged\n",
+        plan.out.display(),
+        files(outcome.writes.len()),
+        outcome.unchanged.len()
+    ));
+    write_stdout(report.as_bytes())
+}
+
+/// The cluster from `--spec`, `--initial-cluster` or etcd's default member, with the flags'
+/// clients, SANs and discovery domain added.
+fn cluster_spec(args: &ClusterArgs) -> Result<ClusterSpec, Failure> {
+    let mut spec = match (&args.spec, &args.initial_cluster) {
+        (Some(file), _) => {
+            let (checked, problems) =
+                match parse_spec_json(file, &read_input(file, "the cluster spec")?) {
+                    Ok(checked) => (Some(checked.value), checked.warnings),
+                    Err(e) => (None, e.diagnostics),
+                };
+            // Warnings first, each on its own; the errors make the failure.
+            let (errors, warnings): (Vec<_>, Vec<_>) = problems
+                .into_iter()
+                .partition(|d| d.severity == Severity::Error);
+            for w in &warnings {
+                eprint_line(&w.to_string());
+            }
+            match checked {
+                Some(spec) => spec,
+                None => {
+                    return Err(Failure::Run(
+                        InputError {
+                            diagnostics: errors,
+                        }
+                        .to_string(),
+                    ));
+                }
+            }
+        }
+        (None, Some(value)) => ClusterSpec::from_initial_cluster(value)
+            .map_err(|e| Failure::Usage(format!("--initial-cluster: {e}")))?,
+        (None, None) => ClusterSpec::default_member(),
+    };
+    for name in &args.clients {
+        etcdpki::cluster::spec::check_name(name)
+            .map_err(|e| Failure::Usage(format!("--client {name:?}: {e}")))?;
+        spec.clients.push(name.clone());
+    }
+    spec.server_hosts
+        .extend(hosts("--server-san", &args.server_sans)?);
+    spec.peer_hosts
+        .extend(hosts("--peer-san", &args.peer_sans)?);
+    if let Some(domain) = &args.discovery_srv {
+        let domain = etcdpki::cluster::spec::parse_discovery_srv(domain)
+            .map_err(|e| Failure::Usage(format!("--discovery-srv {domain:?}: {e}")))?;
+        spec.discovery_srv = Some(domain);
+    }
+    Ok(spec)
+}
+
+/// `--server-san`/`--peer-san` values, each possibly a comma-separated list.
+fn hosts(flag: &str, values: &[String]) -> Result<Vec<Host>, Failure> {
+    let mut out = Vec::new();
+    for item in values.iter().flat_map(|v| v.split(',')) {
+        let host = parse_host(item).map_err(|e| {
+            let help = e.help.map(|h| format!("\n  help: {h}")).unwrap_or_default();
+            Failure::Usage(format!("{flag} {item:?}: {}{help}", e.reason))
+        })?;
+        out.push(host);
+    }
+    Ok(out)
+}
+
+/// `--key-algo` and `--key-size` as a key type, with csr.json's defaults (rsa 2048, ecdsa 256).
+fn key_spec(algo: &str, size: Option<u32>) -> Result<KeySpec, String> {
+    match (algo, size) {
+        ("rsa", size) => {
+            let bits = size.unwrap_or(2048);
+            RsaSize::from_bits(i64::from(bits))
+                .map(KeySpec::Rsa)
+                .ok_or_else(|| {
+                    format!("--key-size {bits}: rsa keys have 2048, 3072, 4096 or 8192 bits")
+                })
+        }
+        ("ecdsa", None | Some(256)) => Ok(KeySpec::Ecdsa(Curve::P256)),
+        ("ecdsa", Some(384)) => Ok(KeySpec::Ecdsa(Curve::P384)),
+        ("ecdsa", Some(521)) => Ok(KeySpec::Ecdsa(Curve::P521)),
+        ("ecdsa", Some(bits)) => Err(format!(
+            "--key-size {bits}: ecdsa keys (the default --key-algo) have 256 (P-256), 384 or 521 bits"
+        )),
+        ("ed25519", None | Some(256)) => Ok(KeySpec::Ed25519),
+        ("ed25519", Some(bits)) => Err(format!(
+            "--key-size {bits}: ed25519 keys have a fixed size; leave --key-size out"
+        )),
+        (other, _) => Err(format!(
+            "--key-algo {other:?}: expected one of \"rsa\", \"ecdsa\", \"ed25519\""
+        )),
+    }
+}
+
+/// A positive Go duration for `flag`.
+fn duration(flag: &str, text: &str) -> Result<GoDuration, Failure> {
+    match GoDuration::parse(text) {
+        Ok(d) if d.as_nanos() > 0 => Ok(d),
+        Ok(_) => Err(Failure::Usage(format!("{flag} {text:?}: must be positive"))),
+        Err(e) => {
+            let help = etcdpki::config::duration::suggest(text).map_or_else(
+                || "write a Go duration such as \"8760h\"".into(),
+                |s| format!("write {s:?}"),
+            );
+            Err(Failure::Usage(format!(
+                "{flag} {text:?}: {e}\n  help: {help}"
+            )))
+        }
+    }
+}
+
+/// The key progress line, shown only when standard error is a terminal (RSA-4096 takes
+/// seconds per key; a pipe or a log gets no carriage-return noise).
+struct Progress {
+    tty: bool,
+    start: Instant,
+    key: KeySpec,
+}
+
+impl Progress {
+    fn new(key: KeySpec) -> Self {
+        Self {
+            tty: std::io::stderr().is_terminal(),
+            start: Instant::now(),
+            key,
+        }
+    }
+
+    /// Rewrites the line in place (so not through `eprint_line`), and clears it at the end.
+    fn show(&self, done: usize, total: usize) {
+        if !self.tty {
+            return;
+        }
+        let line = if done == total {
+            "\r\x1b[K".to_owned()
+        } else {
+            format!(
+                "\rmaking {} keys: {done}/{total} ({:.1} s)\x1b[K",
+                self.key,
+                self.start.elapsed().as_secs_f64()
+            )
+        };
+        let mut err = std::io::stderr().lock();
+        let _ = err.write_all(line.as_bytes()).and_then(|()| err.flush());
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn key_flags_follow_csr_json_defaults_and_sizes() {
+        assert_eq!(key_spec("rsa", None), Ok(KeySpec::Rsa(RsaSize::Bits2048)));
+        assert_eq!(
+            key_spec("ecdsa", Some(384)),
+            Ok(KeySpec::Ecdsa(Curve::P384))
+        );
+        assert_eq!(key_spec("ed25519", None), Ok(KeySpec::Ed25519));
+        assert!(key_spec("rsa", Some(1024)).is_err());
+        assert!(key_spec("ecdsa", Some(2048)).is_err());
+        assert!(
+            key_spec("dsa", None)
+                .expect_err("dsa")
+                .contains("\"rsa\", \"ecdsa\"")
+        );
+    }
+}

@@ -1,0 +1,515 @@
+//! Making the planned PKI: the CA reused or made, each certificate kept or issued, the cfssl
+//! inputs and environment files written, and only what changed.
+//!
+//! Takes a [`Plan`] and [`BuildOptions`]; returns an [`Outcome`]: what happened to each
+//! certificate and the files to write, which [`Outcome::write`] writes as one atomic set
+//! ([`crate::output::write_files`]: temporary files, fsync, renames; keys 0600). Guarantees:
+//! an existing CA is never replaced, nor a copy of a CA overwritten, without `force`; a
+//! certificate that still fits the plan ([`super::existing`]) is kept with its key; a file
+//! whose contents would not change is not written, so a second identical run writes nothing,
+//! and a member added to the cluster gets only its own new files. All new keys are made
+//! before anything is signed, in parallel ([`super::keys`]).
+
+use std::path::{Path, PathBuf};
+
+use time::OffsetDateTime;
+use x509_parser::prelude::{FromDer, X509Certificate};
+
+use super::cfssl_json::csr_json_text;
+use super::env::{ClusterState, env_file_text, same_settings};
+use super::existing::{
+    ExistingCa, ExistingLeaf, judge_leaf, read_ca, read_optional, wide_key_mode,
+};
+use super::keys::generate_keys;
+use super::layout::CertFiles;
+use super::plan::{CertPlan, Plan};
+use crate::key::{KeyError, PrivateKey};
+use crate::output::{OutputError, PlannedFile, write_files};
+use crate::request::DistinguishedName;
+use crate::sign::{Authority, Issuer, SerialNumber, SignError, Subject, build_csr, issue};
+
+/// How to build.
+#[derive(Clone, Copy, Debug)]
+pub struct BuildOptions {
+    /// Replace a CA that is unusable or differs from the plan, and overwrite CA copies.
+    pub force: bool,
+    /// `--initial-cluster-state` for every member; `None` decides per member (see [`build`]).
+    pub state: Option<ClusterState>,
+    /// Threads for key generation.
+    pub workers: usize,
+    /// The time certificates are issued at and existing ones judged at.
+    pub now: OffsetDateTime,
+}
+
+/// What happened to one certificate.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Action {
+    /// It did not exist and was made.
+    Created,
+    /// It existed and was made anew, for this reason.
+    Replaced(String),
+    /// It existed and fits the plan.
+    Kept,
+    /// The CA exists, differs from the plan in this way, and is kept because `force` is off.
+    KeptDifferent(String),
+}
+
+/// One certificate's fate.
+#[derive(Clone, Debug)]
+pub struct Entry {
+    /// `CA`, `infra0 server`, `client root`.
+    pub label: String,
+    /// Its (first) certificate file.
+    pub file: PathBuf,
+    /// What happened.
+    pub action: Action,
+}
+
+/// The result of a build: what happened, and the files to write.
+#[derive(Debug, Default)]
+pub struct Outcome {
+    /// One entry per certificate, the CA first.
+    pub entries: Vec<Entry>,
+    /// Files whose contents are new or changed.
+    pub writes: Vec<PlannedFile>,
+    /// Files of the plan already on disk with the right contents.
+    pub unchanged: Vec<PathBuf>,
+    /// Things the user should know, such as a key file others can read.
+    pub warnings: Vec<String>,
+    /// The state each member's environment file names, in plan order.
+    pub states: Vec<ClusterState>,
+}
+
+/// Why a build failed; nothing was written.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ClusterError {
+    /// The existing CA cannot sign, and `force` is off.
+    #[error(
+        "the existing CA cannot be used: {0}\n  help: etcdpki never replaces a CA on its own; --force makes a new CA, and then every certificate is issued anew"
+    )]
+    CaUnusable(String),
+    /// A member directory's copy of the CA holds another CA, and `force` is off.
+    #[error(
+        "{copy} holds another CA than {ca}, and would be overwritten\n  help: move it away if it is the only copy of that CA, or pass --force to overwrite it"
+    )]
+    CaCopy {
+        /// The copy's file.
+        copy: String,
+        /// The CA's file.
+        ca: String,
+    },
+    /// An existing file could not be read.
+    #[error("{0}")]
+    Read(String),
+    /// A key could not be made or encoded.
+    #[error(transparent)]
+    Key(#[from] KeyError),
+    /// A certificate or request could not be signed.
+    #[error(transparent)]
+    Sign(#[from] SignError),
+    /// A file or directory could not be written.
+    #[error(transparent)]
+    Output(#[from] OutputError),
+}
+
+/// File modes: keys are for their owner only (STYLE.md B8), the rest is public.
+const KEY_MODE: u32 = 0o600;
+const PUBLIC_MODE: u32 = 0o644;
+
+/// Decides and makes everything. A member's environment file says
+/// `ETCD_INITIAL_CLUSTER_STATE=existing` when `options.state` says so, or, by default, when
+/// it joins a running cluster: the CA was reused, another member's server certificate was
+/// kept, and its own server certificate is new.
+pub fn build(
+    plan: &Plan,
+    options: &BuildOptions,
+    progress: &(dyn Fn(usize, usize) + Sync),
+) -> Result<Outcome, ClusterError> {
+    let mut out = Outcome::default();
+    let ca_files = &plan.ca.files[0];
+    let (reused, ca_action) = decide_ca(plan, options.force, &mut out.warnings)?;
+
+    // Which leaves can be kept, and from which copy.
+    let mut sources: Vec<Option<KeptFiles>> = Vec::new();
+    let mut actions: Vec<Action> = Vec::new();
+    for cert in &plan.leaves {
+        let (source, action) = match &reused {
+            Some(ca) => judge_copies(plan, cert, &ca.issuer, options.now)?,
+            None => (None, fresh_action(cert, "the CA is new")?),
+        };
+        sources.push(source);
+        actions.push(action);
+    }
+
+    // Every new key at once: the CA's first, then the leaves'.
+    let mut specs = Vec::new();
+    if reused.is_none() {
+        specs.push(plan.ca.request.key);
+    }
+    specs.extend(
+        plan.leaves
+            .iter()
+            .zip(&sources)
+            .filter(|(_, s)| s.is_none())
+            .map(|(c, _)| c.request.key),
+    );
+    let mut keys = generate_keys(&specs, options.workers, progress)?.into_iter();
+
+    let mut files: Vec<PlannedFile> = Vec::new();
+    let issuer = match reused {
+        Some(ca) => {
+            for copy in &plan.ca.files {
+                files.push(public(&copy.cert, ca.cert_pem.clone()));
+                files.push(private(&copy.key, ca.key_pem.clone()));
+            }
+            if let Some(csr) = missing_csr(ca_files, &mut out.unchanged)? {
+                // The CA's own subject: a CA kept against the plan has another one.
+                let subject = X509Certificate::from_der(ca.issuer.certificate_der())
+                    .map_err(|e| e.to_string())
+                    .and_then(|(_, c)| DistinguishedName::from_certificate_name(c.subject()))
+                    .map_err(|e| ClusterError::Read(format!("{}: {e}", ca_files.cert.display())))?;
+                let made = build_csr(&subject, &[], plan.ca.request.ca.as_ref(), ca.issuer.key())?;
+                files.push(public(csr, made.to_pem().into_bytes()));
+            }
+            note_wide_key(&ca_files.key, &mut out.warnings);
+            *ca.issuer
+        }
+        None => {
+            let key = keys.next().expect("a key was made for the new CA");
+            let (issuer, made) = issue_ca(plan, key, options.now)?;
+            files.extend(made);
+            issuer
+        }
+    };
+    out.entries.push(Entry {
+        label: plan.ca.label.clone(),
+        file: ca_files.cert.clone(),
+        action: ca_action.clone(),
+    });
+
+    for ((cert, source), action) in plan.leaves.iter().zip(sources).zip(&actions) {
+        match source {
+            Some((cert_pem, key_pem)) => {
+                for copy in &cert.files {
+                    files.push(public(&copy.cert, cert_pem.clone()));
+                    files.push(private(&copy.key, key_pem.clone()));
+                    if let Some(csr) = missing_csr(copy, &mut out.unchanged)? {
+                        let key = PrivateKey::from_pem(&key_pem)?;
+                        let made =
+                            build_csr(&cert.request.subject(), &cert.request.hosts, None, &key)?;
+                        files.push(public(csr, made.to_pem().into_bytes()));
+                    }
+                    note_wide_key(&copy.key, &mut out.warnings);
+                }
+            }
+            None => {
+                let key = keys
+                    .next()
+                    .expect("a key was made for each new certificate");
+                files.extend(issue_leaf(plan, cert, &issuer, key, options.now)?);
+            }
+        }
+        out.entries.push(Entry {
+            label: cert.label.clone(),
+            file: cert.files[0].cert.clone(),
+            action: action.clone(),
+        });
+    }
+
+    files.push(public(
+        &plan.config_file,
+        plan.config_text.clone().into_bytes(),
+    ));
+    for cert in std::iter::once(&plan.ca).chain(&plan.leaves) {
+        // A CA kept against the plan is not what the plan's request describes.
+        if cert.role == super::plan::Role::Ca && matches!(ca_action, Action::KeptDifferent(_)) {
+            continue;
+        }
+        files.push(public(
+            &cert.request_file,
+            csr_json_text(&cert.request).into_bytes(),
+        ));
+    }
+
+    let ca_reused = matches!(ca_action, Action::Kept | Action::KeptDifferent(_));
+    for member in &plan.members {
+        let others_kept = plan
+            .members
+            .iter()
+            .any(|m| m.name != member.name && actions[m.server] == Action::Kept);
+        let joins = ca_reused && others_kept && actions[member.server] == Action::Created;
+        let state = options.state.unwrap_or(if joins {
+            ClusterState::Existing
+        } else {
+            ClusterState::New
+        });
+        out.states.push(state);
+        let text = env_file_text(plan, member, state);
+        match read_optional(&member.env_file).map_err(ClusterError::Read)? {
+            Some(old) if same_settings(&String::from_utf8_lossy(&old), &text) => {
+                out.unchanged.push(member.env_file.clone());
+            }
+            _ => files.push(public(&member.env_file, text.into_bytes())),
+        }
+    }
+
+    for file in files {
+        match read_optional(&file.path).map_err(ClusterError::Read)? {
+            Some(old) if old == file.contents => out.unchanged.push(file.path),
+            _ => out.writes.push(file),
+        }
+    }
+    Ok(out)
+}
+
+impl Outcome {
+    /// Writes the files: missing directories first, then every file as one atomic set.
+    pub fn write(&self) -> Result<(), ClusterError> {
+        for file in &self.writes {
+            if let Some(dir) = file.path.parent().filter(|d| !d.as_os_str().is_empty()) {
+                std::fs::create_dir_all(dir).map_err(|source| OutputError {
+                    path: dir.display().to_string(),
+                    action: "create the directory",
+                    source,
+                })?;
+            }
+        }
+        write_files(&self.writes)?;
+        Ok(())
+    }
+}
+
+/// A kept certificate's file contents: (certificate PEM, key PEM).
+type KeptFiles = (Vec<u8>, Vec<u8>);
+
+/// The reused CA and its files' bytes.
+struct ReusedCa {
+    issuer: Box<Issuer>,
+    cert_pem: Vec<u8>,
+    key_pem: Vec<u8>,
+}
+
+/// Reuse the CA, or make a new one (`None`), as the module header says.
+fn decide_ca(
+    plan: &Plan,
+    force: bool,
+    warnings: &mut Vec<String>,
+) -> Result<(Option<ReusedCa>, Action), ClusterError> {
+    let primary = &plan.ca.files[0];
+    let (reused, action) = match read_ca(primary, &plan.ca) {
+        ExistingCa::Missing => (None, Action::Created),
+        ExistingCa::Unusable(reason) if force => (None, Action::Replaced(reason)),
+        ExistingCa::Unusable(reason) => return Err(ClusterError::CaUnusable(reason)),
+        ExistingCa::Usable {
+            mismatch: Some(m), ..
+        } if force => (None, Action::Replaced(m)),
+        ExistingCa::Usable {
+            issuer,
+            cert_pem,
+            key_pem,
+            mismatch,
+        } => {
+            let action = match mismatch {
+                Some(m) => {
+                    warnings.push(format!(
+                        "{}: the CA differs from the plan ({m}); it is kept, and the certificates are issued by it (--force makes a new CA)",
+                        primary.cert.display()
+                    ));
+                    Action::KeptDifferent(m)
+                }
+                None => Action::Kept,
+            };
+            let ca = ReusedCa {
+                issuer,
+                cert_pem,
+                key_pem,
+            };
+            (Some(ca), action)
+        }
+    };
+    // Copies in member directories: never overwrite one that holds something else.
+    for copy in &plan.ca.files[1..] {
+        for (path, wanted) in [
+            (&copy.cert, reused.as_ref().map(|r| &r.cert_pem)),
+            (&copy.key, reused.as_ref().map(|r| &r.key_pem)),
+        ] {
+            let found = read_optional(path).map_err(ClusterError::Read)?;
+            if let Some(found) = found
+                && Some(&found) != wanted
+                && !force
+            {
+                return Err(ClusterError::CaCopy {
+                    copy: path.display().to_string(),
+                    ca: primary.cert.display().to_string(),
+                });
+            }
+        }
+    }
+    Ok((reused, action))
+}
+
+/// `Created` if the certificate's first file is absent, else `Replaced(reason)`.
+fn fresh_action(cert: &CertPlan, reason: &str) -> Result<Action, ClusterError> {
+    Ok(
+        match read_optional(&cert.files[0].cert).map_err(ClusterError::Read)? {
+            None => Action::Created,
+            Some(_) => Action::Replaced(reason.into()),
+        },
+    )
+}
+
+/// The first copy of `cert` that fits the plan, and what happens to the certificate.
+fn judge_copies(
+    plan: &Plan,
+    cert: &CertPlan,
+    issuer: &Issuer,
+    now: OffsetDateTime,
+) -> Result<(Option<KeptFiles>, Action), ClusterError> {
+    let profile = plan.profile(cert);
+    let mut first_reason = None;
+    for (i, copy) in cert.files.iter().enumerate() {
+        match judge_leaf(copy, cert, &profile, issuer, now) {
+            ExistingLeaf::Matches { cert_pem, key_pem } => {
+                return Ok((Some((cert_pem, key_pem)), Action::Kept));
+            }
+            // The report names the first file; a copy's reason names its own.
+            ExistingLeaf::Differs(reason) if i == 0 => {
+                first_reason.get_or_insert(reason);
+            }
+            ExistingLeaf::Differs(reason) => {
+                first_reason.get_or_insert(format!("{}: {reason}", copy.cert.display()));
+            }
+            ExistingLeaf::Missing => {}
+        }
+    }
+    Ok((None, first_reason.map_or(Action::Created, Action::Replaced)))
+}
+
+/// The CSR path of `files` if its file does not exist yet; an existing one is kept as it is
+/// (its certificate was kept, so it is that certificate's request) and counted as unchanged.
+fn missing_csr<'a>(
+    files: &'a CertFiles,
+    unchanged: &mut Vec<PathBuf>,
+) -> Result<Option<&'a PathBuf>, ClusterError> {
+    let Some(csr) = &files.csr else {
+        return Ok(None);
+    };
+    if read_optional(csr).map_err(ClusterError::Read)?.is_some() {
+        unchanged.push(csr.clone());
+        return Ok(None);
+    }
+    Ok(Some(csr))
+}
+
+/// The self-signed CA of the plan, as `gencert -initca` makes it, and its files.
+fn issue_ca(
+    plan: &Plan,
+    key: PrivateKey,
+    now: OffsetDateTime,
+) -> Result<(Issuer, Vec<PlannedFile>), ClusterError> {
+    let request = &plan.ca.request;
+    let subject = request.subject();
+    let csr = build_csr(&subject, &request.hosts, request.ca.as_ref(), &key)?;
+    let cert = issue(
+        Authority::SelfSigned(&key),
+        &plan.profile(&plan.ca),
+        Subject {
+            name: &subject,
+            hosts: &request.hosts,
+            public_key: key.public_key(),
+            csr_extensions: csr.extensions(),
+            hosts_overridden: false,
+        },
+        now,
+        serial()?,
+    )?;
+    let key_pem = key.to_pem()?;
+    let mut files = Vec::new();
+    for copy in &plan.ca.files {
+        files.extend(cert_files(copy, &cert.to_pem(), &key_pem, &csr.to_pem()));
+    }
+    let primary = &plan.ca.files[0];
+    let issuer = Issuer::from_der(
+        &primary.cert.display().to_string(),
+        cert.der().to_vec(),
+        &primary.key.display().to_string(),
+        key,
+    )?;
+    Ok((issuer, files))
+}
+
+/// A new leaf signed by `issuer` under its profile, as `gencert -ca … -profile …` makes it.
+fn issue_leaf(
+    plan: &Plan,
+    cert: &CertPlan,
+    issuer: &Issuer,
+    key: PrivateKey,
+    now: OffsetDateTime,
+) -> Result<Vec<PlannedFile>, ClusterError> {
+    let request = &cert.request;
+    let subject = request.subject();
+    let csr = build_csr(&subject, &request.hosts, None, &key)?;
+    let made = issue(
+        Authority::Ca(issuer),
+        &plan.profile(cert),
+        Subject {
+            name: &subject,
+            hosts: &request.hosts,
+            public_key: key.public_key(),
+            csr_extensions: csr.extensions(),
+            hosts_overridden: false,
+        },
+        now,
+        serial()?,
+    )?;
+    let key_pem = key.to_pem()?;
+    Ok(cert
+        .files
+        .iter()
+        .flat_map(|copy| cert_files(copy, &made.to_pem(), &key_pem, &csr.to_pem()))
+        .collect())
+}
+
+/// The files of one copy: certificate, key and (where the layout has one) CSR.
+fn cert_files(files: &CertFiles, cert: &str, key: &str, csr: &str) -> Vec<PlannedFile> {
+    let mut out = vec![
+        public(&files.cert, cert.as_bytes().to_vec()),
+        private(&files.key, key.as_bytes().to_vec()),
+    ];
+    if let Some(path) = &files.csr {
+        out.push(public(path, csr.as_bytes().to_vec()));
+    }
+    out
+}
+
+fn public(path: &Path, contents: Vec<u8>) -> PlannedFile {
+    PlannedFile {
+        path: path.to_path_buf(),
+        contents,
+        mode: PUBLIC_MODE,
+    }
+}
+
+fn private(path: &Path, contents: Vec<u8>) -> PlannedFile {
+    PlannedFile {
+        path: path.to_path_buf(),
+        contents,
+        mode: KEY_MODE,
+    }
+}
+
+/// A random serial, as cfssl makes them.
+fn serial() -> Result<SerialNumber, SignError> {
+    SerialNumber::random().map_err(|_| SignError::Random)
+}
+
+/// Warns about a kept key file that others may read; it is left as it is.
+fn note_wide_key(path: &Path, warnings: &mut Vec<String>) {
+    if let Some(mode) = wide_key_mode(path) {
+        warnings.push(format!(
+            "{}: the key is readable by others (mode {mode:04o}); run chmod 600 on it",
+            path.display()
+        ));
+    }
+}

@@ -1,0 +1,1133 @@
+//! `etcdpki cluster` (issue #5): a real 3-member etcd started from the generated env files, a
+//! fourth member added with only its own new files, idempotent reruns, the CA never replaced
+//! without --force, the etcdadm and kubeadm layouts file by file, spec files, cfssl
+//! reproducing a certificate from the written requests, and `lint` clean on every output.
+
+use std::collections::BTreeMap;
+use std::net::TcpListener;
+use std::os::unix::fs::{MetadataExt, PermissionsExt};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+use x509_parser::prelude::*;
+
+use crate::etcd::{Member, free_port};
+use crate::util::{Dir, Dump, etcdpki, openssl_verify, require};
+
+/// Runs `etcdpki ARGS` in `dir` and returns its output, whatever the exit code.
+fn run(dir: &Dir, args: &[&str]) -> Output {
+    dir.run(&etcdpki(), args, b"")
+}
+
+/// Runs `etcdpki ARGS` and expects success; returns stdout.
+fn ok(dir: &Dir, args: &[&str]) -> String {
+    String::from_utf8_lossy(&dir.ok(args, b"")).into_owned()
+}
+
+fn stderr(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+/// `lint ARGS` must exit 0 and report no error.
+fn lint_clean(dir: &Dir, args: &[&str]) {
+    let mut full = vec!["lint"];
+    full.extend_from_slice(args);
+    let out = run(dir, &full);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success() && text.contains("0 error(s), 0 warning(s)"),
+        "lint {args:?}:\n{text}{}",
+        stderr(&out)
+    );
+}
+
+/// Every file under `root`: its bytes, modification time and inode, to prove a run wrote
+/// nothing (a rewrite with the same bytes changes the inode: files are replaced by rename).
+fn snapshot(root: &Path) -> BTreeMap<PathBuf, (Vec<u8>, i64, i64, u64)> {
+    let mut out = BTreeMap::new();
+    let mut stack = vec![root.to_path_buf()];
+    while let Some(dir) = stack.pop() {
+        for entry in std::fs::read_dir(&dir).expect("read dir") {
+            let path = entry.expect("entry").path();
+            let meta = std::fs::metadata(&path).expect("metadata");
+            if meta.is_dir() {
+                stack.push(path);
+            } else {
+                let bytes = std::fs::read(&path).expect("read");
+                let rel = path.strip_prefix(root).expect("under root").to_path_buf();
+                out.insert(rel, (bytes, meta.mtime(), meta.mtime_nsec(), meta.ino()));
+            }
+        }
+    }
+    out
+}
+
+fn names(snap: &BTreeMap<PathBuf, (Vec<u8>, i64, i64, u64)>) -> Vec<String> {
+    snap.keys().map(|p| p.display().to_string()).collect()
+}
+
+/// (server auth, client auth) of a certificate's ExtendedKeyUsage.
+fn eku(dir: &Dir, file: &str) -> (bool, bool) {
+    let pem = dir.read(file);
+    let (_, pem) = parse_x509_pem(&pem).expect("PEM");
+    let cert = pem.parse_x509().expect("certificate");
+    let eku = cert
+        .extended_key_usage()
+        .expect("valid EKU")
+        .expect("an EKU extension")
+        .value;
+    (eku.server_auth, eku.client_auth)
+}
+
+/// The key file holds the certificate's key, as openssl sees it.
+fn assert_key_matches(dir: &Dir, cert: &str, key: &str) {
+    let from_cert = dir.openssl(&["x509", "-in", cert, "-noout", "-pubkey"]);
+    let from_key = dir.openssl(&["pkey", "-in", key, "-pubout"]);
+    assert_eq!(from_cert, from_key, "{key} does not hold the key of {cert}");
+    let mode = std::fs::metadata(dir.join(key))
+        .expect("key")
+        .permissions()
+        .mode();
+    assert_eq!(mode & 0o777, 0o600, "{key}");
+}
+
+#[test]
+fn cluster_without_flags_makes_etcds_default_member_in_pki() {
+    let dir = Dir::new();
+    let report = ok(&dir, &["cluster"]);
+    assert!(report.contains("new      default server"), "{report}");
+    let files = names(&snapshot(&dir.join("pki")));
+    assert_eq!(
+        files,
+        [
+            "ca-config.json",
+            "ca-csr.json",
+            "ca-key.pem",
+            "ca.csr",
+            "ca.pem",
+            "default-csr.json",
+            "default-key.pem",
+            "default-peer-csr.json",
+            "default-peer-key.pem",
+            "default-peer.csr",
+            "default-peer.pem",
+            "default.csr",
+            "default.env",
+            "default.pem",
+        ]
+    );
+    let ca = dir.cert("pki/ca.pem");
+    let server = dir.cert("pki/default.pem");
+    let peer = dir.cert("pki/default-peer.pem");
+    assert_eq!(server.sans(), ["DNS:localhost", "IP:127.0.0.1", "IP:::1"]);
+    assert_eq!(peer.sans(), ["DNS:localhost", "IP:127.0.0.1"]);
+    assert_eq!(server.subject, "O=etcd, OU=server, CN=default");
+    assert_eq!(peer.subject, "O=etcd, OU=peer, CN=default");
+    assert_eq!(ca.subject, "O=etcd, OU=ca, CN=etcd-ca");
+    assert_eq!(ca.lifetime(), 87600 * 3600);
+    assert_eq!(server.lifetime(), 8760 * 3600);
+    for (cert, key) in [
+        ("pki/ca.pem", "pki/ca-key.pem"),
+        ("pki/default.pem", "pki/default-key.pem"),
+        ("pki/default-peer.pem", "pki/default-peer-key.pem"),
+    ] {
+        assert_key_matches(&dir, cert, key);
+    }
+    for leaf in [&server, &peer] {
+        leaf.verify_signed_by(&ca);
+    }
+    assert_eq!(eku(&dir, "pki/default.pem"), (true, true));
+    assert_eq!(eku(&dir, "pki/default-peer.pem"), (true, true));
+    for purpose in ["sslserver", "sslclient"] {
+        openssl_verify(&dir, "pki/ca.pem", "pki/default.pem", purpose);
+        openssl_verify(&dir, "pki/ca.pem", "pki/default-peer.pem", purpose);
+    }
+    // The request files are what cfssl would read, and every CSR verifies.
+    dir.openssl(&["req", "-in", "pki/default.csr", "-noout", "-verify"]);
+    let env = String::from_utf8_lossy(&dir.read("pki/default.env")).into_owned();
+    assert!(env.contains("\nETCD_INITIAL_CLUSTER=default=https://localhost:2380\n"));
+    let ca_file = dir.join("pki/ca.pem");
+    assert!(
+        env.contains(&format!("\nETCD_TRUSTED_CA_FILE={}\n", ca_file.display())),
+        "{env}"
+    );
+    lint_clean(
+        &dir,
+        &["--initial-cluster", "default=https://localhost:2380", "pki"],
+    );
+    lint_clean(&dir, &["--etcd-config", "pki/default.env", "pki"]);
+}
+
+/// The `KEY=VALUE` lines of an env file, unquoted.
+fn env_vars(file: &Path) -> Vec<(String, String)> {
+    let text = std::fs::read_to_string(file).expect("env file");
+    text.lines()
+        .filter(|l| !l.starts_with('#') && !l.trim().is_empty())
+        .map(|l| {
+            let (k, v) = l.split_once('=').expect("KEY=VALUE");
+            let v = v
+                .strip_prefix('"')
+                .and_then(|v| v.strip_suffix('"'))
+                .unwrap_or(v);
+            (k.to_owned(), v.to_owned())
+        })
+        .collect()
+}
+
+/// Starts etcd for `name` from `pki/NAME.env` alone, in its own working directory (where its
+/// default data directory `NAME.etcd` goes).
+fn start_from_env(dir: &Dir, name: &str) -> Member {
+    let work = dir.join(name);
+    std::fs::create_dir_all(&work).expect("member dir");
+    let log = std::fs::File::create(dir.join(&format!("{name}.log"))).expect("log");
+    let child = Command::new(require("etcd", "etcd-server"))
+        .current_dir(&work)
+        .envs(env_vars(&dir.join(&format!("pki/{name}.env"))))
+        .stdout(Stdio::null())
+        .stderr(log)
+        .spawn()
+        .expect("start etcd");
+    Member {
+        child,
+        name: name.to_owned(),
+    }
+}
+
+/// etcdctl with the client certificate `pki/root.pem`.
+fn etcdctl(dir: &Dir, endpoints: &str, args: &[&str]) -> (bool, String) {
+    let mut full = vec![
+        "--endpoints",
+        endpoints,
+        "--cacert",
+        "pki/ca.pem",
+        "--cert",
+        "pki/root.pem",
+        "--key",
+        "pki/root-key.pem",
+        "--dial-timeout",
+        "2s",
+        "--command-timeout",
+        "5s",
+    ];
+    full.extend_from_slice(args);
+    let out = Command::new(require("etcdctl", "etcd-client"))
+        .args(&full)
+        .env("ETCDCTL_API", "3")
+        .current_dir(dir.path())
+        .output()
+        .expect("run etcdctl");
+    (
+        out.status.success(),
+        format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        ),
+    )
+}
+
+/// Waits up to 60 s until every endpoint is healthy; a member that exits fails with its log.
+fn wait_healthy(dir: &Dir, endpoints: &str, running: &mut [Member]) {
+    let want = endpoints.split(',').count();
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        let (_, out) = etcdctl(dir, endpoints, &["endpoint", "health"]);
+        if out.matches("is healthy").count() == want {
+            return;
+        }
+        for m in running.iter_mut() {
+            if let Ok(Some(status)) = m.child.try_wait() {
+                let log =
+                    String::from_utf8_lossy(&dir.read(&format!("{}.log", m.name))).into_owned();
+                panic!("etcd {} exited with {status}:\n{log}", m.name);
+            }
+        }
+        assert!(
+            Instant::now() < deadline,
+            "etcd did not become healthy in 60 s: {out}"
+        );
+        std::thread::sleep(Duration::from_millis(300));
+    }
+}
+
+/// A port free on every one of `ips` a moment ago: the members share the client port.
+fn port_free_on(ips: &[&str]) -> u16 {
+    for _ in 0..50 {
+        let port = free_port(ips[0]);
+        if ips.iter().all(|ip| TcpListener::bind((*ip, port)).is_ok()) {
+            return port;
+        }
+    }
+    panic!("no port free on all of {ips:?}");
+}
+
+#[test]
+fn three_members_start_from_the_env_files_and_a_fourth_joins_with_only_its_new_files() {
+    let dir = Dir::new();
+    let ips = ["127.0.0.1", "127.0.0.2", "127.0.0.3", "127.0.0.4"];
+    let client_port = port_free_on(&ips).to_string();
+    let members: Vec<(String, String, u16)> = ips
+        .iter()
+        .enumerate()
+        .map(|(i, ip)| (format!("m{}", i + 1), ip.to_string(), free_port(ip)))
+        .collect();
+    let cluster = |n: usize| -> String {
+        members[..n]
+            .iter()
+            .map(|(name, ip, port)| format!("{name}=https://{ip}:{port}"))
+            .collect::<Vec<_>>()
+            .join(",")
+    };
+    let endpoints = |n: usize| -> String {
+        members[..n]
+            .iter()
+            .map(|(_, ip, _)| format!("https://{ip}:{client_port}"))
+            .collect::<Vec<_>>()
+            .join(",")
+    };
+    // Members on one host dial each other from 127.0.0.1, and etcd checks a peer's IP SANs
+    // against the connection's source address (research/lint-and-etcd.md §1.3): --peer-san.
+    let make = |n: usize| {
+        let initial = cluster(n);
+        ok(
+            &dir,
+            &[
+                "cluster",
+                "--initial-cluster",
+                &initial,
+                "--client-port",
+                &client_port,
+                "--client",
+                "root",
+                "--peer-san",
+                "127.0.0.1",
+            ],
+        )
+    };
+    make(3);
+    let mut running: Vec<Member> = ["m1", "m2", "m3"]
+        .iter()
+        .map(|name| start_from_env(&dir, name))
+        .collect();
+    wait_healthy(&dir, &endpoints(3), &mut running);
+    let (ok_put, out) = etcdctl(&dir, &endpoints(3), &["put", "issue5", "works"]);
+    assert!(ok_put, "put: {out}");
+    let (ok_get, out) = etcdctl(&dir, &endpoints(3), &["get", "issue5"]);
+    assert!(ok_get && out.contains("works"), "get: {out}");
+
+    // A fourth member: the rerun writes its files only and changes no other file.
+    let before = snapshot(&dir.join("pki"));
+    let report = make(4);
+    assert!(report.contains("new      m4 server"), "{report}");
+    assert!(report.contains("kept     m3 peer"), "{report}");
+    let after = snapshot(&dir.join("pki"));
+    for (path, old) in &before {
+        assert_eq!(after.get(path), Some(old), "{} changed", path.display());
+    }
+    let added: Vec<String> = after
+        .keys()
+        .filter(|p| !before.contains_key(*p))
+        .map(|p| p.display().to_string())
+        .collect();
+    assert_eq!(
+        added,
+        [
+            "m4-csr.json",
+            "m4-key.pem",
+            "m4-peer-csr.json",
+            "m4-peer-key.pem",
+            "m4-peer.csr",
+            "m4-peer.pem",
+            "m4.csr",
+            "m4.env",
+            "m4.pem"
+        ]
+    );
+    let vars = env_vars(&dir.join("pki/m4.env"));
+    assert!(vars.contains(&("ETCD_INITIAL_CLUSTER_STATE".into(), "existing".into())));
+    assert!(vars.contains(&("ETCD_INITIAL_CLUSTER".into(), cluster(4))));
+
+    // etcd refuses to add a member ("unhealthy cluster") until every member has been
+    // connected to the leader for 5 s (etcd 3.4 etcdserver/server.go mayAddMember,
+    // HealthInterval): retry for up to 30 s.
+    let (_, ip4, peer4) = &members[3];
+    let peer_urls = format!("--peer-urls=https://{ip4}:{peer4}");
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let (added, out) = etcdctl(&dir, &endpoints(3), &["member", "add", "m4", &peer_urls]);
+        if added {
+            break;
+        }
+        assert!(
+            out.contains("unhealthy cluster") && Instant::now() < deadline,
+            "member add: {out}"
+        );
+        std::thread::sleep(Duration::from_millis(500));
+    }
+    running.push(start_from_env(&dir, "m4"));
+    wait_healthy(&dir, &endpoints(4), &mut running);
+    let m4 = format!("https://{ip4}:{client_port}");
+    let (ok_get, out) = etcdctl(&dir, &m4, &["get", "issue5"]);
+    assert!(ok_get && out.contains("works"), "get from m4: {out}");
+    let (ok_list, out) = etcdctl(&dir, &endpoints(4), &["member", "list"]);
+    assert!(ok_list && out.matches("started").count() == 4, "{out}");
+
+    // No connection was refused for its certificate: the SANs cover the advertised and the
+    // source IPs. ("rejected connection … EOF" is a client hanging up mid-handshake.)
+    for m in &running {
+        let log = String::from_utf8_lossy(&dir.read(&format!("{}.log", m.name))).into_owned();
+        let refused: Vec<&str> = log
+            .lines()
+            .filter(|l| {
+                l.contains("rejected connection")
+                    && (l.contains("x509") || l.contains("certificate"))
+            })
+            .collect();
+        assert!(refused.is_empty(), "{}: {refused:#?}", m.name);
+    }
+    lint_clean(&dir, &["--initial-cluster", &cluster(4), "pki"]);
+    let configs: Vec<String> = (1..=4).map(|i| format!("pki/m{i}.env")).collect();
+    let mut args: Vec<&str> = Vec::new();
+    for c in &configs {
+        args.extend(["--etcd-config", c.as_str()]);
+    }
+    args.push("pki");
+    lint_clean(&dir, &args);
+}
+
+const THREE: &str =
+    "infra0=https://10.0.1.10:2380,infra1=https://10.0.1.11:2380,infra2=https://10.0.1.12:2380";
+
+#[test]
+fn a_second_identical_run_changes_no_file_and_a_new_client_adds_only_its_files() {
+    let dir = Dir::new();
+    let args = ["cluster", "--initial-cluster", THREE, "--client", "root"];
+    ok(&dir, &args);
+    let first = snapshot(&dir.join("pki"));
+    let report = ok(&dir, &args);
+    assert_eq!(
+        snapshot(&dir.join("pki")),
+        first,
+        "the second run changed files"
+    );
+    assert!(
+        report.ends_with("pki: 0 files written, 36 unchanged\n"),
+        "{report}"
+    );
+    assert_eq!(report.matches("kept").count(), 8, "{report}");
+
+    ok(
+        &dir,
+        &[
+            "cluster",
+            "--initial-cluster",
+            THREE,
+            "--client",
+            "root",
+            "--client",
+            "prometheus",
+        ],
+    );
+    let third = snapshot(&dir.join("pki"));
+    let added: Vec<String> = third
+        .keys()
+        .filter(|p| !first.contains_key(*p))
+        .map(|p| p.display().to_string())
+        .collect();
+    assert_eq!(
+        added,
+        [
+            "prometheus-csr.json",
+            "prometheus-key.pem",
+            "prometheus.csr",
+            "prometheus.pem"
+        ]
+    );
+    for (path, old) in &first {
+        assert_eq!(third.get(path), Some(old), "{} changed", path.display());
+    }
+    let client = dir.cert("pki/prometheus.pem");
+    assert_eq!(client.subject, "O=etcd, OU=client, CN=prometheus");
+    assert!(client.sans().is_empty());
+    assert_eq!(eku(&dir, "pki/prometheus.pem"), (false, true));
+    openssl_verify(&dir, "pki/ca.pem", "pki/prometheus.pem", "sslclient");
+}
+
+#[test]
+fn a_changed_plan_replaces_only_the_certificates_it_changes() {
+    let dir = Dir::new();
+    ok(&dir, &["cluster", "--initial-cluster", THREE]);
+    let first = snapshot(&dir.join("pki"));
+    let report = ok(
+        &dir,
+        &[
+            "cluster",
+            "--initial-cluster",
+            THREE,
+            "--server-san",
+            "etcd.example.com",
+        ],
+    );
+    assert!(
+        report.contains(
+            "replaced infra1 server                pki/infra1.pem (its SANs differ: it lacks etcd.example.com)"
+        ),
+        "{report}"
+    );
+    assert_eq!(report.matches("replaced").count(), 3, "{report}");
+    let now = snapshot(&dir.join("pki"));
+    for unchanged in [
+        "ca.pem",
+        "ca-key.pem",
+        "infra0-peer.pem",
+        "infra0-peer-key.pem",
+        "infra2.env",
+    ] {
+        assert_eq!(
+            first.get(Path::new(unchanged)),
+            now.get(Path::new(unchanged)),
+            "{unchanged}"
+        );
+    }
+    assert_ne!(
+        first.get(Path::new("infra0-key.pem")),
+        now.get(Path::new("infra0-key.pem"))
+    );
+    assert!(
+        dir.cert("pki/infra0.pem")
+            .sans()
+            .contains(&"DNS:etcd.example.com".to_owned())
+    );
+    // A key that does not match its certificate is replaced too.
+    std::fs::copy(
+        dir.join("pki/infra1-key.pem"),
+        dir.join("pki/infra2-key.pem"),
+    )
+    .expect("copy");
+    let report = ok(
+        &dir,
+        &[
+            "cluster",
+            "--initial-cluster",
+            THREE,
+            "--server-san",
+            "etcd.example.com",
+        ],
+    );
+    assert!(
+        report.contains("(its key file pki/infra2-key.pem holds another key)"),
+        "{report}"
+    );
+    assert_key_matches(&dir, "pki/infra2.pem", "pki/infra2-key.pem");
+}
+
+#[test]
+fn an_existing_ca_is_never_replaced_without_force() {
+    let dir = Dir::new();
+    ok(&dir, &["cluster", "--initial-cluster", THREE]);
+    let ca = dir.read("pki/ca.pem");
+
+    // Another subject: the CA is kept with a warning, the leaves follow the new names.
+    let out = run(
+        &dir,
+        &[
+            "cluster",
+            "--initial-cluster",
+            THREE,
+            "--names",
+            "O=Example",
+        ],
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("pki/ca.pem: the CA differs from the plan (its subject is"),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(dir.read("pki/ca.pem"), ca);
+    assert_eq!(
+        dir.cert("pki/infra0.pem").subject,
+        "O=Example, OU=server, CN=infra0"
+    );
+    dir.cert("pki/infra0.pem")
+        .verify_signed_by(&Dump::from_pem(&ca));
+
+    // An unusable CA stops the run, and nothing is written.
+    std::fs::remove_file(dir.join("pki/ca-key.pem")).expect("rm");
+    let before = snapshot(&dir.join("pki"));
+    let out = run(&dir, &["cluster", "--initial-cluster", THREE]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert_eq!(
+        stderr(&out).lines().next(),
+        Some(
+            "error: the existing CA cannot be used: pki/ca.pem exists but its key pki/ca-key.pem does not"
+        ),
+    );
+    assert!(stderr(&out).contains("--force makes a new CA"));
+    assert_eq!(snapshot(&dir.join("pki")), before);
+
+    // With --force: a new CA and every certificate issued anew by it.
+    let report = ok(&dir, &["cluster", "--initial-cluster", THREE, "--force"]);
+    assert!(report.starts_with("replaced CA"), "{report}");
+    assert_eq!(report.matches("(the CA is new)").count(), 6, "{report}");
+    let new_ca = dir.cert("pki/ca.pem");
+    assert_ne!(new_ca.der, Dump::from_pem(&ca).der);
+    dir.cert("pki/infra2-peer.pem").verify_signed_by(&new_ca);
+    assert_key_matches(&dir, "pki/ca.pem", "pki/ca-key.pem");
+}
+
+#[test]
+fn etcdadm_layout_has_etcdadms_files_per_member() {
+    let dir = Dir::new();
+    ok(
+        &dir,
+        &[
+            "cluster",
+            "--initial-cluster",
+            "a=https://10.0.0.1:2380,b=https://10.0.0.2:2380",
+            "--layout",
+            "etcdadm",
+            "--cert-dir",
+            "/etc/etcd/pki",
+        ],
+    );
+    let mut files = names(&snapshot(&dir.join("pki")));
+    files.sort();
+    let mut expected = vec![
+        "a-apiserver-etcd-client-csr.json",
+        "a-csr.json",
+        "a-etcdctl-etcd-client-csr.json",
+        "a-peer-csr.json",
+        "a.env",
+    ];
+    let member = [
+        "apiserver-etcd-client.crt",
+        "apiserver-etcd-client.key",
+        "ca.crt",
+        "ca.key",
+        "etcdctl-etcd-client.crt",
+        "etcdctl-etcd-client.key",
+        "peer.crt",
+        "peer.key",
+        "server.crt",
+        "server.key",
+    ];
+    let a: Vec<String> = member.iter().map(|f| format!("a/{f}")).collect();
+    let b: Vec<String> = member.iter().map(|f| format!("b/{f}")).collect();
+    expected.extend(a.iter().map(String::as_str));
+    expected.extend([
+        "b-apiserver-etcd-client-csr.json",
+        "b-csr.json",
+        "b-etcdctl-etcd-client-csr.json",
+        "b-peer-csr.json",
+        "b.env",
+    ]);
+    expected.extend(b.iter().map(String::as_str));
+    expected.extend(["ca-config.json", "ca-csr.json", "ca.crt", "ca.key"]);
+    expected.sort_unstable();
+    assert_eq!(files, expected);
+
+    for m in ["a", "b"] {
+        assert_eq!(dir.read(&format!("pki/{m}/ca.crt")), dir.read("pki/ca.crt"));
+        assert_eq!(dir.read(&format!("pki/{m}/ca.key")), dir.read("pki/ca.key"));
+        let ca = format!("pki/{m}/ca.crt");
+        for (base, subject, sans, usage) in [
+            (
+                "server",
+                format!("O=etcd, OU=server, CN={m}"),
+                true,
+                (true, true),
+            ),
+            (
+                "peer",
+                format!("O=etcd, OU=peer, CN={m}"),
+                true,
+                (true, true),
+            ),
+            (
+                "etcdctl-etcd-client",
+                format!("O=system:masters, OU=client, CN={m}-etcdctl"),
+                false,
+                (false, true),
+            ),
+            (
+                "apiserver-etcd-client",
+                format!("O=system:masters, OU=client, CN={m}-kube-apiserver-etcd-client"),
+                false,
+                (false, true),
+            ),
+        ] {
+            let cert = format!("pki/{m}/{base}.crt");
+            assert_key_matches(&dir, &cert, &format!("pki/{m}/{base}.key"));
+            assert_eq!(dir.cert(&cert).subject, subject);
+            assert_eq!(!dir.cert(&cert).sans().is_empty(), sans, "{cert}");
+            assert_eq!(eku(&dir, &cert), usage, "{cert}");
+            openssl_verify(&dir, &ca, &cert, "sslclient");
+        }
+    }
+    let ip = "10.0.0.2";
+    assert_eq!(
+        dir.cert("pki/b/server.crt").sans(),
+        [
+            "DNS:localhost".into(),
+            format!("IP:{ip}"),
+            "IP:127.0.0.1".into(),
+            "IP:::1".into()
+        ]
+    );
+    assert_eq!(dir.cert("pki/b/peer.crt").sans(), [format!("IP:{ip}")]);
+    let vars = env_vars(&dir.join("pki/b.env"));
+    assert!(vars.contains(&("ETCD_PEER_KEY_FILE".into(), "/etc/etcd/pki/peer.key".into())));
+    assert!(vars.contains(&("ETCD_TRUSTED_CA_FILE".into(), "/etc/etcd/pki/ca.crt".into())));
+    lint_clean(
+        &dir,
+        &[
+            "--initial-cluster",
+            "a=https://10.0.0.1:2380,b=https://10.0.0.2:2380",
+            "pki",
+        ],
+    );
+}
+
+#[test]
+fn kubeadm_layout_has_kubeadms_files_and_shared_clients() {
+    let dir = Dir::new();
+    let initial = "a=https://10.0.0.1:2380,b=https://10.0.0.2:2380";
+    ok(
+        &dir,
+        &[
+            "cluster",
+            "--initial-cluster",
+            initial,
+            "--layout",
+            "kubeadm",
+        ],
+    );
+    let mut files = names(&snapshot(&dir.join("pki")));
+    files.sort();
+    let member = [
+        "apiserver-etcd-client.crt",
+        "apiserver-etcd-client.key",
+        "etcd/ca.crt",
+        "etcd/ca.key",
+        "etcd/healthcheck-client.crt",
+        "etcd/healthcheck-client.key",
+        "etcd/peer.crt",
+        "etcd/peer.key",
+        "etcd/server.crt",
+        "etcd/server.key",
+    ];
+    let mut expected: Vec<String> = ["a-csr.json", "a-peer-csr.json", "a.env"]
+        .map(String::from)
+        .to_vec();
+    expected.extend(member.iter().map(|f| format!("a/{f}")));
+    expected.push("apiserver-etcd-client-csr.json".into());
+    expected.extend(["b-csr.json", "b-peer-csr.json", "b.env"].map(String::from));
+    expected.extend(member.iter().map(|f| format!("b/{f}")));
+    expected.extend(
+        [
+            "ca-config.json",
+            "ca-csr.json",
+            "etcd/ca.crt",
+            "etcd/ca.key",
+            "healthcheck-client-csr.json",
+        ]
+        .map(String::from),
+    );
+    expected.sort();
+    assert_eq!(files, expected);
+
+    // The two clients are one identity each, the same files on every member.
+    for shared in [
+        "apiserver-etcd-client.crt",
+        "apiserver-etcd-client.key",
+        "etcd/healthcheck-client.crt",
+        "etcd/ca.crt",
+    ] {
+        assert_eq!(
+            dir.read(&format!("pki/a/{shared}")),
+            dir.read(&format!("pki/b/{shared}")),
+            "{shared}"
+        );
+    }
+    assert_eq!(dir.read("pki/a/etcd/ca.crt"), dir.read("pki/etcd/ca.crt"));
+    assert_eq!(
+        dir.cert("pki/a/apiserver-etcd-client.crt").subject,
+        "O=system:masters, OU=client, CN=kube-apiserver-etcd-client"
+    );
+    assert_eq!(
+        dir.cert("pki/b/etcd/healthcheck-client.crt").subject,
+        "O=system:masters, OU=client, CN=kube-etcd-healthcheck-client"
+    );
+    for m in ["a", "b"] {
+        for base in [
+            "etcd/server",
+            "etcd/peer",
+            "etcd/healthcheck-client",
+            "apiserver-etcd-client",
+        ] {
+            let cert = format!("pki/{m}/{base}.crt");
+            assert_key_matches(&dir, &cert, &format!("pki/{m}/{base}.key"));
+            openssl_verify(&dir, "pki/etcd/ca.crt", &cert, "sslclient");
+        }
+        assert_eq!(eku(&dir, &format!("pki/{m}/etcd/server.crt")), (true, true));
+        assert_eq!(
+            eku(&dir, &format!("pki/{m}/etcd/healthcheck-client.crt")),
+            (false, true)
+        );
+    }
+    let cwd = dir.join("pki/a/etcd/peer.crt");
+    let vars = env_vars(&dir.join("pki/a.env"));
+    assert!(vars.contains(&("ETCD_PEER_CERT_FILE".into(), cwd.display().to_string())));
+    lint_clean(&dir, &["--initial-cluster", initial, "pki"]);
+
+    // A third member: its directory, the shared clients copied in, nothing else changes.
+    let before = snapshot(&dir.join("pki"));
+    ok(
+        &dir,
+        &[
+            "cluster",
+            "--initial-cluster",
+            &format!("{initial},c=https://10.0.0.3:2380"),
+            "--layout",
+            "kubeadm",
+        ],
+    );
+    let after = snapshot(&dir.join("pki"));
+    for (path, old) in &before {
+        assert_eq!(after.get(path), Some(old), "{} changed", path.display());
+    }
+    assert_eq!(
+        dir.read("pki/c/apiserver-etcd-client.crt"),
+        dir.read("pki/a/apiserver-etcd-client.crt")
+    );
+    assert_eq!(after.len() - before.len(), 13);
+}
+
+#[test]
+fn spec_file_members_get_every_ip_and_name() {
+    let dir = Dir::new();
+    dir.write(
+        "cluster.json",
+        r#"{
+  "members": [
+    {"name": "infra0",
+     "peer_urls": ["https://10.0.1.10:2380", "https://[fd00::10]:2380"],
+     "client_urls": ["https://infra0.example.com:2379", "https://10.0.1.10:2379"],
+     "hosts": ["infra0.example.com", "192.168.1.10"],
+     "server_hosts": ["etcd.example.com"]},
+    {"name": "infra1", "peer_urls": ["https://infra1.example.com:2380"]}
+  ],
+  "clients": ["root"],
+  "peer_hosts": ["10.0.0.1"]
+}"#,
+    );
+    ok(
+        &dir,
+        &[
+            "cluster",
+            "--spec",
+            "cluster.json",
+            "--client-port",
+            "12379",
+        ],
+    );
+    assert_eq!(
+        dir.cert("pki/infra0.pem").sans(),
+        [
+            "DNS:infra0.example.com",
+            "DNS:etcd.example.com",
+            "DNS:localhost",
+            "IP:10.0.1.10",
+            "IP:fd00::10",
+            "IP:192.168.1.10",
+            "IP:127.0.0.1",
+            "IP:::1"
+        ]
+    );
+    assert_eq!(
+        dir.cert("pki/infra0-peer.pem").sans(),
+        [
+            "DNS:infra0.example.com",
+            "IP:10.0.1.10",
+            "IP:fd00::10",
+            "IP:192.168.1.10",
+            "IP:10.0.0.1"
+        ]
+    );
+    let vars = env_vars(&dir.join("pki/infra0.env"));
+    for (key, value) in [
+        (
+            "ETCD_INITIAL_CLUSTER",
+            "infra0=https://10.0.1.10:2380,infra0=https://[fd00::10]:2380,infra1=https://infra1.example.com:2380",
+        ),
+        (
+            "ETCD_LISTEN_CLIENT_URLS",
+            "https://0.0.0.0:2379,https://10.0.1.10:2379",
+        ),
+        (
+            "ETCD_ADVERTISE_CLIENT_URLS",
+            "https://infra0.example.com:2379,https://10.0.1.10:2379",
+        ),
+        (
+            "ETCD_LISTEN_PEER_URLS",
+            "https://10.0.1.10:2380,https://[fd00::10]:2380",
+        ),
+    ] {
+        assert!(
+            vars.contains(&(key.into(), value.into())),
+            "{key}: {vars:?}"
+        );
+    }
+    let vars = env_vars(&dir.join("pki/infra1.env"));
+    assert!(vars.contains(&(
+        "ETCD_ADVERTISE_CLIENT_URLS".into(),
+        "https://infra1.example.com:12379".into()
+    )));
+    assert!(vars.contains(&(
+        "ETCD_LISTEN_PEER_URLS".into(),
+        "https://0.0.0.0:2380".into()
+    )));
+    lint_clean(
+        &dir,
+        &[
+            "--etcd-config",
+            "pki/infra0.env",
+            "--etcd-config",
+            "pki/infra1.env",
+            "pki",
+        ],
+    );
+}
+
+#[test]
+fn spec_file_errors_name_the_file_and_json_path() {
+    let dir = Dir::new();
+    dir.write(
+        "cluster.json",
+        r#"{"members": [{"name": "a", "peer_urls": ["10.0.0.1:2380"], "hostz": []}], "clients": ["a"]}"#,
+    );
+    let out = run(&dir, &["cluster", "--spec", "cluster.json"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(
+        stderr(&out),
+        "warning: cluster.json: members[0].hostz: unknown key \"hostz\" ignored (cfssl ignores it too)\n  help: did you mean \"hosts\"?\n\
+         error: cluster.json: members[0].peer_urls[0]: \"10.0.0.1:2380\": not an https URL; write https://HOST:PORT, e.g. https://10.0.1.10:2380\n\
+         error: cluster.json: clients[0]: \"a\": a member has this name; their certificate files would collide\n"
+    );
+    assert!(!dir.join("pki").exists(), "nothing is written");
+}
+
+#[test]
+fn usage_errors_exit_2_and_name_the_flag_and_what_it_takes() {
+    let dir = Dir::new();
+    for (args, message) in [
+        (
+            vec!["--initial-cluster", "infra0=http://10.0.1.10:2380"],
+            "error: --initial-cluster: infra0=http://10.0.1.10:2380: an http URL does not use TLS; write https://HOST:PORT, e.g. https://10.0.1.10:2380",
+        ),
+        (
+            vec!["--key-algo", "rsa", "--key-size", "1024"],
+            "error: --key-size 1024: rsa keys have 2048, 3072, 4096 or 8192 bits",
+        ),
+        (
+            vec!["--key-algo", "dsa"],
+            "error: --key-algo \"dsa\": expected one of \"rsa\", \"ecdsa\", \"ed25519\"",
+        ),
+        (
+            vec!["--names", "X=1"],
+            "error: --names unknown name \"X\"; expected one of C, ST, L, O, OU",
+        ),
+        (
+            vec!["--layout", "kubespray"],
+            "error: --layout \"kubespray\": expected one of \"cfssl\", \"etcdadm\", \"kubeadm\"",
+        ),
+        (
+            vec!["--expiry", "1y"],
+            "error: --expiry \"1y\": time: unknown unit \"y\" in duration \"1y\"",
+        ),
+        (
+            vec!["--client", "default"],
+            "error: client \"default\": is also a member's name; their certificate files would collide",
+        ),
+        (
+            vec!["--server-san", "etcd:2379"],
+            "error: --server-san \"etcd:2379\": a host with a port is not a host name",
+        ),
+        (
+            vec![
+                "--initial-cluster",
+                "a=https://10.0.0.1:2380",
+                "--spec",
+                "c.json",
+            ],
+            "error: the argument '--initial-cluster <MEMBERS>' cannot be used with '--spec <FILE>'",
+        ),
+    ] {
+        let mut full = vec!["cluster"];
+        full.extend(args.iter().copied());
+        let out = run(&dir, &full);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {}", stderr(&out));
+        assert!(
+            stderr(&out).starts_with(message),
+            "{args:?}:\n{}\nshould start with\n{message}",
+            stderr(&out)
+        );
+    }
+    assert!(!dir.join("pki").exists(), "nothing is written");
+}
+
+#[test]
+fn discovery_srv_domain_is_in_every_member_certificate_and_the_env_files() {
+    let dir = Dir::new();
+    ok(
+        &dir,
+        &[
+            "cluster",
+            "--initial-cluster",
+            THREE,
+            "--discovery-srv",
+            "Example.com.",
+            "--key-algo",
+            "ed25519",
+        ],
+    );
+    for m in ["infra0", "infra1", "infra2"] {
+        for f in [format!("pki/{m}.pem"), format!("pki/{m}-peer.pem")] {
+            assert!(
+                dir.cert(&f).sans().contains(&"DNS:example.com".to_owned()),
+                "{f}"
+            );
+        }
+    }
+    let vars = env_vars(&dir.join("pki/infra1.env"));
+    assert!(vars.contains(&("ETCD_DISCOVERY_SRV".into(), "example.com".into())));
+    assert!(
+        !vars.iter().any(|(k, _)| k == "ETCD_INITIAL_CLUSTER"),
+        "etcd refuses both"
+    );
+    assert_eq!(
+        dir.cert("pki/infra1.pem").spki_oid,
+        "1.3.101.112",
+        "Ed25519"
+    );
+    lint_clean(
+        &dir,
+        &[
+            "--initial-cluster",
+            THREE,
+            "--discovery-srv",
+            "example.com",
+            "pki",
+        ],
+    );
+}
+
+#[test]
+fn cfssl_reissues_a_certificate_from_the_written_requests() {
+    let dir = Dir::new();
+    ok(
+        &dir,
+        &[
+            "cluster",
+            "--initial-cluster",
+            THREE,
+            "--client",
+            "root",
+            "--names",
+            "C=US,O=Example,OU=Ops",
+            "--key-algo",
+            "rsa",
+        ],
+    );
+    let cfssl = require("cfssl", "golang-cfssl");
+    for (profile, request, ours) in [
+        ("server", "infra1-csr.json", "infra1.pem"),
+        ("peer", "infra1-peer-csr.json", "infra1-peer.pem"),
+        ("client", "root-csr.json", "root.pem"),
+    ] {
+        let out = Command::new(&cfssl)
+            .args([
+                "gencert",
+                "-ca=ca.pem",
+                "-ca-key=ca-key.pem",
+                "-config=ca-config.json",
+            ])
+            .arg(format!("-profile={profile}"))
+            .arg(request)
+            .current_dir(dir.join("pki"))
+            .output()
+            .expect("run cfssl");
+        assert!(
+            out.status.success(),
+            "cfssl: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let json: serde_json::Value = serde_json::from_slice(&out.stdout).expect("cfssl JSON");
+        let theirs = Dump::from_pem(json["cert"].as_str().expect("cert").as_bytes());
+        let ours = dir.cert(&format!("pki/{ours}"));
+        assert_eq!(theirs.subject_der, ours.subject_der, "{request}");
+        assert_eq!(theirs.issuer_der, ours.issuer_der, "{request}");
+        assert_eq!(theirs.sans(), ours.sans(), "{request}");
+        assert_eq!(theirs.lifetime(), ours.lifetime(), "{request}");
+        for oid in [
+            crate::util::ext::KU,
+            crate::util::ext::EKU,
+            crate::util::ext::BC,
+        ] {
+            assert_eq!(
+                theirs.extension(oid),
+                ours.extension(oid),
+                "{request} {oid}"
+            );
+        }
+    }
+    assert_eq!(
+        dir.cert("pki/infra1.pem").subject,
+        "C=US, O=Example, OU=Ops + OU=server, CN=infra1"
+    );
+}
+
+#[test]
+fn a_member_copy_of_another_ca_is_not_overwritten_without_force() {
+    let dir = Dir::new();
+    let args = [
+        "cluster",
+        "--initial-cluster",
+        "a=https://10.0.0.1:2380,b=https://10.0.0.2:2380",
+        "--layout",
+        "etcdadm",
+    ];
+    ok(&dir, &args);
+    ok(&dir, &["cluster", "--out", "other"]);
+    std::fs::copy(dir.join("other/ca.pem"), dir.join("pki/b/ca.crt")).expect("copy");
+    let before = snapshot(&dir.join("pki"));
+    let out = run(&dir, &args);
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(
+        stderr(&out),
+        "error: pki/b/ca.crt holds another CA than pki/ca.crt, and would be overwritten\n  \
+         help: move it away if it is the only copy of that CA, or pass --force to overwrite it\n"
+    );
+    assert_eq!(snapshot(&dir.join("pki")), before);
+
+    // --force puts the cluster's CA back; the CA itself and every certificate stay.
+    let mut forced = args.to_vec();
+    forced.push("--force");
+    let report = ok(&dir, &forced);
+    assert!(
+        report.ends_with("pki: 1 file written, 33 unchanged\n"),
+        "{report}"
+    );
+    assert_eq!(dir.read("pki/b/ca.crt"), dir.read("pki/ca.crt"));
+
+    // A lost key: its certificate is issued anew with a new key.
+    std::fs::remove_file(dir.join("pki/a/peer.key")).expect("rm");
+    let report = ok(&dir, &args);
+    assert!(
+        report.contains("replaced a peer                       pki/a/peer.crt (its key file pki/a/peer.key is missing)"),
+        "{report}"
+    );
+    assert_key_matches(&dir, "pki/a/peer.crt", "pki/a/peer.key");
+}
