@@ -1131,3 +1131,61 @@ fn a_member_copy_of_another_ca_is_not_overwritten_without_force() {
     );
     assert_key_matches(&dir, "pki/a/peer.crt", "pki/a/peer.key");
 }
+
+/// SIGKILL at many instants while `cluster` reissues certificates (a changed server SAN): every
+/// file on disk is complete (a certificate or key that parses), and the next full run leaves a
+/// PKI whose keys match their certificates and that lint finds clean.
+#[test]
+fn sigkill_while_writing_leaves_complete_files_and_a_rerun_finishes() {
+    let dir = Dir::new();
+    let members = "m1=https://127.0.0.1:2380,m2=https://127.0.0.2:2380,m3=https://127.0.0.3:2380";
+    let base = ["cluster", "--initial-cluster", members, "--out", "pki"];
+    ok(&dir, &base);
+    let start = Instant::now();
+    ok(
+        &dir,
+        &[&base[..], &["--server-san", "warmup.example.com"]].concat(),
+    );
+    let full = start.elapsed();
+    let mut round: u32 = 0;
+    while round < 30 {
+        round += 1;
+        let san = format!("round{round}.example.com");
+        let mut child = Command::new(etcdpki())
+            .args(base)
+            .args(["--server-san", &san])
+            .current_dir(dir.path())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("spawn");
+        std::thread::sleep(full.mul_f64(f64::from(round * 37 % 100) / 100.0));
+        let _ = child.kill();
+        let _ = child.wait();
+        for (path, (bytes, ..)) in snapshot(&dir.join("pki")) {
+            let name = path
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            if name.starts_with('.') || !name.ends_with(".pem") {
+                continue;
+            }
+            if name.ends_with("-key.pem") {
+                etcdpki::PrivateKey::from_pem(&bytes)
+                    .unwrap_or_else(|e| panic!("round {round}: {name}: {e}"));
+            } else {
+                Dump::from_pem(&bytes);
+            }
+        }
+    }
+    ok(
+        &dir,
+        &[&base[..], &["--server-san", "final.example.com"]].concat(),
+    );
+    lint_clean(&dir, &["--initial-cluster", members, "pki"]);
+    let leftovers: Vec<String> = names(&snapshot(&dir.join("pki")))
+        .into_iter()
+        .filter(|n| n.rsplit('/').next().is_some_and(|f| f.starts_with('.')))
+        .collect();
+    assert!(leftovers.is_empty(), "temporary files left: {leftovers:?}");
+}
