@@ -22,6 +22,7 @@ pub mod renew;
 pub mod request;
 pub mod scan;
 pub mod sign;
+pub mod x509;
 
 pub use config::{Policy, Profile};
 pub use diag::{Diagnostic, InputError};

@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 use time::OffsetDateTime;
 
 use crate::output::is_scratch_name;
-use x509_parser::prelude::{FromDer, ParsedExtension, X509Certificate};
+use x509_parser::prelude::ParsedExtension;
 
 /// A certificate found in a file.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -126,7 +126,7 @@ pub fn certificates_in(file: &Path, bytes: &[u8]) -> Vec<FoundCertificate> {
 
 /// The facts about one DER certificate, the `index`-th of `file`; `None` if it does not parse.
 pub fn describe(file: &Path, index: usize, der: &[u8]) -> Option<FoundCertificate> {
-    let (_, cert) = X509Certificate::from_der(der).ok()?;
+    let (_, cert) = crate::x509::parse_certificate(der).ok()?;
     let cn_or_all = |name: &x509_parser::x509::X509Name<'_>| {
         name.iter_common_name()
             .last()

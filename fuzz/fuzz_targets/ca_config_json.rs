@@ -9,7 +9,10 @@ fuzz_target!(|data: &[u8]| {
         Ok(checked) => {
             let policy = checked.value;
             for (name, p) in &policy.profiles {
-                assert!(p.expiry.as_nanos() > 0, "{name}: non-positive expiry accepted");
+                assert!(
+                    p.expiry.as_nanos() > 0,
+                    "{name}: non-positive expiry accepted"
+                );
                 assert!(!p.has_no_usages(), "{name}: a named profile without usages");
                 assert!(policy.select(name).is_ok());
             }

@@ -3,7 +3,6 @@
 use etcdpki::output::{Bundle, to_json_line};
 use etcdpki::request::{CaRequest, DistinguishedName, Host, NameFields, parse_hostname_flag};
 use etcdpki::sign::build_csr;
-use x509_parser::prelude::{FromDer, X509Certificate};
 
 use super::args::GencsrArgs;
 use super::inputs::{load_request, read_key};
@@ -60,7 +59,7 @@ fn from_certificate(
         .iter()
         .find(|b| b.tag() == "CERTIFICATE")
         .ok_or_else(|| bad("no PEM CERTIFICATE block found".into()))?;
-    let (_, cert) = X509Certificate::from_der(block.contents())
+    let (_, cert) = etcdpki::x509::parse_certificate(block.contents())
         .map_err(|e| bad(format!("not a valid certificate: {e}")))?;
     if cert.public_key().subject_public_key.data.as_ref() != key.public_key().key_bits() {
         return Err(bad(

@@ -10,7 +10,7 @@ use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 
 use time::OffsetDateTime;
-use x509_parser::prelude::{FromDer, ParsedExtension, X509Certificate};
+use x509_parser::prelude::{FromDer, ParsedExtension};
 use x509_parser::public_key::PublicKey as ParsedKey;
 
 use super::report::Finding;
@@ -306,10 +306,7 @@ impl Inventory {
                     self.keys.push(key_entry(file, block, self.mode, dir_mode));
                 }
                 "CERTIFICATE REQUEST" | "NEW CERTIFICATE REQUEST" => {
-                    let subject_der =
-                        x509_parser::certification_request::X509CertificationRequest::from_der(
-                            block.contents(),
-                        )
+                    let subject_der = crate::x509::parse_certificate_request(block.contents())
                         .ok()
                         .map(|(_, csr)| csr.certification_request_info.subject.as_raw().to_vec());
                     if subject_der.is_none() {
@@ -401,7 +398,7 @@ fn key_entry(file: &Path, block: &pem::Pem, mode: u32, dir_mode: u32) -> KeyEntr
 }
 
 fn cert_entry(file: &Path, index: usize, label: String, der: &[u8]) -> Result<CertEntry, String> {
-    let (_, cert) = X509Certificate::from_der(der)
+    let (_, cert) = crate::x509::parse_certificate(der)
         .map_err(|e| format!("a CERTIFICATE that does not parse: {e}"))?;
     let spki = cert.public_key();
     let key_kind = match spki.parsed() {

@@ -157,7 +157,7 @@ fn rfc3339(t: &ASN1Time) -> String {
 
 /// certinfo for a DER certificate.
 pub fn cert_info(der: &[u8]) -> Result<CertInfo, CertInfoError> {
-    let (rest, cert) = X509Certificate::from_der(der)
+    let (rest, cert) = crate::x509::parse_certificate(der)
         .map_err(|e| CertInfoError(format!("not a valid certificate: {e}")))?;
     if !rest.is_empty() {
         return Err(CertInfoError("trailing bytes after the certificate".into()));
@@ -205,7 +205,7 @@ pub fn cert_info(der: &[u8]) -> Result<CertInfo, CertInfoError> {
 
 /// certinfo for a DER CSR.
 pub fn csr_info(der: &[u8]) -> Result<CsrInfo, CertInfoError> {
-    let (rest, csr) = X509CertificationRequest::from_der(der)
+    let (rest, csr) = crate::x509::parse_certificate_request(der)
         .map_err(|e| CertInfoError(format!("not a valid PKCS#10 request: {e}")))?;
     if !rest.is_empty() {
         return Err(CertInfoError("trailing bytes after the request".into()));

@@ -54,8 +54,8 @@ impl Leaf {
             .filter(|b| b.tag() == "CERTIFICATE")
             .ok_or("the first PEM block is not a CERTIFICATE")?;
         let der = first.contents().to_vec();
-        let (_, cert) =
-            X509Certificate::from_der(&der).map_err(|e| format!("not a valid certificate: {e}"))?;
+        let (_, cert) = crate::x509::parse_certificate(&der)
+            .map_err(|e| format!("not a valid certificate: {e}"))?;
         let subject = DistinguishedName::from_certificate_name(cert.subject())?;
         let key_usage = match cert.key_usage() {
             Ok(Some(ku)) => KeyUsage::from_rfc5280_bits(ku.value.flags),

@@ -3,9 +3,7 @@
 //! the SAN (non-critical) and, for a CA request, a critical BasicConstraints; an empty
 //! attribute set (`a0 00`) when there are no extensions.
 
-use x509_parser::prelude::{
-    FromDer, ParsedCriAttribute, ParsedExtension, X509CertificationRequest,
-};
+use x509_parser::prelude::{ParsedCriAttribute, ParsedExtension};
 
 use super::SignError;
 use super::extension::{self, Extension, oid};
@@ -108,7 +106,7 @@ pub fn parse_csr(file: &str, pem_bytes: &[u8]) -> Result<CsrInput, SignError> {
         .iter()
         .find(|b| b.tag() == "CERTIFICATE REQUEST" || b.tag() == "NEW CERTIFICATE REQUEST")
         .ok_or_else(|| bad("no PEM CERTIFICATE REQUEST block found".into()))?;
-    let (rest, csr) = X509CertificationRequest::from_der(block.contents())
+    let (rest, csr) = crate::x509::parse_certificate_request(block.contents())
         .map_err(|e| bad(format!("not a valid PKCS#10 request: {e}")))?;
     if !rest.is_empty() {
         return Err(bad("trailing bytes after the request".into()));

@@ -62,7 +62,7 @@ impl Issuer {
             file: cert_file.to_owned(),
             reason,
         };
-        let (rest, cert) = X509Certificate::from_der(&der)
+        let (rest, cert) = crate::x509::parse_certificate(&der)
             .map_err(|e| bad(format!("not a valid certificate: {e}")))?;
         if !rest.is_empty() {
             return Err(bad("trailing bytes after the certificate".into()));

@@ -548,6 +548,32 @@ fn hostile_inputs_get_messages_and_exit_codes_never_panics_or_files() {
             "before-ish",
         ),
     ];
+    // fuzz/README.md finding 1: a subject whose RDN runs past its set, which x509-parser reads
+    // only in part; signing with it would copy a truncated issuer name into every leaf.
+    let partial = std::fs::read(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/fuzz/regressions/certificate/ca-subject-rdn-overruns-its-set.der"
+    ))
+    .expect("the fuzz regression input");
+    let mut cases = cases;
+    cases.push(
+        case(
+            "CA with a name read only in part",
+            &["gencert", "-ca=p.pem", "-ca-key=ca-key.pem", "r.json"],
+            1,
+            "malformed",
+        )
+        .file("p.pem", pem("CERTIFICATE", &partial)),
+    );
+    cases.push(
+        case(
+            "certinfo: a name read only in part",
+            &["certinfo", "-cert", "p.pem"],
+            1,
+            "malformed",
+        )
+        .file("p.pem", pem("CERTIFICATE", &partial)),
+    );
     assert!(cases.len() >= 50, "{} cases", cases.len());
 
     // Private key material must never reach a message: no line of either key's base64.
