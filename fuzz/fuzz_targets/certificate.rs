@@ -68,9 +68,9 @@ fn check_der(data: &[u8]) {
             }
         }
         Err(SignError::KeyMismatch { .. }) => assert!(rest.is_empty() && !matches),
-        Err(SignError::CaCertificate { .. }) => assert!(
-            !rest.is_empty() || !is_whole(cert.subject()) || !is_whole(cert.issuer())
-        ),
+        Err(SignError::CaCertificate { .. }) => {
+            assert!(!rest.is_empty() || !is_whole(cert.subject()) || !is_whole(cert.issuer()))
+        }
         Err(e) => panic!("unexpected error from Issuer::from_der: {e}"),
     }
 }
@@ -129,17 +129,21 @@ fn check_issuer(issuer: &Issuer, cert: &X509Certificate<'_>, hosts: &[Host]) {
     }
 }
 
-/// `data` as a PEM file: `expiry`'s scan finds every CERTIFICATE block that parses, and `-ca`
-/// takes exactly one.
+/// `data` as a PEM file: `expiry`'s scan finds every CERTIFICATE block that parses in full, and
+/// `-ca` takes exactly one.
 fn check_pem(data: &[u8]) {
     let found = certificates_in(Path::new("fuzz.pem"), data);
     let blocks = pem::parse_many(data).unwrap_or_default();
     let certs: Vec<&pem::Pem> = blocks.iter().filter(|b| b.tag() == "CERTIFICATE").collect();
-    let parsable = certs
+    // The scan refuses, as every reader does, names x509-parser reads only in part (finding 1).
+    let readable = certs
         .iter()
-        .filter(|b| X509Certificate::from_der(b.contents()).is_ok())
+        .filter(|b| {
+            X509Certificate::from_der(b.contents())
+                .is_ok_and(|(_, c)| is_whole(c.subject()) && is_whole(c.issuer()))
+        })
         .count();
-    assert_eq!(found.len(), parsable, "the scan skipped a certificate");
+    assert_eq!(found.len(), readable, "the scan skipped a certificate");
     let mut previous = None;
     for f in &found {
         assert!(previous < Some(f.index), "indexes in file order");

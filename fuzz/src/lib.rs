@@ -27,7 +27,7 @@ pub fn pem_wrap(label: &str, der: &[u8]) -> String {
     )
 }
 
-/// Known findings, not yet fixed in etcdpki, that a run may look past: `ETCDPKI_FUZZ_SKIP` is a
+/// Known findings that a run may look past while their fix is pending: `ETCDPKI_FUZZ_SKIP` is a
 /// comma-separated list of their names (README.md, "Findings"). Unset in CI.
 pub fn skipping(finding: &str) -> bool {
     static SKIP: OnceLock<Vec<String>> = OnceLock::new();
@@ -42,9 +42,9 @@ pub fn skipping(finding: &str) -> bool {
     .any(|s| s == finding)
 }
 
-/// Finding 1 (README.md): x509-parser reads a Name up to its first RDN that does not parse and
-/// drops the rest without an error; `as_raw()` then ends there, under the outer SEQUENCE header's
-/// longer length. Go and openssl refuse such a certificate or CSR.
+/// Finding 1 (README.md, fixed by `src/x509.rs`): x509-parser reads a Name up to its first RDN
+/// that does not parse and drops the rest without an error; `as_raw()` then ends there, under the
+/// outer SEQUENCE header's longer length. Go and openssl refuse such a certificate or CSR.
 pub const PARTIAL_NAME: &str = "partial-name";
 
 /// True when x509-parser read all of `name`: its raw bytes are one whole DER Name that reads
