@@ -10,11 +10,17 @@ use etcdpki::lint::etcd_config::read_etcd_config;
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
-    let Ok(text) = std::str::from_utf8(data) else { return };
+    let Ok(text) = std::str::from_utf8(data) else {
+        return;
+    };
     let path = Path::new("/nonexistent/etcd.conf");
     match read_etcd_config(path, text) {
         Ok(cfg) => {
-            assert_eq!(read_etcd_config(path, text), Ok(cfg.clone()), "reading is deterministic");
+            assert_eq!(
+                read_etcd_config(path, text),
+                Ok(cfg.clone()),
+                "reading is deterministic"
+            );
             let mut ctx = Context::default();
             ctx.add_etcd_config(&cfg);
             for m in &ctx.members {

@@ -8,7 +8,13 @@ use etcdpki::lint::{Context, Inventory, LintOptions, rule};
 use libfuzzer_sys::fuzz_target;
 
 /// The input is split at `\x00\x00` into up to five files with names that give them roles.
-const NAMES: [&str; 5] = ["ca.pem", "infra0.pem", "infra0-key.pem", "ca-config.json", "infra0-csr.json"];
+const NAMES: [&str; 5] = [
+    "ca.pem",
+    "infra0.pem",
+    "infra0-key.pem",
+    "ca-config.json",
+    "infra0-csr.json",
+];
 
 fuzz_target!(|data: &[u8]| {
     let Ok(dir) = tempfile::tempdir() else { return };
@@ -40,7 +46,10 @@ fuzz_target!(|data: &[u8]| {
         }
     }
     let json: serde_json::Value = serde_json::from_str(&report.to_json()).expect("JSON report");
-    assert_eq!(json["findings"].as_array().map(Vec::len), Some(report.findings.len()));
+    assert_eq!(
+        json["findings"].as_array().map(Vec::len),
+        Some(report.findings.len())
+    );
     let sarif: serde_json::Value = serde_json::from_str(&report.to_sarif()).expect("SARIF");
     assert_eq!(
         sarif["runs"][0]["results"].as_array().map(Vec::len),
