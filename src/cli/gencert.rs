@@ -5,7 +5,7 @@ use etcdpki::config::{Policy, Profile};
 use etcdpki::diag::{Diagnostic, Location, Problem};
 use etcdpki::output::{Bundle, to_json_line};
 use etcdpki::request::{CertRequest, parse_hostname_flag};
-use etcdpki::sign::{Authority, Subject, build_csr, initca_profile};
+use etcdpki::sign::{Authority, Subject, initca_profile, issue_request};
 use time::OffsetDateTime;
 use x509_parser::prelude::FromDer;
 
@@ -13,7 +13,7 @@ use super::args::GencertArgs;
 use super::inputs::{
     load_issuer, load_policy, load_request, read_key, reject_ca_section, require_ca, select_profile,
 };
-use super::issuing::{generate, issue_logged, serial};
+use super::issuing::{generate, issue_logged, log_signed, serial};
 use super::log::Log;
 use super::{Failure, write_stdout};
 
@@ -210,23 +210,17 @@ fn issue_and_print(
     key_pem: Option<String>,
     hosts_overridden: bool,
 ) -> Result<(), Failure> {
-    let subject = request.subject();
-    let csr = build_csr(&subject, &request.hosts, request.ca.as_ref(), key)?;
-    log.info("encoded CSR");
-    let cert = issue_logged(
-        log,
+    let (csr, cert) = issue_request(
         authority,
         profile,
-        Subject {
-            name: &subject,
-            hosts: &request.hosts,
-            public_key: key.public_key(),
-            csr_extensions: csr.extensions(),
-            hosts_overridden,
-        },
+        request,
+        key,
+        hosts_overridden,
         OffsetDateTime::now_utc(),
         serial()?,
     )?;
+    log.info("encoded CSR");
+    log_signed(log, &cert);
     let json = to_json_line(&Bundle {
         cert: Some(cert.to_pem()),
         csr: Some(csr.to_pem()),

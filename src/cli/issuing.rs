@@ -26,11 +26,16 @@ pub fn issue_logged(
     serial: SerialNumber,
 ) -> Result<Certificate, Failure> {
     let cert = issue(authority, profile, subject, now, serial)?;
+    log_signed(log, &cert);
+    Ok(cert)
+}
+
+/// cfssl's line for a signed certificate.
+pub fn log_signed(log: &Log, cert: &Certificate) {
     log.info(&format!(
         "signed certificate with serial number {}",
         cert.serial()
     ));
-    Ok(cert)
 }
 
 /// A fresh random serial.

@@ -3,9 +3,7 @@
 use etcdpki::config::{GoDuration, Profile};
 use etcdpki::output::{Bundle, to_json_line};
 use etcdpki::request::parse_host;
-use etcdpki::sign::{
-    Authority, SerialNumber, SignError, Subject, build_csr, issue, selfsign_profile,
-};
+use etcdpki::sign::{Authority, SerialNumber, SignError, issue_request, selfsign_profile};
 use time::OffsetDateTime;
 
 use super::args::SelfsignArgs;
@@ -38,19 +36,14 @@ pub fn run(args: SelfsignArgs) -> Result<(), Failure> {
     let now = OffsetDateTime::now_utc();
     let profile = selfsign_profile(&base, now);
     let key = generate(&log, request.key)?;
-    let subject = request.subject();
-    let csr = build_csr(&subject, &request.hosts, None, &key)?;
     let serial = SerialNumber::random_63().map_err(|_| Failure::from(SignError::Random))?;
-    let cert = issue(
+    // The request has no `ca` section (refused above), so the CSR carries no CA constraint.
+    let (csr, cert) = issue_request(
         Authority::SelfSigned(&key),
         &profile,
-        Subject {
-            name: &subject,
-            hosts: &request.hosts,
-            public_key: key.public_key(),
-            csr_extensions: csr.extensions(),
-            hosts_overridden: false,
-        },
+        &request,
+        &key,
+        false,
         now,
         serial,
     )?;

@@ -26,7 +26,7 @@ use super::plan::{CertPlan, Plan};
 use crate::key::{KeyError, PrivateKey};
 use crate::output::{OutputError, PlannedFile, remove_stale_temporaries, write_files};
 use crate::request::DistinguishedName;
-use crate::sign::{Authority, Issuer, SerialNumber, SignError, Subject, build_csr, issue};
+use crate::sign::{Authority, Issuer, SerialNumber, SignError, build_csr, issue_request};
 
 /// How to build.
 #[derive(Clone, Copy, Debug)]
@@ -412,19 +412,12 @@ fn issue_ca(
     key: PrivateKey,
     now: OffsetDateTime,
 ) -> Result<(Issuer, Vec<PlannedFile>), ClusterError> {
-    let request = &plan.ca.request;
-    let subject = request.subject();
-    let csr = build_csr(&subject, &request.hosts, request.ca.as_ref(), &key)?;
-    let cert = issue(
+    let (csr, cert) = issue_request(
         Authority::SelfSigned(&key),
         &plan.profile(&plan.ca),
-        Subject {
-            name: &subject,
-            hosts: &request.hosts,
-            public_key: key.public_key(),
-            csr_extensions: csr.extensions(),
-            hosts_overridden: false,
-        },
+        &plan.ca.request,
+        &key,
+        false,
         now,
         serial()?,
     )?;
@@ -451,19 +444,13 @@ fn issue_leaf(
     key: PrivateKey,
     now: OffsetDateTime,
 ) -> Result<Vec<PlannedFile>, ClusterError> {
-    let request = &cert.request;
-    let subject = request.subject();
-    let csr = build_csr(&subject, &request.hosts, None, &key)?;
-    let made = issue(
+    // A leaf's request has no `ca` section, so its CSR carries no CA constraint.
+    let (csr, made) = issue_request(
         Authority::Ca(issuer),
         &plan.profile(cert),
-        Subject {
-            name: &subject,
-            hosts: &request.hosts,
-            public_key: key.public_key(),
-            csr_extensions: csr.extensions(),
-            hosts_overridden: false,
-        },
+        &cert.request,
+        &key,
+        false,
         now,
         serial()?,
     )?;

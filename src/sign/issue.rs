@@ -166,6 +166,37 @@ pub fn issue(
     })
 }
 
+/// A request signed as `gencert` signs it: the CSR for `request` made with `key` (its SANs and,
+/// for `-initca`, its CA constraint), then the certificate issued from it under `profile` (the
+/// CSR's extensions go along for `copy_extensions`). `hosts_overridden` says the hosts came from
+/// `-hostname`. Returns both, as cfssl prints both.
+pub fn issue_request(
+    authority: Authority<'_>,
+    profile: &Profile,
+    request: &crate::CertRequest,
+    key: &PrivateKey,
+    hosts_overridden: bool,
+    now: OffsetDateTime,
+    serial: SerialNumber,
+) -> Result<(super::Csr, Certificate), SignError> {
+    let name = request.subject();
+    let csr = super::build_csr(&name, &request.hosts, request.ca.as_ref(), key)?;
+    let cert = issue(
+        authority,
+        profile,
+        Subject {
+            name: &name,
+            hosts: &request.hosts,
+            public_key: key.public_key(),
+            csr_extensions: csr.extensions(),
+            hosts_overridden,
+        },
+        now,
+        serial,
+    )?;
+    Ok((csr, cert))
+}
+
 /// cfssl's `name_whitelist`: the CN and every DNS, email and URI SAN must match (unanchored).
 fn check_whitelist(
     profile: &Profile,

@@ -18,7 +18,7 @@ mod validity;
 pub use csr::{Csr, CsrInput, build_csr, parse_csr};
 pub use extension::Extension;
 pub use initca::{initca_profile, selfsign_profile};
-pub use issue::{Authority, Certificate, Subject, issue};
+pub use issue::{Authority, Certificate, Subject, issue, issue_request};
 pub use issuer::Issuer;
 pub use serial::SerialNumber;
 pub use validity::{Validity, round_to_minute};
