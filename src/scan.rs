@@ -1,4 +1,5 @@
-//! Finding certificates on disk, for `expiry`, `renew` (and, later, `lint`).
+//! Finding certificates on disk, for `expiry`, `renew` and `lint`, and the files that go with
+//! them (keys and requests, by each tool's naming).
 //!
 //! Takes the paths a user gives: files, or directories walked recursively in name order, with
 //! symlinks followed but each real directory entered once (so a link loop ends). Returns every
@@ -152,9 +153,89 @@ pub fn describe(file: &Path, index: usize, der: &[u8]) -> Option<FoundCertificat
     })
 }
 
+/// How certificate and key files are paired, as (certificate suffix, key suffix): cfssljson's
+/// `NAME.pem` + `NAME-key.pem`, etcdadm's and kubeadm's `NAME.crt` + `NAME.key`, and the mixed
+/// forms tutorials use. The order is the search order in both directions.
+const PAIRS: [(&str, &str); 6] = [
+    (".pem", "-key.pem"),
+    (".crt", "-key.pem"),
+    (".cert", "-key.pem"),
+    (".crt", ".key"),
+    (".pem", ".key"),
+    (".cert", ".key"),
+];
+
+/// Where the key of certificate file `cert` may be, in search order.
+pub fn key_files_for(cert: &Path) -> Vec<PathBuf> {
+    partners(cert, |(c, k)| (c, k))
+}
+
+/// Where the certificate of key file `key` may be, in search order.
+pub fn cert_files_for(key: &Path) -> Vec<PathBuf> {
+    partners(key, |(c, k)| (k, c))
+}
+
+/// Where the request of certificate file `cert` may be: `NAME.csr`, as cfssljson writes it.
+pub fn csr_files_for(cert: &Path) -> Vec<PathBuf> {
+    let name = file_name(cert);
+    [".pem", ".crt", ".cert"]
+        .iter()
+        .find_map(|ext| name.strip_suffix(ext))
+        .map(|stem| cert.with_file_name(format!("{stem}.csr")))
+        .into_iter()
+        .collect()
+}
+
+/// The siblings of `file` under [`PAIRS`], `orient` giving (this side's suffix, other side's).
+fn partners(
+    file: &Path,
+    orient: fn((&'static str, &'static str)) -> (&'static str, &'static str),
+) -> Vec<PathBuf> {
+    let name = file_name(file);
+    let mut out: Vec<PathBuf> = Vec::new();
+    for (mine, theirs) in PAIRS.map(orient) {
+        if let Some(stem) = name.strip_suffix(mine) {
+            let partner = file.with_file_name(format!("{stem}{theirs}"));
+            if !out.contains(&partner) {
+                out.push(partner);
+            }
+        }
+    }
+    out
+}
+
+fn file_name(path: &Path) -> String {
+    path.file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn certificates_and_keys_pair_by_each_tools_names() {
+        let p = |s: &str| PathBuf::from(s);
+        assert_eq!(
+            key_files_for(&p("d/peer.pem")),
+            [p("d/peer-key.pem"), p("d/peer.key")]
+        );
+        assert_eq!(
+            key_files_for(&p("server.crt")),
+            [p("server-key.pem"), p("server.key")]
+        );
+        assert_eq!(
+            cert_files_for(&p("peer-key.pem")),
+            [p("peer.pem"), p("peer.crt"), p("peer.cert")]
+        );
+        assert_eq!(
+            cert_files_for(&p("server.key")),
+            [p("server.crt"), p("server.pem"), p("server.cert")]
+        );
+        assert_eq!(csr_files_for(&p("peer.pem")), [p("peer.csr")]);
+        assert!(key_files_for(&p("notes.txt")).is_empty());
+    }
 
     #[test]
     fn symlink_loops_end_and_order_is_stable() {

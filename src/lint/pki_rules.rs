@@ -13,6 +13,7 @@ use super::inventory::{CertEntry, Inventory};
 use super::report::Finding;
 use super::rule;
 use crate::key::{KeyError, PublicKey, Verifier};
+use crate::scan::cert_files_for;
 
 /// For each certificate, the index of the certificate whose key signed it (itself for a
 /// self-signed one), or why there is none.
@@ -326,7 +327,7 @@ pub fn key_rules(inv: &Inventory, pairs: &[(PathBuf, PathBuf)]) -> Vec<Finding> 
     for key in &inv.keys {
         let label = key.file.display().to_string();
         // The certificate beside it, and any an etcd configuration pairs it with.
-        let mut certs: Vec<&CertEntry> = cert_candidates(&key.file)
+        let mut certs: Vec<&CertEntry> = cert_files_for(&key.file)
             .iter()
             .find_map(|c| first_cert.get(c.as_path()).copied())
             .into_iter()
@@ -380,24 +381,6 @@ pub fn key_rules(inv: &Inventory, pairs: &[(PathBuf, PathBuf)]) -> Vec<Finding> 
         }
     }
     out
-}
-
-/// Where the certificate of key file `key` is: `X.pem` for `X-key.pem`, `X.crt`/`X.pem` for
-/// `X.key`.
-fn cert_candidates(key: &Path) -> Vec<PathBuf> {
-    let name = key
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    let stems: Vec<(&str, &[&str])> = vec![("-key.pem", &[".pem"]), (".key", &[".crt", ".pem"])];
-    stems
-        .into_iter()
-        .filter_map(|(suffix, exts)| name.strip_suffix(suffix).map(|s| (s.to_owned(), exts)))
-        .flat_map(|(stem, exts)| {
-            exts.iter()
-                .map(move |e| key.with_file_name(format!("{stem}{e}")))
-        })
-        .collect()
 }
 
 pub(super) fn canonical(p: &Path) -> PathBuf {

@@ -16,6 +16,7 @@ use x509_parser::prelude::{FromDer, X509Certificate};
 use crate::config::{ExtKeyUsage, GoDuration, KeyUsage, Profile};
 use crate::key::{KeyAlgorithm, KeySpec, PublicKey, RsaSize};
 use crate::request::{DistinguishedName, Host};
+use crate::scan::{csr_files_for, key_files_for};
 
 /// A leaf certificate and what a renewal keeps.
 #[derive(Clone, Debug)]
@@ -131,48 +132,19 @@ impl Leaf {
             .is_ok()
     }
 
-    /// The key file that exists: see [`key_file_candidates`].
+    /// The key file that exists: see [`crate::scan::key_files_for`].
     pub fn key_file(&self) -> Option<PathBuf> {
-        key_file_candidates(&self.cert_file)
+        key_files_for(&self.cert_file)
             .into_iter()
             .find(|p| p.is_file())
     }
 
-    /// The request file that exists: see [`csr_file_candidates`].
+    /// The request file that exists: see [`crate::scan::csr_files_for`].
     pub fn csr_file(&self) -> Option<PathBuf> {
-        csr_file_candidates(&self.cert_file)
+        csr_files_for(&self.cert_file)
             .into_iter()
             .find(|p| p.is_file())
     }
-}
-
-/// Where a certificate's key may be, in order: `X-key.pem` beside `X.pem` (cfssljson), `X.key`
-/// beside `X.crt` or `X.pem` (etcdadm, kubeadm).
-pub fn key_file_candidates(cert_file: &Path) -> Vec<PathBuf> {
-    sibling_candidates(cert_file, &["-key.pem", ".key"])
-}
-
-/// Where a certificate's request may be: `X.csr`, as cfssljson writes it.
-pub fn csr_file_candidates(cert_file: &Path) -> Vec<PathBuf> {
-    sibling_candidates(cert_file, &[".csr"])
-}
-
-/// `dir/STEM + suffix` for each suffix, STEM being the file name without `.pem`/`.crt`/`.cert`.
-fn sibling_candidates(cert_file: &Path, suffixes: &[&str]) -> Vec<PathBuf> {
-    let name = cert_file
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    let Some(stem) = [".pem", ".crt", ".cert"]
-        .iter()
-        .find_map(|ext| name.strip_suffix(ext))
-    else {
-        return Vec::new();
-    };
-    suffixes
-        .iter()
-        .map(|s| cert_file.with_file_name(format!("{stem}{s}")))
-        .collect()
 }
 
 /// The ExtendedKeyUsage OIDs in the order written (x509-parser's struct loses the order).

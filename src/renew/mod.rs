@@ -202,9 +202,9 @@ impl RenewPolicy<'_> {
 /// Finishes or drops a renewal of `cert_file` that a killed run left half done, and removes
 /// its temporary files. Call it before reading the certificate, with the lock held.
 pub fn recover_interrupted(cert_file: &Path) -> Result<Recovery, OutputError> {
-    let mut targets: Vec<PathBuf> = leaf::key_file_candidates(cert_file)
+    let mut targets: Vec<PathBuf> = crate::scan::key_files_for(cert_file)
         .into_iter()
-        .chain(leaf::csr_file_candidates(cert_file))
+        .chain(crate::scan::csr_files_for(cert_file))
         .collect();
     targets.push(cert_file.to_path_buf());
     recover(&targets)
