@@ -12,7 +12,7 @@ use etcdpki::cluster::{
 use etcdpki::config::GoDuration;
 use etcdpki::diag::{InputError, Severity};
 use etcdpki::key::{Curve, RsaSize};
-use etcdpki::output::{exposed_key_directories, remove_stale_temporaries};
+use etcdpki::output::exposed_key_directories;
 use etcdpki::request::{Host, parse_host};
 use time::OffsetDateTime;
 
@@ -87,11 +87,6 @@ pub fn run(args: ClusterArgs) -> Result<(), Failure> {
             "warning: {}: the directory is world-writable without the sticky bit: anyone can replace the private keys written there; chmod o-w it",
             dir.display()
         ));
-    }
-    // A run killed mid-write leaves hidden temporary files (never the real ones); clear them,
-    // as `json` does.
-    for f in &outcome.writes {
-        let _ = remove_stale_temporaries(&f.path);
     }
     outcome.write()?;
 

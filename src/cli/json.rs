@@ -2,8 +2,7 @@
 
 use base64::Engine as _;
 use etcdpki::output::{
-    PlannedFile, exposed_key_directories, parse_cfssljson, remove_stale_temporaries,
-    replaced_ca_keys, write_files,
+    PlannedFile, exposed_key_directories, parse_cfssljson, replaced_ca_keys, write_files,
 };
 
 use super::args::JsonArgs;
@@ -55,10 +54,6 @@ pub fn run(args: JsonArgs) -> Result<(), Failure> {
             "warning: {}: the directory is world-writable without the sticky bit: anyone can replace the private key written there; chmod o-w it",
             dir.display()
         ));
-    }
-    // A run killed mid-write leaves hidden temporary files (never the real ones); clear them.
-    for f in &planned {
-        let _ = remove_stale_temporaries(&f.path);
     }
     write_files(&planned)?;
     Ok(())

@@ -24,7 +24,7 @@ use super::keys::generate_keys;
 use super::layout::CertFiles;
 use super::plan::{CertPlan, Plan};
 use crate::key::{KeyError, PrivateKey};
-use crate::output::{OutputError, PlannedFile, remove_stale_temporaries, write_files};
+use crate::output::{OutputError, PlannedFile, write_files};
 use crate::request::DistinguishedName;
 use crate::sign::{Authority, Issuer, SerialNumber, SignError, build_csr, issue_request};
 
@@ -274,10 +274,6 @@ impl Outcome {
                     source,
                 })?;
             }
-        }
-        // A run killed mid-write leaves hidden temporary files (never the real ones); clear them.
-        for file in &self.writes {
-            let _ = remove_stale_temporaries(&file.path);
         }
         write_files(&self.writes)?;
         Ok(())

@@ -48,8 +48,13 @@ fn io_err<'a>(
 /// journal for all of them and the others are cheaper. A target that is a symlink is written
 /// through (its target is replaced), as cfssljson's plain write does. An existing target's
 /// owner and group are kept when the process may set them (root), so etcd running as its own
-/// user can still read a key renewed by root.
+/// user can still read a key renewed by root. Temporary files that a killed earlier write
+/// left beside the targets are removed first (a run writing the same names at the same moment
+/// would then fail its rename and report it; it could never leave a partial file).
 pub fn write_files(files: &[PlannedFile]) -> Result<(), OutputError> {
+    for f in files {
+        let _ = remove_stale_temporaries(&resolve(&f.path));
+    }
     let targets: Vec<(PathBuf, PathBuf)> = files
         .iter()
         .map(|f| {
@@ -125,8 +130,8 @@ fn temporary_of(name: &str) -> Option<&str> {
 }
 
 /// Removes the temporary files a killed writer left beside `target` (they are never complete
-/// files). Only for callers that hold a lock over the directory, such as `renew`.
-pub fn remove_stale_temporaries(target: &Path) -> std::io::Result<()> {
+/// files).
+pub(crate) fn remove_stale_temporaries(target: &Path) -> std::io::Result<()> {
     let Some(name) = target.file_name() else {
         return Ok(());
     };

@@ -14,9 +14,7 @@ mod guard;
 mod json;
 mod swap;
 
-pub use atomic::{
-    OutputError, PlannedFile, is_scratch_name, remove_stale_temporaries, write_files,
-};
+pub use atomic::{OutputError, PlannedFile, is_scratch_name, write_files};
 pub use cfssljson::{FileSet, OutputFile, parse_cfssljson};
 pub use guard::{exposed_key_directories, replaced_ca_keys};
 pub use json::{Bundle, to_json_line};
