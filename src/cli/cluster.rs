@@ -12,12 +12,11 @@ use etcdpki::cluster::{
 use etcdpki::config::GoDuration;
 use etcdpki::diag::{InputError, Severity};
 use etcdpki::key::{Curve, RsaSize};
-use etcdpki::output::exposed_key_directories;
 use etcdpki::request::{Host, parse_host};
 use time::OffsetDateTime;
 
 use super::args::ClusterArgs;
-use super::log::eprint_line;
+use super::log::{eprint_line, warn_exposed_keys};
 use super::{Failure, read_input, write_stdout};
 
 /// Runs `cluster`.
@@ -82,12 +81,7 @@ pub fn run(args: ClusterArgs) -> Result<(), Failure> {
     for warning in &outcome.warnings {
         eprint_line(&format!("warning: {warning}"));
     }
-    for dir in exposed_key_directories(&outcome.writes) {
-        eprint_line(&format!(
-            "warning: {}: the directory is world-writable without the sticky bit: anyone can replace the private keys written there; chmod o-w it",
-            dir.display()
-        ));
-    }
+    warn_exposed_keys(&outcome.writes);
     outcome.write()?;
 
     let mut report = String::new();

@@ -1,12 +1,11 @@
 //! `json` (cfssljson): cfssl JSON on stdin or `-f` → `BASE.pem`, `BASE-key.pem`, `BASE.csr`.
 
 use base64::Engine as _;
-use etcdpki::output::{
-    PlannedFile, exposed_key_directories, parse_cfssljson, replaced_ca_keys, write_files,
-};
+use etcdpki::output::{PlannedFile, parse_cfssljson, replaced_ca_keys, write_files};
 
 use super::args::JsonArgs;
-use super::{Failure, log, read_input, write_stdout};
+use super::log::warn_exposed_keys;
+use super::{Failure, read_input, write_stdout};
 
 /// Runs `json`.
 pub fn run(args: JsonArgs) -> Result<(), Failure> {
@@ -49,12 +48,7 @@ pub fn run(args: JsonArgs) -> Result<(), Failure> {
             args.basename
         )));
     }
-    for dir in exposed_key_directories(&planned) {
-        log::eprint_line(&format!(
-            "warning: {}: the directory is world-writable without the sticky bit: anyone can replace the private key written there; chmod o-w it",
-            dir.display()
-        ));
-    }
+    warn_exposed_keys(&planned);
     write_files(&planned)?;
     Ok(())
 }

@@ -7,7 +7,7 @@ use std::process::Command;
 
 use etcdpki::config::GoDuration;
 use etcdpki::expiry::residual;
-use etcdpki::output::{Recovery, exposed_key_directories};
+use etcdpki::output::Recovery;
 use etcdpki::renew::{Leaf, RenewLock, RenewPolicy, RenewWindow, recover_interrupted};
 use etcdpki::scan::{FoundCertificate, certificates_in, collect_files, describe};
 use etcdpki::sign::{SerialNumber, SignError};
@@ -16,7 +16,7 @@ use time::format_description::well_known::Rfc3339;
 
 use super::args::RenewArgs;
 use super::inputs::{load_issuer, load_policy, select_profile};
-use super::log::{Log, eprint_line};
+use super::log::{Log, eprint_line, warn_exposed_keys};
 use super::{Failure, write_stdout};
 
 /// Runs `renew`.
@@ -207,12 +207,7 @@ impl Run {
             .map_err(|_| SignError::Random.to_string())
             .and_then(|s| policy.successor(leaf, now, s).map_err(|e| e.to_string()))
             .and_then(|next| {
-                for dir in exposed_key_directories(&next.files) {
-                    eprint_line(&format!(
-                        "warning: {}: the directory is world-writable without the sticky bit: anyone can replace the private key renewed there; chmod o-w it",
-                        dir.display()
-                    ));
-                }
+                warn_exposed_keys(&next.files);
                 next.install().map(|()| next).map_err(|e| e.to_string())
             });
         match result {

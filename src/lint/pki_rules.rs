@@ -372,7 +372,7 @@ pub fn key_rules(inv: &Inventory, pairs: &[(PathBuf, PathBuf)]) -> Vec<Finding> 
                 format!("mode {:04o}: group or others have access to the private key; chmod 600 it (etcdpki json writes keys 0600)", key.mode & 0o7777),
             ));
         }
-        if key.dir_mode & 0o002 != 0 && key.dir_mode & 0o1000 == 0 {
+        if crate::output::others_can_replace(key.dir_mode) {
             out.push(Finding::new(
                 rule::KEY_FILE_PERMISSIONS,
                 vec![label],

@@ -61,8 +61,11 @@ pub fn exposed_key_directories(files: &[PlannedFile]) -> Vec<PathBuf> {
 }
 
 fn is_exposed(dir: &Path) -> bool {
-    std::fs::metadata(dir).is_ok_and(|m| {
-        let mode = m.permissions().mode();
-        mode & 0o002 != 0 && mode & 0o1000 == 0
-    })
+    std::fs::metadata(dir).is_ok_and(|m| others_can_replace(m.permissions().mode()))
+}
+
+/// True for a directory mode that lets others replace its files: world-writable and not
+/// sticky.
+pub fn others_can_replace(dir_mode: u32) -> bool {
+    dir_mode & 0o002 != 0 && dir_mode & 0o1000 == 0
 }

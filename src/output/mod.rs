@@ -16,6 +16,6 @@ mod swap;
 
 pub use atomic::{OutputError, PlannedFile, is_scratch_name, write_files};
 pub use cfssljson::{FileSet, OutputFile, parse_cfssljson};
-pub use guard::{exposed_key_directories, replaced_ca_keys};
+pub use guard::{exposed_key_directories, others_can_replace, replaced_ca_keys};
 pub use json::{Bundle, to_json_line};
 pub use swap::{PENDING_SUFFIX, Recovery, recover, swap_files};
