@@ -9,13 +9,13 @@ use etcdpki::cluster::{
     Action, BuildOptions, ClusterSpec, ClusterState, Layout, PlanOptions, SubjectNames, build,
     parse_spec_json, plan,
 };
-use etcdpki::config::GoDuration;
 use etcdpki::diag::{InputError, Severity};
 use etcdpki::key::{Curve, RsaSize};
 use etcdpki::request::{Host, parse_host};
 use time::OffsetDateTime;
 
 use super::args::ClusterArgs;
+use super::inputs::positive_duration;
 use super::log::{eprint_line, warn_exposed_keys};
 use super::{Failure, read_input, write_stdout};
 
@@ -51,8 +51,8 @@ pub fn run(args: ClusterArgs) -> Result<(), Failure> {
         out: args.out.clone(),
         layout,
         key,
-        expiry: duration("--expiry", &args.expiry)?,
-        ca_expiry: duration("--ca-expiry", &args.ca_expiry)?,
+        expiry: positive_duration("--expiry", &args.expiry)?,
+        ca_expiry: positive_duration("--ca-expiry", &args.ca_expiry)?,
         names,
         client_port: args.client_port,
         cert_dir: args.cert_dir.clone(),
@@ -201,23 +201,6 @@ fn key_spec(algo: &str, size: Option<u32>) -> Result<KeySpec, String> {
         (other, _) => Err(format!(
             "--key-algo {other:?}: expected one of \"rsa\", \"ecdsa\", \"ed25519\""
         )),
-    }
-}
-
-/// A positive Go duration for `flag`.
-fn duration(flag: &str, text: &str) -> Result<GoDuration, Failure> {
-    match GoDuration::parse(text) {
-        Ok(d) if d.as_nanos() > 0 => Ok(d),
-        Ok(_) => Err(Failure::Usage(format!("{flag} {text:?}: must be positive"))),
-        Err(e) => {
-            let help = etcdpki::config::duration::suggest(text).map_or_else(
-                || "write a Go duration such as \"8760h\"".into(),
-                |s| format!("write {s:?}"),
-            );
-            Err(Failure::Usage(format!(
-                "{flag} {text:?}: {e}\n  help: {help}"
-            )))
-        }
     }
 }
 

@@ -5,7 +5,6 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use etcdpki::config::GoDuration;
 use etcdpki::expiry::residual;
 use etcdpki::output::Recovery;
 use etcdpki::renew::{Leaf, RenewLock, RenewPolicy, RenewWindow, recover_interrupted};
@@ -15,7 +14,7 @@ use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
 use super::args::RenewArgs;
-use super::inputs::{load_issuer, load_policy, select_profile};
+use super::inputs::{load_issuer, load_policy, positive_duration, select_profile};
 use super::log::{Log, eprint_line, warn_exposed_keys};
 use super::{Failure, write_stdout};
 
@@ -307,15 +306,4 @@ fn lock_dirs(paths: &[PathBuf]) -> Vec<PathBuf> {
             }
         })
         .collect()
-}
-
-/// A positive Go duration for `flag`.
-fn positive_duration(flag: &str, text: &str) -> Result<GoDuration, Failure> {
-    match GoDuration::parse(text) {
-        Ok(d) if d.as_nanos() > 0 => Ok(d),
-        Ok(_) => Err(Failure::Usage(format!("{flag} {text:?}: must be positive"))),
-        Err(e) => Err(Failure::Usage(format!(
-            "{flag} {text:?}: {e}; write a Go duration such as \"8760h\""
-        ))),
-    }
 }
