@@ -125,16 +125,18 @@ pub fn certificates_in(file: &Path, bytes: &[u8]) -> Vec<FoundCertificate> {
         .collect()
 }
 
+/// How reports name a certificate: its (last) CN, or its whole subject when it has none.
+pub fn short_name(name: &x509_parser::x509::X509Name<'_>) -> String {
+    name.iter_common_name()
+        .last()
+        .and_then(|a| a.as_str().ok())
+        .map(str::to_owned)
+        .unwrap_or_else(|| name.to_string())
+}
+
 /// The facts about one DER certificate, the `index`-th of `file`; `None` if it does not parse.
 pub fn describe(file: &Path, index: usize, der: &[u8]) -> Option<FoundCertificate> {
     let (_, cert) = crate::x509::parse_certificate(der).ok()?;
-    let cn_or_all = |name: &x509_parser::x509::X509Name<'_>| {
-        name.iter_common_name()
-            .last()
-            .and_then(|a| a.as_str().ok())
-            .map(str::to_owned)
-            .unwrap_or_else(|| name.to_string())
-    };
     let is_ca = cert
         .extensions()
         .iter()
@@ -142,8 +144,8 @@ pub fn describe(file: &Path, index: usize, der: &[u8]) -> Option<FoundCertificat
     Some(FoundCertificate {
         file: file.to_path_buf(),
         index,
-        name: cn_or_all(cert.subject()),
-        issuer_name: cn_or_all(cert.issuer()),
+        name: short_name(cert.subject()),
+        issuer_name: short_name(cert.issuer()),
         subject_der: cert.subject().as_raw().to_vec(),
         issuer_der: cert.issuer().as_raw().to_vec(),
         not_before: cert.validity().not_before.to_datetime(),

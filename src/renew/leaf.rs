@@ -67,12 +67,7 @@ impl Leaf {
             .map_err(|e| format!("unusable public key: {e}"))?;
         Ok(Self {
             cert_file: cert_file.to_path_buf(),
-            name: cert
-                .subject()
-                .iter_common_name()
-                .last()
-                .and_then(|a| a.as_str().ok())
-                .map_or_else(|| cert.subject().to_string(), str::to_owned),
+            name: crate::scan::short_name(cert.subject()),
             subject,
             hosts: Host::from_certificate(&cert),
             key_usage,
