@@ -39,3 +39,8 @@ pub fn is_whole(name: &X509Name<'_>) -> bool {
     X509Name::from_der(name.as_raw())
         .is_ok_and(|(rest, again)| rest.is_empty() && again.iter().count() == name.iter().count())
 }
+
+/// A DER name as text (`CN=infra0, OU=server, O=etcd`), for messages.
+pub fn name_text(der: &[u8]) -> String {
+    X509Name::from_der(der).map_or_else(|_| "(an unreadable name)".into(), |(_, n)| n.to_string())
+}

@@ -13,7 +13,6 @@ use std::path::Path;
 
 use time::OffsetDateTime;
 use x509_parser::prelude::{FromDer, X509Certificate};
-use x509_parser::x509::X509Name;
 
 use super::layout::CertFiles;
 use super::plan::CertPlan;
@@ -77,11 +76,6 @@ pub fn algorithm_of(spec: KeySpec) -> KeyAlgorithm {
     }
 }
 
-/// A DER name as text (`CN=infra0, OU=server, O=etcd`), for messages.
-fn name_text(der: &[u8]) -> String {
-    X509Name::from_der(der).map_or_else(|_| "(unreadable)".into(), |(_, n)| n.to_string())
-}
-
 /// Reads the CA at `files` and compares it with `plan`.
 pub fn read_ca(files: &CertFiles, plan: &CertPlan) -> ExistingCa {
     let (cert_pem, key_pem) = match (read_optional(&files.cert), read_optional(&files.key)) {
@@ -121,8 +115,8 @@ pub fn read_ca(files: &CertFiles, plan: &CertPlan) -> ExistingCa {
     if issuer.subject_der() != planned {
         differences.push(format!(
             "its subject is \"{}\", the plan's is \"{}\"",
-            name_text(issuer.subject_der()),
-            name_text(&planned)
+            crate::x509::name_text(issuer.subject_der()),
+            crate::x509::name_text(&planned)
         ));
     }
     let wanted = algorithm_of(plan.request.key);
@@ -180,8 +174,8 @@ fn check_leaf(
     if subject != planned {
         return Err(format!(
             "its subject is \"{}\", the plan's is \"{}\"",
-            name_text(&subject),
-            name_text(&planned)
+            crate::x509::name_text(&subject),
+            crate::x509::name_text(&planned)
         ));
     }
     let missing: Vec<String> = difference(&plan.request.hosts, &leaf.hosts);

@@ -10,7 +10,7 @@ use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 
 use time::OffsetDateTime;
-use x509_parser::prelude::{FromDer, ParsedExtension};
+use x509_parser::prelude::ParsedExtension;
 use x509_parser::public_key::PublicKey as ParsedKey;
 
 use super::report::Finding;
@@ -99,12 +99,12 @@ impl CertEntry {
     /// The subject, printed (only for messages: formatting 10,000 names costs more than
     /// checking them).
     pub fn subject(&self) -> String {
-        name_text(&self.subject_der)
+        crate::x509::name_text(&self.subject_der)
     }
 
     /// The issuer, printed.
     pub fn issuer(&self) -> String {
-        name_text(&self.issuer_der)
+        crate::x509::name_text(&self.issuer_der)
     }
 
     /// Issuer and subject are the same name.
@@ -321,12 +321,6 @@ impl Inventory {
             }
         }
     }
-}
-
-fn name_text(der: &[u8]) -> String {
-    x509_parser::prelude::X509Name::from_der(der)
-        .map(|(_, n)| n.to_string())
-        .unwrap_or_else(|_| "(an unreadable name)".into())
 }
 
 fn contains(haystack: &[u8], needle: &[u8]) -> bool {
