@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 
 use x509_parser::prelude::*;
 
-use crate::etcd::{Member, free_port};
+use crate::etcd::{Member, etcdctl, free_port, wait_healthy};
 use crate::util::{Dir, Dump, etcdpki, openssl_verify, require};
 
 /// Runs `etcdpki ARGS` in `dir` and returns its output, whatever the exit code.
@@ -194,62 +194,8 @@ fn start_from_env(dir: &Dir, name: &str) -> Member {
     }
 }
 
-/// etcdctl with the client certificate `pki/root.pem`.
-fn etcdctl(dir: &Dir, endpoints: &str, args: &[&str]) -> (bool, String) {
-    let mut full = vec![
-        "--endpoints",
-        endpoints,
-        "--cacert",
-        "pki/ca.pem",
-        "--cert",
-        "pki/root.pem",
-        "--key",
-        "pki/root-key.pem",
-        "--dial-timeout",
-        "2s",
-        "--command-timeout",
-        "5s",
-    ];
-    full.extend_from_slice(args);
-    let out = Command::new(require("etcdctl", "etcd-client"))
-        .args(&full)
-        .env("ETCDCTL_API", "3")
-        .current_dir(dir.path())
-        .output()
-        .expect("run etcdctl");
-    (
-        out.status.success(),
-        format!(
-            "{}{}",
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        ),
-    )
-}
-
-/// Waits up to 60 s until every endpoint is healthy; a member that exits fails with its log.
-fn wait_healthy(dir: &Dir, endpoints: &str, running: &mut [Member]) {
-    let want = endpoints.split(',').count();
-    let deadline = Instant::now() + Duration::from_secs(60);
-    loop {
-        let (_, out) = etcdctl(dir, endpoints, &["endpoint", "health"]);
-        if out.matches("is healthy").count() == want {
-            return;
-        }
-        for m in running.iter_mut() {
-            if let Ok(Some(status)) = m.child.try_wait() {
-                let log =
-                    String::from_utf8_lossy(&dir.read(&format!("{}.log", m.name))).into_owned();
-                panic!("etcd {} exited with {status}:\n{log}", m.name);
-            }
-        }
-        assert!(
-            Instant::now() < deadline,
-            "etcd did not become healthy in 60 s: {out}"
-        );
-        std::thread::sleep(Duration::from_millis(300));
-    }
-}
+/// The client certificate the tests talk to etcd with.
+const CLIENT: &str = "pki/root.pem";
 
 /// A port free on every one of `ips` a moment ago: the members share the client port.
 fn port_free_on(ips: &[&str]) -> u16 {
@@ -310,10 +256,10 @@ fn three_members_start_from_the_env_files_and_a_fourth_joins_with_only_its_new_f
         .iter()
         .map(|name| start_from_env(&dir, name))
         .collect();
-    wait_healthy(&dir, &endpoints(3), &mut running);
-    let (ok_put, out) = etcdctl(&dir, &endpoints(3), &["put", "issue5", "works"]);
+    wait_healthy(&dir, &endpoints(3), CLIENT, &mut running);
+    let (ok_put, out) = etcdctl(&dir, &endpoints(3), CLIENT, &["put", "issue5", "works"]);
     assert!(ok_put, "put: {out}");
-    let (ok_get, out) = etcdctl(&dir, &endpoints(3), &["get", "issue5"]);
+    let (ok_get, out) = etcdctl(&dir, &endpoints(3), CLIENT, &["get", "issue5"]);
     assert!(ok_get && out.contains("works"), "get: {out}");
 
     // A fourth member: the rerun writes its files only and changes no other file.
@@ -355,7 +301,12 @@ fn three_members_start_from_the_env_files_and_a_fourth_joins_with_only_its_new_f
     let peer_urls = format!("--peer-urls=https://{ip4}:{peer4}");
     let deadline = Instant::now() + Duration::from_secs(30);
     loop {
-        let (added, out) = etcdctl(&dir, &endpoints(3), &["member", "add", "m4", &peer_urls]);
+        let (added, out) = etcdctl(
+            &dir,
+            &endpoints(3),
+            CLIENT,
+            &["member", "add", "m4", &peer_urls],
+        );
         if added {
             break;
         }
@@ -366,11 +317,11 @@ fn three_members_start_from_the_env_files_and_a_fourth_joins_with_only_its_new_f
         std::thread::sleep(Duration::from_millis(500));
     }
     running.push(start_from_env(&dir, "m4"));
-    wait_healthy(&dir, &endpoints(4), &mut running);
+    wait_healthy(&dir, &endpoints(4), CLIENT, &mut running);
     let m4 = format!("https://{ip4}:{client_port}");
-    let (ok_get, out) = etcdctl(&dir, &m4, &["get", "issue5"]);
+    let (ok_get, out) = etcdctl(&dir, &m4, CLIENT, &["get", "issue5"]);
     assert!(ok_get && out.contains("works"), "get from m4: {out}");
-    let (ok_list, out) = etcdctl(&dir, &endpoints(4), &["member", "list"]);
+    let (ok_list, out) = etcdctl(&dir, &endpoints(4), CLIENT, &["member", "list"]);
     assert!(ok_list && out.matches("started").count() == 4, "{out}");
 
     // No connection was refused for its certificate: the SANs cover the advertised and the

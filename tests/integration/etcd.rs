@@ -57,13 +57,14 @@ impl Member {
     }
 }
 
-/// Waits up to 60 s for `etcdctl endpoint health` over the client certificate; a member that
-/// exits fails the test with its log.
-pub fn wait_healthy(dir: &Dir, endpoints: &str, running: &mut [Member]) -> String {
+/// Waits up to 60 s until `etcdctl endpoint health` with the client certificate `cert` finds
+/// every endpoint healthy; a member that exits fails the test with its log.
+pub fn wait_healthy(dir: &Dir, endpoints: &str, cert: &str, running: &mut [Member]) -> String {
+    let want = endpoints.split(',').count();
     let deadline = Instant::now() + Duration::from_secs(60);
     loop {
-        let (ok, out) = etcdctl(dir, endpoints, "client.pem", &["endpoint", "health"]);
-        if ok {
+        let (ok, out) = etcdctl(dir, endpoints, cert, &["endpoint", "health"]);
+        if ok && out.matches("is healthy").count() == want {
             return out;
         }
         for m in running.iter_mut() {
@@ -104,15 +105,17 @@ pub fn profile(name: &str) -> String {
     .unwrap_or_else(|e| panic!("profiles/etcd/{name}: {e}"))
 }
 
-/// `etcdctl` over TLS with the client certificate; returns (success, stdout+stderr).
+/// `etcdctl` over TLS with the client certificate `cert` (its key beside it, `ca.pem` in its
+/// directory as the trusted CA); returns (success, stdout+stderr).
 pub fn etcdctl(dir: &Dir, endpoints: &str, cert: &str, args: &[&str]) -> (bool, String) {
     let etcdctl = require("etcdctl", "etcd-client");
     let key = cert.replace(".pem", "-key.pem");
+    let ca = std::path::Path::new(cert).with_file_name("ca.pem");
     let mut full = vec![
         "--endpoints",
         endpoints,
         "--cacert",
-        "ca.pem",
+        ca.to_str().expect("a UTF-8 path"),
         "--cert",
         cert,
         "--key",
@@ -120,7 +123,7 @@ pub fn etcdctl(dir: &Dir, endpoints: &str, cert: &str, args: &[&str]) -> (bool, 
         "--dial-timeout",
         "2s",
         "--command-timeout",
-        "3s",
+        "5s",
     ];
     full.extend_from_slice(args);
     let out = Command::new(etcdctl)
@@ -219,7 +222,7 @@ fn a_two_member_etcd_with_client_and_peer_cert_auth_runs_on_etcdpki_certificates
         .map(|((_, ip), (c, _))| format!("https://{ip}:{c}"))
         .collect();
     let endpoints = endpoints.join(",");
-    let healthy = wait_healthy(&dir, &endpoints, &mut running);
+    let healthy = wait_healthy(&dir, &endpoints, "client.pem", &mut running);
     assert_eq!(healthy.matches("is healthy").count(), 2, "{healthy}");
 
     let (ok, out) = etcdctl(&dir, &endpoints, "client.pem", &["put", "etcdpki", "works"]);
@@ -319,7 +322,7 @@ fn a_running_member_serves_renewed_certificates_without_a_restart() {
         "m1-",
     )];
     let endpoint = format!("https://{ip}:{client}");
-    wait_healthy(&dir, &endpoint, &mut running);
+    wait_healthy(&dir, &endpoint, "client.pem", &mut running);
     let addr = format!("{ip}:{client}");
     let before = served_serial(&dir, &addr);
     assert_eq!(

@@ -373,7 +373,7 @@ fn peer_eku_without_client_auth_is_reported_and_the_members_reject_each_other() 
         );
     }
     assert_fixed(&dir, &members, "peer-eku");
-    let healthy = wait_healthy(&dir, &cluster.endpoints, &mut running);
+    let healthy = wait_healthy(&dir, &cluster.endpoints, "client.pem", &mut running);
     assert_eq!(healthy.matches("is healthy").count(), 2, "{healthy}");
 }
 
@@ -455,7 +455,7 @@ fn chain_invalid_client_from_another_ca_is_reported_and_etcd_rejects_it() {
 
     let cluster = layout(&m1);
     let mut running = start(&dir, &m1, &cluster);
-    wait_healthy(&dir, &cluster.endpoints, &mut running);
+    wait_healthy(&dir, &cluster.endpoints, "client.pem", &mut running);
     // etcdctl 3.4 only says `is unhealthy: failed to commit proposal: context deadline
     // exceeded`; the server log has the reason: `rejected connection from "127.0.0.1:…" (error
     // "tls: failed to verify client certificate: x509: certificate signed by unknown
@@ -495,7 +495,7 @@ fn expired_client_is_reported_and_etcd_rejects_it() {
 
     let cluster = layout(&m1);
     let mut running = start(&dir, &m1, &cluster);
-    wait_healthy(&dir, &cluster.endpoints, &mut running);
+    wait_healthy(&dir, &cluster.endpoints, "client.pem", &mut running);
     let (ok, out) = etcdctl(
         &dir,
         &cluster.endpoints,
@@ -554,7 +554,7 @@ fn key_mismatch_is_reported_and_etcd_exits_at_startup() {
     std::fs::write(dir.join("m1-server-key.pem"), right_key).expect("restore the key");
     assert_fixed(&dir, &[], "key-mismatch");
     let mut running = start(&dir, &m1, &cluster);
-    wait_healthy(&dir, &cluster.endpoints, &mut running);
+    wait_healthy(&dir, &cluster.endpoints, "client.pem", &mut running);
 }
 
 /// m1's server certificate has the CA's name. etcdpki, like cfssl (Go's
@@ -589,7 +589,7 @@ fn duplicate_subject_leaf_with_the_ca_name_is_reported_and_openssl_rejects_the_s
     let cluster = layout(&m1);
     let mut running = start(&dir, &m1, &cluster);
     // Go builds the chain by trying every certificate with the issuer's name: etcdctl works.
-    wait_healthy(&dir, &cluster.endpoints, &mut running);
+    wait_healthy(&dir, &cluster.endpoints, "client.pem", &mut running);
     let (ip, (client_port, _)) = (m1[0].1, cluster.ports[0]);
     let addr = format!("{ip}:{client_port}");
     // `depth=0 O = etcd, CN = etcd-ca`, `verify error:num=18:self-signed certificate`.
