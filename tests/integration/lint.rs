@@ -49,23 +49,7 @@ fn issue(dir: &Dir, profile: &str, cn: &str, hosts: &str, base: &str) {
 }
 
 fn issue_by(dir: &Dir, ca: &str, profile: &str, cn: &str, hosts: &str, base: &str) {
-    let request = format!("{base}.request.json").replace('/', "_");
-    dir.write(
-        &request,
-        &format!(r#"{{"CN": "{cn}", "names": [{{"O": "etcd"}}]}}"#),
-    );
-    let mut args = vec![
-        format!("-ca={ca}.pem"),
-        format!("-ca-key={ca}-key.pem"),
-        "-config=config.json".to_owned(),
-        format!("-profile={profile}"),
-    ];
-    if !hosts.is_empty() {
-        args.push(format!("-hostname={hosts}"));
-    }
-    args.push(request);
-    let args: Vec<&str> = args.iter().map(String::as_str).collect();
-    dir.gencert(Tool::Etcdpki, &args, base);
+    dir.issue(ca, "config.json", profile, cn, hosts, base);
 }
 
 fn lint(dir: &Dir, args: &[&str]) -> Output {
@@ -74,45 +58,61 @@ fn lint(dir: &Dir, args: &[&str]) -> Output {
     dir.run(&etcdpki(), &full, b"")
 }
 
-/// The JSON findings as (rule, severity, files joined by " ").
-fn findings(dir: &Dir, args: &[&str]) -> Vec<(String, String, String)> {
+/// A finding of `lint --format json`.
+#[derive(Debug)]
+pub struct Finding {
+    pub rule: String,
+    pub severity: String,
+    pub files: Vec<String>,
+    pub message: String,
+}
+
+/// `etcdpki lint --format json ARGS`: the exit code (0 or 1, else the test fails) and the
+/// findings.
+pub fn lint_json(dir: &Dir, args: &[&str]) -> (i32, Vec<Finding>) {
     let mut full = vec!["--format", "json"];
     full.extend_from_slice(args);
     let out = lint(dir, &full);
+    let code = out.status.code().expect("lint exit code");
     assert!(
-        matches!(out.status.code(), Some(0 | 1)),
-        "lint {args:?}: {}",
+        matches!(code, 0 | 1),
+        "lint {args:?} exited {code}: {}",
         String::from_utf8_lossy(&out.stderr)
     );
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON report");
-    v["findings"]
+    let text = |v: &serde_json::Value| v.as_str().expect("string").to_owned();
+    let findings = v["findings"]
         .as_array()
         .expect("findings")
         .iter()
-        .map(|f| {
-            let files: Vec<&str> = f["files"]
+        .map(|f| Finding {
+            rule: text(&f["rule"]),
+            severity: text(&f["severity"]),
+            files: f["files"]
                 .as_array()
                 .expect("files")
                 .iter()
-                .map(|x| x.as_str().expect("path"))
-                .collect();
-            (
-                f["rule"].as_str().expect("rule").to_owned(),
-                f["severity"].as_str().expect("severity").to_owned(),
-                files.join(" "),
-            )
+                .map(text)
+                .collect(),
+            message: text(&f["message"]),
         })
-        .collect()
+        .collect();
+    (code, findings)
 }
 
-fn fired(found: &[(String, String, String)], rule: &str, file: &str) -> Option<String> {
+fn findings(dir: &Dir, args: &[&str]) -> Vec<Finding> {
+    lint_json(dir, args).1
+}
+
+/// The level of the `rule` finding whose files (joined by spaces) contain `file`.
+fn fired(found: &[Finding], rule: &str, file: &str) -> Option<String> {
     found
         .iter()
-        .find(|(r, _, f)| r == rule && f.contains(file))
-        .map(|(_, s, _)| s.clone())
+        .find(|f| f.rule == rule && f.files.join(" ").contains(file))
+        .map(|f| f.severity.clone())
 }
 
-fn assert_fires(found: &[(String, String, String)], rule: &str, file: &str, level: &str) {
+fn assert_fires(found: &[Finding], rule: &str, file: &str, level: &str) {
     assert_eq!(
         fired(found, rule, file).as_deref(),
         Some(level),

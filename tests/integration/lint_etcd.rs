@@ -18,7 +18,8 @@ use std::process::{Command, ExitStatus, Stdio};
 use std::time::{Duration, Instant};
 
 use crate::etcd::{Member, etcdctl, free_port, wait_healthy};
-use crate::util::{Dir, Tool, etcdpki, require};
+use crate::lint::{Finding, lint_json};
+use crate::util::{Dir, Tool, require};
 
 /// Profiles: the etcd ones, a peer profile that forgets client auth (the `peer-eku` mistake),
 /// and a client profile whose fixed validity ended in 2021 (`not_before`/`not_after`, which
@@ -53,25 +54,7 @@ fn pki() -> Dir {
 /// `gencert -profile PROFILE -hostname HOSTS` for subject `CN=cn, O=etcd` (ECDSA P-256) into
 /// `base.pem`/`base-key.pem`, signed by `ca`.
 fn issue_by(dir: &Dir, ca: &str, profile: &str, cn: &str, hosts: &str, base: &str) {
-    let request = format!("req/{}.json", base.replace('/', "_"));
-    dir.write(
-        &request,
-        &format!(
-            r#"{{"CN": "{cn}", "names": [{{"O": "etcd"}}], "key": {{"algo": "ecdsa", "size": 256}}}}"#
-        ),
-    );
-    let mut args = vec![
-        format!("-ca={ca}.pem"),
-        format!("-ca-key={ca}-key.pem"),
-        "-config=req/ca-config.json".to_owned(),
-        format!("-profile={profile}"),
-    ];
-    if !hosts.is_empty() {
-        args.push(format!("-hostname={hosts}"));
-    }
-    args.push(request);
-    let args: Vec<&str> = args.iter().map(String::as_str).collect();
-    dir.gencert(Tool::Etcdpki, &args, base);
+    dir.issue(ca, "req/ca-config.json", profile, cn, hosts, base);
 }
 
 fn issue(dir: &Dir, profile: &str, cn: &str, hosts: &str, base: &str) {
@@ -83,18 +66,41 @@ fn issue_client(dir: &Dir) {
     issue(dir, "client", "root", "", "client");
 }
 
-/// A finding of `lint --format json`.
-#[derive(Debug)]
-struct Finding {
-    rule: String,
-    severity: String,
-    files: Vec<String>,
-    message: String,
+/// Member m1's server and peer certificates, and the client `wait_healthy` uses.
+fn one_member(dir: &Dir) {
+    issue(dir, "server", "m1", "127.0.0.1,localhost", "m1-server");
+    issue(dir, "peer", "m1-peer", "127.0.0.1", "m1-peer");
+    issue_client(dir);
+}
+
+/// With m1 running (client certificate auth on), etcd refuses the client certificate `client`
+/// and logs `real` on a line that also holds `detail`; after `reissue`, lint reports no `rule`
+/// and etcd accepts the client.
+fn client_refused_until_reissued(
+    dir: &Dir,
+    client: &str,
+    rule: &str,
+    real: &str,
+    detail: &str,
+    reissue: impl FnOnce(),
+) {
+    let m1 = [TWO[0]];
+    let cluster = layout(&m1);
+    let mut running = start(dir, &m1, &cluster);
+    wait_healthy(dir, &cluster.endpoints, "client.pem", &mut running);
+    let (ok, out) = etcdctl(dir, &cluster.endpoints, client, &["endpoint", "health"]);
+    assert!(!ok, "etcd accepted {client}: {out}");
+    let line = wait_for_log(dir, &mut running, "m1", real);
+    assert!(line.contains(detail), "{line}");
+
+    reissue();
+    assert_fixed(dir, &[], rule);
+    let (ok, out) = etcdctl(dir, &cluster.endpoints, client, &["endpoint", "health"]);
+    assert!(ok, "the reissued {client}: {out}");
 }
 
 /// `etcdpki lint --format json ARGS` over every `.pem` file at the top of the temp dir (not
-/// `req/`, whose request files lint would check too, nor the etcd data directories).
-/// Returns the exit code and the findings.
+/// the request files, nor the etcd data directories). Returns the exit code and the findings.
 fn lint(dir: &Dir, args: &[&str]) -> (i32, Vec<Finding>) {
     let mut pems: Vec<String> = std::fs::read_dir(dir.path())
         .expect("read temp dir")
@@ -107,35 +113,9 @@ fn lint(dir: &Dir, args: &[&str]) -> (i32, Vec<Finding>) {
         .filter(|n| n.ends_with(".pem"))
         .collect();
     pems.sort();
-    let mut full = vec!["lint", "--format", "json"];
-    full.extend_from_slice(args);
+    let mut full = args.to_vec();
     full.extend(pems.iter().map(String::as_str));
-    let out = dir.run(&etcdpki(), &full, b"");
-    let code = out.status.code().expect("lint exit code");
-    assert!(
-        matches!(code, 0 | 1),
-        "lint {full:?} exited {code}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON report");
-    let text = |v: &serde_json::Value| v.as_str().expect("string").to_owned();
-    let findings = v["findings"]
-        .as_array()
-        .expect("findings")
-        .iter()
-        .map(|f| Finding {
-            rule: text(&f["rule"]),
-            severity: text(&f["severity"]),
-            files: f["files"]
-                .as_array()
-                .expect("files")
-                .iter()
-                .map(text)
-                .collect(),
-            message: text(&f["message"]),
-        })
-        .collect();
-    (code, findings)
+    lint_json(dir, &full)
 }
 
 /// Lint exits 1 with an error-level `rule` finding on `file`, whose message quotes `real`
@@ -438,10 +418,7 @@ fn chain_invalid_client_from_another_ca_is_reported_and_etcd_rejects_it() {
         r#"{"CN": "other-ca", "key": {"algo": "ecdsa", "size": 256}}"#,
     );
     dir.gencert(Tool::Etcdpki, &["-initca", "req/other-ca.json"], "other/ca");
-    let m1 = [TWO[0]];
-    issue(&dir, "server", "m1", "127.0.0.1,localhost", "m1-server");
-    issue(&dir, "peer", "m1-peer", "127.0.0.1", "m1-peer");
-    issue_client(&dir);
+    one_member(&dir);
     issue_by(
         &dir,
         "other/ca",
@@ -452,72 +429,39 @@ fn chain_invalid_client_from_another_ca_is_reported_and_etcd_rejects_it() {
     );
     let real = "x509: certificate signed by unknown authority";
     assert_reported(&dir, &[], "chain-invalid", "stranger-client.pem", real);
-
-    let cluster = layout(&m1);
-    let mut running = start(&dir, &m1, &cluster);
-    wait_healthy(&dir, &cluster.endpoints, "client.pem", &mut running);
     // etcdctl 3.4 only says `is unhealthy: failed to commit proposal: context deadline
     // exceeded`; the server log has the reason: `rejected connection from "127.0.0.1:…" (error
     // "tls: failed to verify client certificate: x509: certificate signed by unknown
     // authority", ServerName "")`.
-    let (ok, out) = etcdctl(
+    client_refused_until_reissued(
         &dir,
-        &cluster.endpoints,
         "stranger-client.pem",
-        &["endpoint", "health"],
+        "chain-invalid",
+        real,
+        "rejected connection from",
+        || issue(&dir, "client", "stranger", "", "stranger-client"),
     );
-    assert!(!ok, "etcd accepted a client from another CA: {out}");
-    let line = wait_for_log(&dir, &mut running, "m1", real);
-    assert!(line.contains("rejected connection from"), "{line}");
-
-    issue(&dir, "client", "stranger", "", "stranger-client");
-    assert_fixed(&dir, &[], "chain-invalid");
-    let (ok, out) = etcdctl(
-        &dir,
-        &cluster.endpoints,
-        "stranger-client.pem",
-        &["endpoint", "health"],
-    );
-    assert!(ok, "the reissued client: {out}");
 }
 
 /// A client certificate that expired on 2021-01-01.
 #[test]
 fn expired_client_is_reported_and_etcd_rejects_it() {
     let dir = pki();
-    let m1 = [TWO[0]];
-    issue(&dir, "server", "m1", "127.0.0.1,localhost", "m1-server");
-    issue(&dir, "peer", "m1-peer", "127.0.0.1", "m1-peer");
-    issue_client(&dir);
+    one_member(&dir);
     issue(&dir, "expired-client", "late", "", "late-client");
     let real = "x509: certificate has expired or is not yet valid";
     assert_reported(&dir, &[], "expired", "late-client.pem", real);
-
-    let cluster = layout(&m1);
-    let mut running = start(&dir, &m1, &cluster);
-    wait_healthy(&dir, &cluster.endpoints, "client.pem", &mut running);
-    let (ok, out) = etcdctl(
-        &dir,
-        &cluster.endpoints,
-        "late-client.pem",
-        &["endpoint", "health"],
-    );
-    assert!(!ok, "etcd accepted an expired client: {out}");
     // `rejected connection from "127.0.0.1:…" (error "tls: failed to verify client
     // certificate: x509: certificate has expired or is not yet valid: current time
     // 2026-…Z is after 2021-01-01T00:00:00Z", ServerName "")`.
-    let line = wait_for_log(&dir, &mut running, "m1", real);
-    assert!(line.contains("is after 2021-01-01T00:00:00Z"), "{line}");
-
-    issue(&dir, "client", "late", "", "late-client");
-    assert_fixed(&dir, &[], "expired");
-    let (ok, out) = etcdctl(
+    client_refused_until_reissued(
         &dir,
-        &cluster.endpoints,
         "late-client.pem",
-        &["endpoint", "health"],
+        "expired",
+        real,
+        "is after 2021-01-01T00:00:00Z",
+        || issue(&dir, "client", "late", "", "late-client"),
     );
-    assert!(ok, "the renewed client: {out}");
 }
 
 /// m1's server key belongs to another certificate: etcd stops at startup.
@@ -525,9 +469,7 @@ fn expired_client_is_reported_and_etcd_rejects_it() {
 fn key_mismatch_is_reported_and_etcd_exits_at_startup() {
     let dir = pki();
     let m1 = [TWO[0]];
-    issue(&dir, "server", "m1", "127.0.0.1,localhost", "m1-server");
-    issue(&dir, "peer", "m1-peer", "127.0.0.1", "m1-peer");
-    issue_client(&dir);
+    one_member(&dir);
     let right_key = dir.read("m1-server-key.pem");
     std::fs::copy(dir.join("m1-peer-key.pem"), dir.join("m1-server-key.pem"))
         .expect("copy the wrong key");
