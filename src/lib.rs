@@ -16,6 +16,7 @@ pub mod gojson;
 pub mod key;
 pub mod lint;
 pub mod output;
+pub mod parallel;
 pub mod peer;
 pub mod presets;
 pub mod renew;

@@ -22,33 +22,15 @@ pub fn generate_keys(
         return Ok(Vec::new());
     }
     progress(0, total);
-    let next = AtomicUsize::new(0);
     let done = AtomicUsize::new(0);
-    let mut made: Vec<(usize, Result<PrivateKey, KeyError>)> = std::thread::scope(|scope| {
-        let handles: Vec<_> = (0..workers.clamp(1, total))
-            .map(|_| {
-                scope.spawn(|| {
-                    let mut mine = Vec::new();
-                    loop {
-                        let i = next.fetch_add(1, Ordering::Relaxed);
-                        let Some(spec) = specs.get(i) else { break };
-                        mine.push((i, PrivateKey::generate(*spec)));
-                        progress(done.fetch_add(1, Ordering::Relaxed) + 1, total);
-                    }
-                    mine
-                })
-            })
-            .collect();
-        handles
-            .into_iter()
-            .flat_map(|h| {
-                h.join()
-                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
-            })
-            .collect()
-    });
-    made.sort_by_key(|(i, _)| *i);
-    made.into_iter().map(|(_, key)| key).collect()
+    // One key per batch: a 4096-bit search can take seconds, so the cores share out single keys.
+    crate::parallel::map_batches(specs, workers, 1, |batch| {
+        let key = PrivateKey::generate(batch[0]);
+        progress(done.fetch_add(1, Ordering::Relaxed) + 1, total);
+        key
+    })
+    .into_iter()
+    .collect()
 }
 
 #[cfg(test)]

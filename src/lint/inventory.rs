@@ -186,24 +186,12 @@ pub struct Inventory {
 impl Inventory {
     /// Reads `files`, spread over `workers` threads; the result is in file order.
     pub fn read(files: &[PathBuf], workers: usize) -> Self {
-        let chunk = files.len().div_ceil(workers.max(1)).max(1);
-        let parts: Vec<Inventory> = std::thread::scope(|s| {
-            let handles: Vec<_> = files
-                .chunks(chunk)
-                .map(|part| {
-                    s.spawn(move || {
-                        let mut inv = Inventory::default();
-                        for f in part {
-                            inv.add_file(f);
-                        }
-                        inv
-                    })
-                })
-                .collect();
-            handles
-                .into_iter()
-                .map(|h| h.join().unwrap_or_default())
-                .collect()
+        let parts = crate::parallel::map_batches(files, workers, 64, |batch| {
+            let mut inv = Inventory::default();
+            for f in batch {
+                inv.add_file(f);
+            }
+            inv
         });
         let mut all = Inventory::default();
         for part in parts {

@@ -57,24 +57,13 @@ pub fn issuers(inv: &Inventory, workers: usize) -> Issuers {
         }
     }
     let indices: Vec<usize> = (0..inv.certs.len()).collect();
-    let chunk = indices.len().div_ceil(workers.max(1)).max(1);
-    std::thread::scope(|s| {
-        let handles: Vec<_> = indices
-            .chunks(chunk)
-            .map(|part| {
-                let (by_subject, keys) = (&by_subject, &keys);
-                s.spawn(move || {
-                    part.iter()
-                        .map(|&i| verify_one(inv, i, by_subject, keys))
-                        .collect::<Vec<_>>()
-                })
-            })
-            .collect();
-        handles
-            .into_iter()
-            .flat_map(|h| h.join().unwrap_or_default())
-            .collect()
+    crate::parallel::map_batches(&indices, workers, 32, |batch| {
+        batch
+            .iter()
+            .map(|&i| verify_one(inv, i, &by_subject, &keys))
+            .collect::<Vec<_>>()
     })
+    .concat()
 }
 
 fn verify_one(
