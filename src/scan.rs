@@ -67,7 +67,8 @@ pub fn collect_files(paths: &[PathBuf]) -> Result<Vec<PathBuf>, ScanError> {
     Ok(files)
 }
 
-fn io_reason(e: &std::io::Error) -> String {
+/// An I/O error as a message ends: `permission denied`, not `Permission denied (os error 13)`.
+pub(crate) fn io_reason(e: &std::io::Error) -> String {
     match e.kind() {
         std::io::ErrorKind::NotFound => "no such file or directory".into(),
         std::io::ErrorKind::PermissionDenied => "permission denied".into(),

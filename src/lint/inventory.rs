@@ -234,11 +234,14 @@ impl Inventory {
             // Not an error: a large log or archive in the tree is normal.
             Ok((_, m)) if m.len() > MAX_FILE => return,
             Ok(x) => x,
-            Err(e) => return self.unreadable(file, format!("cannot read: {e}")),
+            Err(e) => {
+                return self
+                    .unreadable(file, format!("cannot read: {}", crate::scan::io_reason(&e)));
+            }
         };
         let mut bytes = Vec::with_capacity(usize::try_from(meta.len()).unwrap_or(0));
         if let Err(e) = std::io::Read::read_to_end(&mut handle, &mut bytes) {
-            return self.unreadable(file, format!("cannot read: {e}"));
+            return self.unreadable(file, format!("cannot read: {}", crate::scan::io_reason(&e)));
         }
         self.mode = meta.permissions().mode() & 0o7777;
         let name = file.display().to_string();

@@ -1,35 +1,42 @@
 //! Hostile input: truncated and garbage PEM, DER with absurd lengths, deep and huge JSON,
 //! numbers out of range, invalid UTF-8, NUL bytes, a 100 MB file, loops, directories where
-//! files belong, keys of the wrong type. Each case must end in bounded time with its exit code
-//! and a message, never a panic, and leave no output file behind.
+//! files belong, keys of the wrong type, files and directories the process may not read or
+//! write. Each case must end in bounded time with its exit code and a message, never a panic,
+//! and leave no output file behind.
 
 use std::collections::BTreeSet;
 use std::io::Write;
+use std::os::unix::fs::{MetadataExt, PermissionsExt};
 use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use crate::util::{Dir, Tool, etcdpki};
 
-/// One case: files to create, the command, its standard input, the exit code and a piece of
-/// the message expected on standard error.
+/// One case: files to create (and their modes), the command, its standard input, the exit code
+/// and a piece of the message expected on standard error (or, for `lint`'s findings, on
+/// standard output).
 struct Case {
     name: &'static str,
     files: Vec<(&'static str, Vec<u8>)>,
+    modes: Vec<(&'static str, u32)>,
     args: Vec<&'static str>,
     stdin: Vec<u8>,
     code: i32,
     message: &'static str,
+    report: &'static str,
 }
 
 fn case(name: &'static str, args: &[&'static str], code: i32, message: &'static str) -> Case {
     Case {
         name,
         files: Vec::new(),
+        modes: Vec::new(),
         args: args.to_vec(),
         stdin: Vec::new(),
         code,
         message,
+        report: "",
     }
 }
 
@@ -43,6 +50,32 @@ impl Case {
         self.stdin = bytes.into();
         self
     }
+
+    /// Gives a file or directory of the case these permission bits; the command then runs
+    /// without root's power to ignore them.
+    fn mode(mut self, name: &'static str, mode: u32) -> Self {
+        self.modes.push((name, mode));
+        self
+    }
+
+    /// A piece of standard output that must appear too.
+    fn report(mut self, text: &'static str) -> Self {
+        self.report = text;
+        self
+    }
+}
+
+/// The command that runs etcdpki in `dir` so that permission bits bind it: as `nobody` through
+/// util-linux's `setpriv` when the tests run as root (root reads a mode-000 file), else as is.
+fn unprivileged(dir: &Path) -> Command {
+    let root = std::fs::metadata(dir).expect("stat").uid() == 0;
+    if !root {
+        return Command::new(etcdpki());
+    }
+    let mut c = Command::new("setpriv");
+    c.args(["--reuid=65534", "--regid=65534", "--clear-groups", "--"])
+        .arg(etcdpki());
+    c
 }
 
 /// A PEM block around `der`, encoded here.
@@ -574,6 +607,82 @@ fn hostile_inputs_get_messages_and_exit_codes_never_panics_or_files() {
         )
         .file("p.pem", pem("CERTIFICATE", &partial)),
     );
+    // Files and directories this user may not read or write.
+    cases.extend([
+        case(
+            "unreadable request",
+            &["gencert", "-initca", "r.json"],
+            1,
+            "r.json",
+        )
+        .mode("r.json", 0o000),
+        case(
+            "unreadable CA key",
+            &["gencert", "-ca=ca.pem", "-ca-key=ca-key.pem", "r.json"],
+            1,
+            "ca-key.pem",
+        )
+        .mode("ca-key.pem", 0o000),
+        case(
+            "unreadable ca-config.json",
+            &[
+                "gencert",
+                "-ca=ca.pem",
+                "-ca-key=ca-key.pem",
+                "-config=config.json",
+                "r.json",
+            ],
+            1,
+            "config.json",
+        )
+        .file(
+            "config.json",
+            r#"{"signing": {"default": {"expiry": "1h"}}}"#,
+        )
+        .mode("config.json", 0o000),
+        case(
+            "unreadable cfssljson input",
+            &["json", "-f", "in.json", "-bare", "out"],
+            1,
+            "in.json",
+        )
+        .file("in.json", json_gencert.clone())
+        .mode("in.json", 0o000),
+        case(
+            "unwritable output directory",
+            &["json", "-bare", "ro/out"],
+            1,
+            "ro/out",
+        )
+        .file("ro/keep", "")
+        .mode("ro", 0o555)
+        .stdin(json_gencert.clone()),
+        case(
+            "lint: an unreadable file among readable ones",
+            &["lint", "."],
+            1,
+            "error(s) found",
+        )
+        .file("secret.pem", ca.clone())
+        .mode("secret.pem", 0o000)
+        .report("secret.pem: cannot read: permission denied"),
+        case(
+            "lint: an unreadable directory",
+            &["lint", "locked"],
+            2,
+            "locked",
+        )
+        .file("locked/a.pem", ca.clone())
+        .mode("locked", 0o000),
+        case(
+            "expiry: an unreadable certificate",
+            &["expiry", "c.pem"],
+            2,
+            "c.pem",
+        )
+        .file("c.pem", ca.clone())
+        .mode("c.pem", 0o000),
+    ]);
     assert!(cases.len() >= 50, "{} cases", cases.len());
 
     // Private key material must never reach a message: no line of either key's base64.
@@ -599,11 +708,25 @@ fn hostile_inputs_get_messages_and_exit_codes_never_panics_or_files() {
         }
         dir.write("r.json", r#"{"CN": "leaf"}"#);
         for (name, bytes) in &c.files {
-            std::fs::write(dir.join(name), bytes).expect("case file");
+            let path = dir.join(name);
+            if let Some(parent) = path.parent() {
+                std::fs::create_dir_all(parent).expect("case directory");
+            }
+            std::fs::write(path, bytes).expect("case file");
         }
         let before = listing(dir.path());
+        let mut command = if c.modes.is_empty() {
+            Command::new(etcdpki())
+        } else {
+            // Whoever runs the command must be able to enter the directory itself.
+            set_mode(dir.path(), 0o755);
+            for (name, mode) in &c.modes {
+                set_mode(&dir.join(name), *mode);
+            }
+            unprivileged(dir.path())
+        };
         let start = Instant::now();
-        let mut child = Command::new(etcdpki())
+        let mut child = command
             .args(&c.args)
             .current_dir(dir.path())
             .stdin(Stdio::piped())
@@ -631,8 +754,12 @@ fn hostile_inputs_get_messages_and_exit_codes_never_panics_or_files() {
             std::thread::sleep(Duration::from_millis(5));
         };
         let _ = feeder.join();
-        let _ = stdout.join();
+        let stdout = String::from_utf8_lossy(&stdout.join().unwrap_or_default()).into_owned();
         let stderr = String::from_utf8_lossy(&stderr.join().unwrap_or_default()).into_owned();
+        // Opened again so that the directory can be removed and listed.
+        for (name, _) in &c.modes {
+            set_mode(&dir.join(name), 0o700);
+        }
         let after = listing(dir.path());
         let created: Vec<&String> = after.difference(&before).collect();
         let problem = match status {
@@ -649,6 +776,9 @@ fn hostile_inputs_get_messages_and_exit_codes_never_panics_or_files() {
             Some(_) if c.code != 0 && !stderr.contains(c.message) => {
                 Some(format!("message lacks {:?}: {stderr}", c.message))
             }
+            Some(_) if !stdout.contains(c.report) => {
+                Some(format!("report lacks {:?}: {stdout}", c.report))
+            }
             Some(_) if c.code != 0 && !created.is_empty() => {
                 Some(format!("left files behind: {created:?}"))
             }
@@ -664,4 +794,9 @@ fn hostile_inputs_get_messages_and_exit_codes_never_panics_or_files() {
         failures.len(),
         failures.join("\n")
     );
+}
+
+fn set_mode(path: &Path, mode: u32) {
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode))
+        .unwrap_or_else(|e| panic!("chmod {}: {e}", path.display()));
 }
