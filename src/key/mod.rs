@@ -10,11 +10,13 @@
 mod private_key;
 mod public_key;
 mod signature;
+mod table_verifier;
 
 pub(crate) use private_key::pem_encode;
 pub use private_key::{PrivateKey, rsa_public_parts};
 pub use public_key::{PublicKey, Verifier};
 pub use signature::SignatureAlgorithm;
+pub use table_verifier::TableVerifier;
 
 use std::fmt;
 

@@ -731,3 +731,55 @@ fn etcd_configurations_give_roles_pairs_and_members() {
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+/// `pem` with the byte at `at` (an offset into its DER) flipped.
+fn tampered(pem: &[u8], at: impl Fn(usize) -> usize) -> String {
+    use base64::Engine as _;
+    let (_, block) = x509_parser::pem::parse_x509_pem(pem).expect("PEM");
+    let mut der = block.contents;
+    let at = at(der.len());
+    der[at] ^= 0x01;
+    let b64 = base64::engine::general_purpose::STANDARD.encode(&der);
+    let lines: Vec<&str> = b64
+        .as_bytes()
+        .chunks(64)
+        .map(|c| std::str::from_utf8(c).expect("base64"))
+        .collect();
+    format!(
+        "-----BEGIN CERTIFICATE-----\n{}\n-----END CERTIFICATE-----\n",
+        lines.join("\n")
+    )
+}
+
+#[test]
+fn a_ca_that_signed_hundreds_is_checked_with_tables_and_bad_signatures_still_fail() {
+    // Past 400 signatures under one P-256 key, lint checks them with precomputed tables
+    // (src/key/table_verifier.rs). Copies of one leaf make the count; two tampered ones, a
+    // flipped serial (the signed bytes) and a flipped signature, must still be caught.
+    let dir = Dir::new();
+    std::fs::create_dir(dir.join("pki")).expect("mkdir");
+    dir.write("config.json", CONFIG);
+    dir.write("ca.json", r#"{"CN": "etcd-ca", "names": [{"O": "etcd"}]}"#);
+    dir.gencert(Tool::Etcdpki, &["-initca", "ca.json"], "pki/ca");
+    issue(&dir, "client", "root", "", "leaf");
+    let leaf = dir.read("leaf.pem");
+    for i in 0..420 {
+        std::fs::write(dir.join(&format!("pki/copy-{i}.pem")), &leaf).expect("copy");
+    }
+    // Byte 20 is inside the serial number: SEQUENCE, tbs SEQUENCE (4 bytes each), version
+    // (5), INTEGER header (2), then 20 or 21 bytes of serial.
+    dir.write("pki/bad-serial.pem", &tampered(&leaf, |_| 20));
+    dir.write("pki/bad-signature.pem", &tampered(&leaf, |len| len - 1));
+    let (code, found) = lint_json(&dir, &["pki"]);
+    let invalid: Vec<&str> = found
+        .iter()
+        .filter(|f| f.rule == "chain-invalid")
+        .filter_map(|f| f.files.first().map(String::as_str))
+        .collect();
+    assert_eq!(code, 1, "{found:#?}");
+    assert_eq!(
+        invalid,
+        ["pki/bad-serial.pem", "pki/bad-signature.pem"],
+        "{found:#?}"
+    );
+}
