@@ -137,7 +137,7 @@ pub fn short_name(name: &x509_parser::x509::X509Name<'_>) -> String {
 
 /// The facts about one DER certificate, the `index`-th of `file`; `None` if it does not parse.
 pub fn describe(file: &Path, index: usize, der: &[u8]) -> Option<FoundCertificate> {
-    let (_, cert) = crate::x509::parse_certificate(der).ok()?;
+    let cert = crate::x509::parse_certificate(der).ok()?;
     let is_ca = cert
         .extensions()
         .iter()

@@ -4,14 +4,18 @@
 //! reads a Name up to its first RDN that does not parse and keeps the rest silently, so that
 //! `as_raw()` ends early (fuzz/README.md, finding 1): a CA with such a subject would have its
 //! truncated name copied into every leaf as the issuer. Go and openssl refuse those names; so
-//! does everything here.
+//! does everything here. Bytes after the DER structure are refused too, as Go's
+//! `x509.ParseCertificate` refuses them ("x509: trailing data"): etcd would not load the file.
 
 use x509_parser::certification_request::X509CertificationRequest;
 use x509_parser::prelude::{FromDer, X509Certificate, X509Name};
 
-/// A certificate whose subject and issuer were read in full.
-pub fn parse_certificate(der: &[u8]) -> Result<(&[u8], X509Certificate<'_>), String> {
+/// A certificate whose subject and issuer were read in full, with nothing after it.
+pub fn parse_certificate(der: &[u8]) -> Result<X509Certificate<'_>, String> {
     let (rest, cert) = X509Certificate::from_der(der).map_err(|e| e.to_string())?;
+    if !rest.is_empty() {
+        return Err("trailing bytes after the certificate".into());
+    }
     for (which, name) in [("subject", cert.subject()), ("issuer", cert.issuer())] {
         if !is_whole(name) {
             return Err(format!(
@@ -19,18 +23,19 @@ pub fn parse_certificate(der: &[u8]) -> Result<(&[u8], X509Certificate<'_>), Str
             ));
         }
     }
-    Ok((rest, cert))
+    Ok(cert)
 }
 
-/// A CSR whose subject was read in full.
-pub fn parse_certificate_request(
-    der: &[u8],
-) -> Result<(&[u8], X509CertificationRequest<'_>), String> {
+/// A CSR whose subject was read in full, with nothing after it.
+pub fn parse_certificate_request(der: &[u8]) -> Result<X509CertificationRequest<'_>, String> {
     let (rest, csr) = X509CertificationRequest::from_der(der).map_err(|e| e.to_string())?;
+    if !rest.is_empty() {
+        return Err("trailing bytes after the request".into());
+    }
     if !is_whole(&csr.certification_request_info.subject) {
         return Err("its subject name is malformed (an RDN runs past its set)".into());
     }
-    Ok((rest, csr))
+    Ok(csr)
 }
 
 /// True when x509-parser read all of `name`: its raw bytes are one whole DER Name that reads

@@ -59,7 +59,7 @@ fn from_certificate(
         .iter()
         .find(|b| b.tag() == "CERTIFICATE")
         .ok_or_else(|| bad("no PEM CERTIFICATE block found".into()))?;
-    let (_, cert) = etcdpki::x509::parse_certificate(block.contents())
+    let cert = etcdpki::x509::parse_certificate(block.contents())
         .map_err(|e| bad(format!("not a valid certificate: {e}")))?;
     if cert.public_key().subject_public_key.data.as_ref() != key.public_key().key_bits() {
         return Err(bad(

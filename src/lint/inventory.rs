@@ -299,7 +299,7 @@ impl Inventory {
                 "CERTIFICATE REQUEST" | "NEW CERTIFICATE REQUEST" => {
                     let subject_der = crate::x509::parse_certificate_request(block.contents())
                         .ok()
-                        .map(|(_, csr)| csr.certification_request_info.subject.as_raw().to_vec());
+                        .map(|csr| csr.certification_request_info.subject.as_raw().to_vec());
                     if subject_der.is_none() {
                         self.unreadable(file, "a CERTIFICATE REQUEST that does not parse".into());
                     }
@@ -383,7 +383,7 @@ fn key_entry(file: &Path, block: &pem::Pem, mode: u32, dir_mode: u32) -> KeyEntr
 }
 
 fn cert_entry(file: &Path, index: usize, label: String, der: &[u8]) -> Result<CertEntry, String> {
-    let (_, cert) = crate::x509::parse_certificate(der)
+    let cert = crate::x509::parse_certificate(der)
         .map_err(|e| format!("a CERTIFICATE that does not parse: {e}"))?;
     let spki = cert.public_key();
     let key_kind = match spki.parsed() {

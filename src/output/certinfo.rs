@@ -157,11 +157,8 @@ fn rfc3339(t: &ASN1Time) -> String {
 
 /// certinfo for a DER certificate.
 pub fn cert_info(der: &[u8]) -> Result<CertInfo, CertInfoError> {
-    let (rest, cert) = crate::x509::parse_certificate(der)
+    let cert = crate::x509::parse_certificate(der)
         .map_err(|e| CertInfoError(format!("not a valid certificate: {e}")))?;
-    if !rest.is_empty() {
-        return Err(CertInfoError("trailing bytes after the certificate".into()));
-    }
     let mut dns = Vec::new();
     let mut ips = Vec::new();
     if let Ok(Some(san)) = cert.subject_alternative_name() {
@@ -205,11 +202,8 @@ pub fn cert_info(der: &[u8]) -> Result<CertInfo, CertInfoError> {
 
 /// certinfo for a DER CSR.
 pub fn csr_info(der: &[u8]) -> Result<CsrInfo, CertInfoError> {
-    let (rest, csr) = crate::x509::parse_certificate_request(der)
+    let csr = crate::x509::parse_certificate_request(der)
         .map_err(|e| CertInfoError(format!("not a valid PKCS#10 request: {e}")))?;
-    if !rest.is_empty() {
-        return Err(CertInfoError("trailing bytes after the request".into()));
-    }
     let info = &csr.certification_request_info;
     let sigalg = csr.signature_algorithm.algorithm.to_id_string();
     let key = crate::key::PublicKey::from_spki_der(info.subject_pki.raw);

@@ -55,7 +55,7 @@ impl Leaf {
             .filter(|b| b.tag() == "CERTIFICATE")
             .ok_or("the first PEM block is not a CERTIFICATE")?;
         let der = first.contents().to_vec();
-        let (_, cert) = crate::x509::parse_certificate(&der)
+        let cert = crate::x509::parse_certificate(&der)
             .map_err(|e| format!("not a valid certificate: {e}"))?;
         let subject = DistinguishedName::from_certificate_name(cert.subject())?;
         let key_usage = match cert.key_usage() {

@@ -106,11 +106,8 @@ pub fn parse_csr(file: &str, pem_bytes: &[u8]) -> Result<CsrInput, SignError> {
         .iter()
         .find(|b| b.tag() == "CERTIFICATE REQUEST" || b.tag() == "NEW CERTIFICATE REQUEST")
         .ok_or_else(|| bad("no PEM CERTIFICATE REQUEST block found".into()))?;
-    let (rest, csr) = crate::x509::parse_certificate_request(block.contents())
+    let csr = crate::x509::parse_certificate_request(block.contents())
         .map_err(|e| bad(format!("not a valid PKCS#10 request: {e}")))?;
-    if !rest.is_empty() {
-        return Err(bad("trailing bytes after the request".into()));
-    }
     let info = &csr.certification_request_info;
     let public_key =
         PublicKey::from_spki_der(info.subject_pki.raw).map_err(|e| bad(e.to_string()))?;

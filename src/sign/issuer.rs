@@ -62,11 +62,8 @@ impl Issuer {
             file: cert_file.to_owned(),
             reason,
         };
-        let (rest, cert) = crate::x509::parse_certificate(&der)
+        let cert = crate::x509::parse_certificate(&der)
             .map_err(|e| bad(format!("not a valid certificate: {e}")))?;
-        if !rest.is_empty() {
-            return Err(bad("trailing bytes after the certificate".into()));
-        }
         if cert.public_key().subject_public_key.data.as_ref() != key.public_key().key_bits() {
             return Err(SignError::KeyMismatch {
                 cert_file: cert_file.to_owned(),

@@ -11,7 +11,7 @@ use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use crate::util::{Dir, Tool, etcdpki};
+use crate::util::{Dir, Tool, etcdpki, pem_block};
 
 /// One case: files to create (and their modes), the command, its standard input, the exit code
 /// and a piece of the message expected on standard error (or, for `lint`'s findings, on
@@ -76,13 +76,6 @@ fn unprivileged(dir: &Path) -> Command {
     c.args(["--reuid=65534", "--regid=65534", "--clear-groups", "--"])
         .arg(etcdpki());
     c
-}
-
-/// A PEM block around `der`, encoded here.
-fn pem(label: &str, der: &[u8]) -> Vec<u8> {
-    use base64::Engine as _;
-    let b64 = base64::engine::general_purpose::STANDARD.encode(der);
-    format!("-----BEGIN {label}-----\n{b64}\n-----END {label}-----\n").into_bytes()
 }
 
 /// A SEQUENCE that claims 4 GiB of content.
@@ -383,7 +376,7 @@ fn hostile_inputs_get_messages_and_exit_codes_never_panics_or_files() {
             1,
             "a.pem",
         )
-        .file("a.pem", pem("CERTIFICATE", &absurd_der())),
+        .file("a.pem", pem_block("CERTIFICATE", &absurd_der())),
         case(
             "CA key is a certificate",
             &["gencert", "-ca=ca.pem", "-ca-key=ca.pem", "r.json"],
@@ -409,14 +402,14 @@ fn hostile_inputs_get_messages_and_exit_codes_never_panics_or_files() {
             1,
             "k.pem",
         )
-        .file("k.pem", pem("EC PRIVATE KEY", &absurd_der())),
+        .file("k.pem", pem_block("EC PRIVATE KEY", &absurd_der())),
         case(
             "CA key encrypted",
             &["gencert", "-ca=ca.pem", "-ca-key=k.pem", "r.json"],
             1,
             "encrypted",
         )
-        .file("k.pem", pem("ENCRYPTED PRIVATE KEY", &[0x30, 0x00])),
+        .file("k.pem", pem_block("ENCRYPTED PRIVATE KEY", &[0x30, 0x00])),
         case(
             "CA key empty",
             &["gencert", "-ca=ca.pem", "-ca-key=k.pem", "r.json"],
@@ -486,7 +479,7 @@ fn hostile_inputs_get_messages_and_exit_codes_never_panics_or_files() {
             1,
             "x.csr",
         )
-        .file("x.csr", pem("CERTIFICATE REQUEST", &absurd_der())),
+        .file("x.csr", pem_block("CERTIFICATE REQUEST", &absurd_der())),
         case(
             "certinfo: garbage",
             &["certinfo", "-cert", "g.pem"],
@@ -500,7 +493,7 @@ fn hostile_inputs_get_messages_and_exit_codes_never_panics_or_files() {
             1,
             "a.pem",
         )
-        .file("a.pem", pem("CERTIFICATE", &absurd_der())),
+        .file("a.pem", pem_block("CERTIFICATE", &absurd_der())),
         case(
             "certinfo: empty",
             &["certinfo", "-cert", "e.pem"],
@@ -514,7 +507,10 @@ fn hostile_inputs_get_messages_and_exit_codes_never_panics_or_files() {
             1,
             "g.csr",
         )
-        .file("g.csr", pem("CERTIFICATE REQUEST", b"\x30\x03\x02\x01")),
+        .file(
+            "g.csr",
+            pem_block("CERTIFICATE REQUEST", b"\x30\x03\x02\x01"),
+        ),
         case(
             "gencsr: key garbage",
             &["gencsr", "-key", "g.pem", "r.json"],
@@ -596,7 +592,7 @@ fn hostile_inputs_get_messages_and_exit_codes_never_panics_or_files() {
             1,
             "malformed",
         )
-        .file("p.pem", pem("CERTIFICATE", &partial)),
+        .file("p.pem", pem_block("CERTIFICATE", &partial)),
     );
     cases.push(
         case(
@@ -605,7 +601,7 @@ fn hostile_inputs_get_messages_and_exit_codes_never_panics_or_files() {
             1,
             "malformed",
         )
-        .file("p.pem", pem("CERTIFICATE", &partial)),
+        .file("p.pem", pem_block("CERTIFICATE", &partial)),
     );
     // Files and directories this user may not read or write.
     cases.extend([

@@ -4,7 +4,7 @@
 use std::os::unix::fs::PermissionsExt;
 use std::process::Output;
 
-use crate::util::{Dir, Tool, etcdpki};
+use crate::util::{Dir, Tool, etcdpki, pem_block};
 
 const CONFIG: &str = r#"{"signing": {"default": {"expiry": "8760h"}, "profiles": {
   "server": {"expiry": "8760h", "usages": ["signing", "key encipherment", "server auth", "client auth"]},
@@ -642,12 +642,18 @@ fn garbage_and_loops_are_survived() {
         "pki/truncated.pem",
         &String::from_utf8_lossy(&dir.read("pki/ca.pem"))[..200],
     );
+    dir.write(
+        "pki/trailing.pem",
+        &pem_with_extra(&dir.read("pki/client.pem"), b"\x00\x00"),
+    );
     dir.write("pki/notes.txt", "just notes");
     dir.write("pki/odd.json", "{\"unrelated\": true}");
     std::os::unix::fs::symlink(dir.join("pki"), dir.join("pki/loop")).expect("symlink");
     let found = findings(&dir, &["pki"]);
     assert_fires(&found, "unreadable", "pki/broken.pem", "error");
     assert_fires(&found, "unreadable", "pki/truncated.pem", "error");
+    // Go's x509.ParseCertificate refuses it ("x509: trailing data"), so etcd would.
+    assert_fires(&found, "unreadable", "pki/trailing.pem", "error");
     assert_eq!(fired(&found, "unreadable", "notes.txt"), None);
     assert_eq!(fired(&found, "unreadable", "odd.json"), None);
 }
@@ -734,21 +740,22 @@ fn etcd_configurations_give_roles_pairs_and_members() {
 
 /// `pem` with the byte at `at` (an offset into its DER) flipped.
 fn tampered(pem: &[u8], at: impl Fn(usize) -> usize) -> String {
-    use base64::Engine as _;
     let (_, block) = x509_parser::pem::parse_x509_pem(pem).expect("PEM");
     let mut der = block.contents;
     let at = at(der.len());
     der[at] ^= 0x01;
-    let b64 = base64::engine::general_purpose::STANDARD.encode(&der);
-    let lines: Vec<&str> = b64
-        .as_bytes()
-        .chunks(64)
-        .map(|c| std::str::from_utf8(c).expect("base64"))
-        .collect();
-    format!(
-        "-----BEGIN CERTIFICATE-----\n{}\n-----END CERTIFICATE-----\n",
-        lines.join("\n")
-    )
+    certificate_pem(&der)
+}
+
+/// `pem`'s certificate with `extra` bytes after its DER, inside the PEM block.
+fn pem_with_extra(pem: &[u8], extra: &[u8]) -> String {
+    let (_, block) = x509_parser::pem::parse_x509_pem(pem).expect("PEM");
+    certificate_pem(&[block.contents.as_slice(), extra].concat())
+}
+
+/// `der` as a PEM CERTIFICATE block, encoded here.
+fn certificate_pem(der: &[u8]) -> String {
+    String::from_utf8(pem_block("CERTIFICATE", der)).expect("PEM is ASCII")
 }
 
 #[test]

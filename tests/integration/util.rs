@@ -27,6 +27,13 @@ pub fn require(tool: &str, package: &str) -> PathBuf {
     })
 }
 
+/// A PEM block around `der`, encoded here (one base64 line: every reader takes it).
+pub fn pem_block(label: &str, der: &[u8]) -> Vec<u8> {
+    use base64::Engine as _;
+    let b64 = base64::engine::general_purpose::STANDARD.encode(der);
+    format!("-----BEGIN {label}-----\n{b64}\n-----END {label}-----\n").into_bytes()
+}
+
 /// A temporary working directory.
 pub struct Dir {
     pub tmp: tempfile::TempDir,
