@@ -5,7 +5,7 @@
 set -eu
 cd "$(dirname "$0")/.."
 missing=""
-for pkg in golang-cfssl etcd-server etcd-client openssl; do
+for pkg in golang-cfssl etcd-server etcd-client openssl dnsmasq-base; do
     dpkg -s "$pkg" >/dev/null 2>&1 || missing="$missing $pkg"
 done
 if [ -n "$missing" ]; then

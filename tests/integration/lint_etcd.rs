@@ -11,10 +11,12 @@
 //! `tls: failed to verify certificate:`, so the substrings leave that prefix out.
 //!
 //! Members listen on 127.0.0.1 and 127.0.0.2 only, on ports from `free_port`, with their data
-//! directories and logs in the test's temp dir. A `Member` is killed when dropped, so it dies
-//! on every path, and every wait below is bounded.
+//! directories and logs in the test's temp dir; the DNS server of the SRV test listens on
+//! 127.0.0.9:53. A `Member` and the DNS server are killed when dropped, so they die on every
+//! path, and every wait below is bounded.
 
-use std::process::{Command, ExitStatus, Stdio};
+use std::os::unix::fs::MetadataExt;
+use std::process::{Child, Command, ExitStatus, Stdio};
 use std::time::{Duration, Instant};
 
 use crate::etcd::{Member, etcdctl, free_port, wait_healthy};
@@ -548,16 +550,12 @@ fn duplicate_subject_leaf_with_the_ca_name_is_reported_and_openssl_rejects_the_s
     assert!(ok && out.contains("Verify return code: 0 (ok)"), "{out}");
 }
 
-/// `srv-domain-missing` is checked by lint only. With `--discovery-srv example.com`, etcd
-/// finds its peers through the SRV records `_etcd-server-ssl._tcp.example.com`, looked up with
-/// Go's resolver through the DNS servers of /etc/resolv.conf. A test cannot point that
-/// resolver at records of its own without changing the machine (a DNS server on port 53 and
-/// /etc/resolv.conf), and no flag or variable of etcd 3.4 sets another resolver. etcd
-/// also sets the domain as the peer TLS server name only when `--peer-trusted-ca-file` is
-/// empty, that is with certificates from a public CA (research lint-and-etcd.md §1.6), which a
-/// loopback test cannot have. `etcdctl --discovery-srv` needs the same SRV lookup.
+/// `srv-domain-missing` on peer certificates is checked by lint only: etcd 3.4 sets the
+/// discovery domain as the peer TLS server name only when `--peer-trusted-ca-file` is empty, that
+/// is with certificates from a public CA (research lint-and-etcd.md §1.6), which a loopback test
+/// cannot have. The server-certificate side is shown with a real client below.
 #[test]
-fn srv_domain_missing_is_reported_without_etcd_as_srv_discovery_needs_dns() {
+fn srv_domain_missing_is_reported_for_peers_by_lint() {
     let dir = pki();
     // A wildcard does not count for the domain itself (etcd 3.2.10 reverted 3.2.9's wildcard).
     issue(
@@ -601,4 +599,174 @@ fn srv_domain_missing_is_reported_without_etcd_as_srv_discovery_needs_dns() {
         "m1-peer",
     );
     assert_fixed(&dir, &srv, "srv-domain-missing");
+}
+
+/// A DNS server (Debian's dnsmasq) on 127.0.0.9:53 that answers for one etcd client SRV record
+/// and its target's address; killed when dropped.
+struct Dns {
+    child: Child,
+}
+
+/// The loopback address of [`Dns`]; port 53, because Go's resolver asks nowhere else.
+const DNS_ADDRESS: &str = "127.0.0.9";
+
+impl Dns {
+    /// Serves `_etcd-client-ssl._tcp.{domain}` → `{target}:{port}` and `{target}` → `{ip}`,
+    /// logging to `dns.log`.
+    fn start(dir: &Dir, domain: &str, target: &str, ip: &str, port: u16) -> Self {
+        let log = std::fs::File::create(dir.join("dns.log")).expect("dns.log");
+        let child = Command::new(require("dnsmasq", "dnsmasq-base"))
+            .args([
+                "--keep-in-foreground",
+                "--conf-file=/dev/null",
+                "--no-resolv",
+                "--no-hosts",
+            ])
+            .args([
+                "--no-poll",
+                "--bind-interfaces",
+                "--port=53",
+                "--user=root",
+                "--pid-file=",
+            ])
+            .args(["--log-queries", "--log-facility=-"])
+            .arg(format!("--listen-address={DNS_ADDRESS}"))
+            .arg(format!(
+                "--srv-host=_etcd-client-ssl._tcp.{domain},{target},{port}"
+            ))
+            .arg(format!("--host-record={target},{ip}"))
+            .stdin(Stdio::null())
+            .stdout(log.try_clone().expect("dup dns.log"))
+            .stderr(log)
+            .spawn()
+            .expect("start dnsmasq");
+        let mut dns = Self { child };
+        let deadline = Instant::now() + LOG_WAIT;
+        while !String::from_utf8_lossy(&dir.read("dns.log")).contains("started") {
+            if let Ok(Some(status)) = dns.child.try_wait() {
+                panic!(
+                    "dnsmasq exited with {status}: {}",
+                    String::from_utf8_lossy(&dir.read("dns.log"))
+                );
+            }
+            assert!(Instant::now() < deadline, "dnsmasq did not start");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        dns
+    }
+}
+
+impl Drop for Dns {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// `etcdctl --discovery-srv DOMAIN ARGS` with the client certificate, its resolver pointed at
+/// [`Dns`]: in a private mount namespace (`unshare -m`) /etc/resolv.conf is a file of the test,
+/// so the machine's own resolver is never touched. `--insecure-discovery=false` makes etcdctl
+/// check the server's certificate for the SRV domain itself (etcdctl/ctlv3 global.go), as etcd's
+/// clustering guide describes. Returns (success, output).
+fn etcdctl_by_srv(dir: &Dir, domain: &str, args: &[&str]) -> (bool, String) {
+    dir.write("resolv.conf", &format!("nameserver {DNS_ADDRESS}\n"));
+    let out = Command::new(require("unshare", "util-linux"))
+        .args([
+            "--mount",
+            "sh",
+            "-c",
+            r#"mount --bind "$0" /etc/resolv.conf && exec "$@""#,
+        ])
+        .arg(dir.join("resolv.conf"))
+        .arg(require("etcdctl", "etcd-client"))
+        .args(["--discovery-srv", domain, "--insecure-discovery=false"])
+        .args([
+            "--cacert",
+            "ca.pem",
+            "--cert",
+            "client.pem",
+            "--key",
+            "client-key.pem",
+        ])
+        .args(["--dial-timeout", "2s", "--command-timeout", "5s"])
+        .args(args)
+        .env("ETCDCTL_API", "3")
+        .current_dir(dir.path())
+        .output()
+        .expect("run etcdctl in a mount namespace");
+    (
+        out.status.success(),
+        format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        ),
+    )
+}
+
+/// etcd's clustering guide: "the discovery SRV record (e.g. `example.com`) must be included in
+/// the SSL certificate DNS SAN along with the hostname". A client that finds the cluster by DNS
+/// SRV asks for the domain as server name; a member whose server certificate has only its own
+/// name and `*.example.com` is refused, and etcd logs the very line the guide quotes. Needs
+/// root, as `.ci/run` has: a DNS server on port 53 and a mount namespace.
+#[test]
+fn srv_domain_missing_is_reported_and_a_client_finding_the_cluster_by_srv_is_refused() {
+    let dir = pki();
+    assert_eq!(
+        std::fs::metadata(dir.path()).expect("stat").uid(),
+        0,
+        "this test runs a DNS server on port 53 and needs root, as .ci/run has"
+    );
+    // A wildcard does not count for the domain itself (etcd 3.2.10 reverted 3.2.9's wildcard).
+    issue(
+        &dir,
+        "server",
+        "m1",
+        "127.0.0.1,m1.example.com,*.example.com",
+        "m1-server",
+    );
+    issue(
+        &dir,
+        "peer",
+        "m1-peer",
+        "127.0.0.1,m1.example.com,example.com",
+        "m1-peer",
+    );
+    issue_client(&dir);
+    let srv = ["--discovery-srv", "example.com"];
+    let real = r#"remote error: tls: bad certificate", ServerName "example.com""#;
+    assert_reported(
+        &dir,
+        &srv,
+        "srv-domain-missing",
+        "m1-server.pem",
+        r#"ServerName "example.com""#,
+    );
+
+    let m1 = [TWO[0]];
+    let cluster = layout(&m1);
+    let mut running = start(&dir, &m1, &cluster);
+    wait_healthy(&dir, &cluster.endpoints, "client.pem", &mut running);
+    let _dns = Dns::start(
+        &dir,
+        "example.com",
+        "m1.example.com",
+        "127.0.0.1",
+        cluster.ports[0].0,
+    );
+    let (ok, out) = etcdctl_by_srv(&dir, "example.com", &["put", "found-by", "srv"]);
+    assert!(!ok, "etcd accepted a client asking for example.com: {out}");
+    wait_for_log(&dir, &mut running, "m1", real);
+
+    // etcd reads its certificate for each new connection: no restart needed.
+    issue(
+        &dir,
+        "server",
+        "m1",
+        "127.0.0.1,m1.example.com,example.com",
+        "m1-server",
+    );
+    assert_fixed(&dir, &srv, "srv-domain-missing");
+    let (ok, out) = etcdctl_by_srv(&dir, "example.com", &["put", "found-by", "srv"]);
+    assert!(ok, "the reissued server certificate: {out}");
 }
