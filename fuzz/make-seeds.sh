@@ -184,4 +184,13 @@ for c in openssl-ec521 openssl-rsa openssl-sha1 openssl-ed25519; do
     openssl req -in "$c.csr" -outform DER -out "$seeds/certificate_request/$c.der"
 done
 
+# --- ECDSA signatures for ecdsa_signature: a mode byte (low bit: sign the message for real and
+# XOR the rest in; the other bits: the message length), then message and signature bytes -------
+rm -rf "${seeds:?}/ecdsa_signature"
+mkdir -p "$seeds/ecdsa_signature"
+printf '\001' >"$seeds/ecdsa_signature/real-empty"
+printf '\013hello' >"$seeds/ecdsa_signature/real-hello"
+printf '\013hello\000\000\000\000\001' >"$seeds/ecdsa_signature/tampered"
+printf '\012hello\060\006\002\001\001\002\001\001' >"$seeds/ecdsa_signature/small-r-s"
+
 du -sh "$seeds"
