@@ -126,12 +126,19 @@ pub fn etcdctl(dir: &Dir, endpoints: &str, cert: &str, args: &[&str]) -> (bool, 
         "5s",
     ];
     full.extend_from_slice(args);
-    let out = Command::new(etcdctl)
-        .args(&full)
-        .env("ETCDCTL_API", "3")
-        .current_dir(dir.path())
+    outcome(
+        Command::new(etcdctl)
+            .args(&full)
+            .env("ETCDCTL_API", "3")
+            .current_dir(dir.path()),
+    )
+}
+
+/// Runs `command` to its end: (success, stdout then stderr).
+pub fn outcome(command: &mut Command) -> (bool, String) {
+    let out = command
         .output()
-        .expect("run etcdctl");
+        .unwrap_or_else(|e| panic!("run {:?}: {e}", command.get_program()));
     (
         out.status.success(),
         format!(
