@@ -71,33 +71,46 @@ pub fn issuers(inv: &Inventory, workers: usize) -> Issuers {
     let tables = tables(inv, &by_subject);
     let indices: Vec<usize> = (0..inv.certs.len()).collect();
     crate::parallel::map_batches(&indices, workers, BATCH, |batch| {
-        let mut found: Vec<Option<usize>> = vec![None; batch.len()];
-        let mut by_table: HashMap<usize, Vec<usize>> = HashMap::new();
-        for (at, &i) in batch.iter().enumerate() {
-            if let Some(c) = table_issuer(inv, i, &by_subject).filter(|c| tables.contains_key(c)) {
-                by_table.entry(c).or_default().push(at);
-            }
-        }
-        for (c, positions) in by_table {
-            let items: Vec<(&[u8], &[u8])> = positions
-                .iter()
-                .map(|&at| {
-                    let cert = &inv.certs[batch[at]];
-                    (cert.tbs.as_slice(), cert.signature.as_slice())
-                })
-                .collect();
-            let verdicts = tables[&c].verify_all(&items);
-            for (at, valid) in positions.into_iter().zip(verdicts) {
-                found[at] = valid.then_some(c);
-            }
-        }
+        let by_tables = verify_by_tables(inv, batch, &by_subject, &tables);
         batch
             .iter()
-            .zip(found)
+            .zip(by_tables)
             .map(|(&i, found)| found.map_or_else(|| verify_one(inv, i, &by_subject, &keys), Ok))
             .collect::<Vec<_>>()
     })
     .concat()
+}
+
+/// For each certificate of `batch`, its issuer if a table verified its signature. `None` means
+/// no table applies or the table refused it: aws-lc decides then.
+fn verify_by_tables(
+    inv: &Inventory,
+    batch: &[usize],
+    by_subject: &HashMap<&[u8], Vec<usize>>,
+    tables: &HashMap<usize, TableVerifier>,
+) -> Vec<Option<usize>> {
+    let mut found = vec![None; batch.len()];
+    // Positions in the batch, by the issuer whose table checks them.
+    let mut by_issuer: HashMap<usize, Vec<usize>> = HashMap::new();
+    for (at, &i) in batch.iter().enumerate() {
+        if let Some(c) = table_issuer(inv, i, by_subject).filter(|c| tables.contains_key(c)) {
+            by_issuer.entry(c).or_default().push(at);
+        }
+    }
+    for (c, positions) in by_issuer {
+        let items: Vec<(&[u8], &[u8])> = positions
+            .iter()
+            .map(|&at| {
+                let cert = &inv.certs[batch[at]];
+                (cert.tbs.as_slice(), cert.signature.as_slice())
+            })
+            .collect();
+        let verdicts = tables[&c].verify_all(&items);
+        for (at, valid) in positions.into_iter().zip(verdicts) {
+            found[at] = valid.then_some(c);
+        }
+    }
+    found
 }
 
 /// The one candidate issuer of certificate `i` if a table could check it: a P-256 key other than
@@ -111,7 +124,7 @@ fn table_issuer(
     match by_subject.get(cert.issuer_der.as_slice())?.as_slice() {
         [c] if *c != i
             && cert.signature_oid == ECDSA_WITH_SHA256
-            && inv.certs[*c].key_kind == KeyKind::Ec("P-256".into()) =>
+            && matches!(&inv.certs[*c].key_kind, KeyKind::Ec(curve) if curve == "P-256") =>
         {
             Some(*c)
         }
