@@ -82,7 +82,7 @@ fn name_info(name: &X509Name<'_>) -> NameInfo {
     let mut n = NameInfo::default();
     let mut lists: [Vec<String>; 7] = Default::default();
     for attr in name.iter_attributes() {
-        let value = attr.as_str().map(str::to_owned).unwrap_or_default();
+        let value = crate::x509::attribute_text(attr).unwrap_or_default();
         n.names.push(value.clone());
         match attr.attr_type().to_id_string().as_str() {
             "2.5.4.3" => n.common_name = value,

@@ -77,10 +77,7 @@ impl NameFields {
     pub fn from_x509(name: &x509_parser::x509::X509Name<'_>) -> Result<Self, String> {
         let mut f = Self::default();
         for attr in name.iter_attributes() {
-            let value = attr
-                .as_str()
-                .map_err(|_| format!("attribute {} is not a string", attr.attr_type()))?
-                .to_owned();
+            let value = crate::x509::attribute_text(attr)?;
             let dotted = attr.attr_type().to_id_string();
             let oid = ObjectIdentifier::new(&dotted)
                 .map_err(|_| format!("bad attribute type {dotted}"))?;
@@ -150,7 +147,7 @@ impl DistinguishedName {
                 set.push(Attribute {
                     oid: ObjectIdentifier::new(&dotted)
                         .map_err(|_| format!("bad attribute type {dotted}"))?,
-                    value: attr.as_str().map(str::to_owned).unwrap_or_default(),
+                    value: crate::x509::attribute_text(attr).unwrap_or_default(),
                 });
             }
             rdns.push(set);

@@ -196,3 +196,102 @@ fn base64_encode(bytes: &[u8]) -> String {
     use base64::Engine as _;
     base64::engine::general_purpose::STANDARD.encode(bytes)
 }
+
+/// openssl writes non-ASCII values as T61String (all below U+0100) or BMPString under
+/// `string_mask = default`. cfssl (Go) reads a BMPString and writes the value again as
+/// UTF8String; so must etcdpki. A T61String of Latin-1 bytes is refused by both.
+#[test]
+fn bmp_and_t61_string_subjects_sign_as_cfssl_signs_them() {
+    let pair = Pair::new(&[
+        ("ca-config.json", CONFIG),
+        (
+            "ca-csr.json",
+            r#"{"CN": "ca", "key": {"algo": "ecdsa", "size": 256}}"#,
+        ),
+        (
+            "req.cnf",
+            "[req]\ndistinguished_name = dn\nstring_mask = default\nprompt = no\n[dn]\nCN = x\n",
+        ),
+    ]);
+    pair.ours
+        .gencert(Tool::Etcdpki, &["-initca", "ca-csr.json"], "ca");
+    for f in ["ca.pem", "ca-key.pem"] {
+        std::fs::copy(pair.ours.join(f), pair.theirs.join(f)).expect("same CA for both");
+    }
+    for (subject, csr) in [
+        ("/O=etcd/CN=東京", "bmp.csr"),
+        ("/O=Zoë/CN=infra0", "t61.csr"),
+    ] {
+        pair.ours.openssl(&[
+            "req",
+            "-new",
+            "-nodes",
+            "-newkey",
+            "ec",
+            "-pkeyopt",
+            "ec_paramgen_curve:P-256",
+            "-keyout",
+            "k.pem",
+            "-config",
+            "req.cnf",
+            "-utf8",
+            "-subj",
+            subject,
+            "-out",
+            csr,
+        ]);
+        std::fs::copy(pair.ours.join(csr), pair.theirs.join(csr)).expect("same CSR");
+    }
+    let dump = pair.ours.openssl(&["asn1parse", "-in", "bmp.csr"]);
+    assert!(
+        String::from_utf8_lossy(&dump).contains("BMPSTRING"),
+        "openssl wrote no BMPString"
+    );
+    let args = [
+        "-ca=ca.pem",
+        "-ca-key=ca-key.pem",
+        "-config=ca-config.json",
+        "-profile=peer",
+    ];
+    sign_both(&pair, &[&args[..], &["bmp.csr"]].concat(), "bmp");
+    let ours = pair.ours.cert("bmp.pem");
+    assert_same_certificate(&ours, &pair.theirs.cert("bmp.pem"), "BMPString subject");
+    assert_eq!(ours.subject, "O=etcd, CN=東京");
+    let shown = pair.ours.openssl(&[
+        "x509",
+        "-in",
+        "bmp.pem",
+        "-noout",
+        "-subject",
+        "-nameopt",
+        "utf8,show_type",
+    ]);
+    assert!(
+        String::from_utf8_lossy(&shown).contains("CN=UTF8STRING:東京"),
+        "{}",
+        String::from_utf8_lossy(&shown)
+    );
+
+    let cfssl = pair.theirs.run(
+        &require("cfssl", "golang-cfssl"),
+        &[&["sign"], &args[..], &["t61.csr"]].concat(),
+        b"",
+    );
+    let said = [cfssl.stdout, cfssl.stderr].concat();
+    assert!(
+        String::from_utf8_lossy(&said).contains("asn1: string not valid UTF-8"),
+        "cfssl: {}",
+        String::from_utf8_lossy(&said)
+    );
+    let out = pair.ours.run(
+        &etcdpki(),
+        &[&["sign"], &args[..], &["t61.csr"]].concat(),
+        b"",
+    );
+    assert_eq!(out.status.code(), Some(1));
+    let message = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        message.contains("t61.csr") && message.contains("T61String that is not UTF-8"),
+        "{message}"
+    );
+}
