@@ -117,6 +117,16 @@ impl PublicKey {
             }
         };
         let rsa = signature_oid.starts_with("1.2.840.113549");
+        // aws-lc's RSA verification takes 2048 to 8192 bits; a smaller key would fail every
+        // check as if the signature were wrong. Say what it is instead (lint's weak-key, sign's
+        // CSR check).
+        if let KeyAlgorithm::Rsa { bits } = self.algorithm
+            && bits < 2048
+        {
+            return Err(KeyError::Unsupported(format!(
+                "an RSA key of {bits} bits (at least 2048 are checked)"
+            )));
+        }
         let algorithm: &'static dyn s::VerificationAlgorithm = match (self.algorithm, hash) {
             (KeyAlgorithm::Rsa { .. }, 256) if rsa => &s::RSA_PKCS1_2048_8192_SHA256,
             (KeyAlgorithm::Rsa { .. }, 384) if rsa => &s::RSA_PKCS1_2048_8192_SHA384,

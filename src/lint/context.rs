@@ -458,6 +458,21 @@ mod tests {
                 None
             )
         );
+        for client in [
+            "healthcheck-client.crt",
+            "etcdctl-etcd-client.crt",
+            "etcdctl.pem",
+        ] {
+            assert_eq!(
+                roles(client).0,
+                Roles {
+                    server: false,
+                    peer: false,
+                    client: true
+                },
+                "{client}"
+            );
+        }
         assert!(roles("server.crt").0.server);
         assert_eq!(roles("ca.pem").0, Roles::default());
     }

@@ -238,7 +238,10 @@ fn role_rules_check_eku_and_sans() {
     );
     issue(&dir, "server-only", "root", "", "pki/client");
     issue(&dir, "server", "lonely", "", "pki/lonely-server");
+    // A name that says nothing: the role comes from the EKU (server auth only: a server).
+    issue(&dir, "server-only", "anonymous", "", "pki/anonymous");
     let found = findings(&dir, &["--initial-cluster", MEMBERS, "pki"]);
+    assert_fires(&found, "san-empty", "pki/anonymous.pem", "error");
     assert_fires(&found, "peer-eku", "pki/infra0-peer.pem", "error");
     assert_fires(&found, "server-eku", "pki/infra1-server.pem", "error");
     assert_fires(&found, "client-eku", "pki/client.pem", "error");
@@ -346,7 +349,19 @@ fn chains_and_keys_are_verified() {
         std::fs::Permissions::from_mode(0o600),
     )
     .expect("chmod");
+    // etcdadm/kubeadm names: X.crt with X.key. peer.key belongs to another certificate.
+    std::fs::create_dir(dir.join("pki/kube")).expect("mkdir");
+    for (from, to) in [
+        ("pki/infra0-server.pem", "pki/kube/server.crt"),
+        ("pki/infra0-server-key.pem", "pki/kube/server.key"),
+        ("pki/infra0-peer.pem", "pki/kube/peer.crt"),
+        ("pki/client-key.pem", "pki/kube/peer.key"),
+    ] {
+        std::fs::copy(dir.join(from), dir.join(to)).expect("cp");
+    }
     let found = findings(&dir, &["pki"]);
+    assert_fires(&found, "key-mismatch", "pki/kube/peer.key", "error");
+    assert_eq!(fired(&found, "key-mismatch", "pki/kube/server"), None);
     assert_fires(&found, "chain-invalid", "pki/stranger-client.pem", "error");
     assert_fires(&found, "chain-invalid", "pki/orphan-client.pem", "error");
     assert_fires(&found, "key-mismatch", "pki/infra1-peer-key.pem", "error");
@@ -366,6 +381,19 @@ fn validity_is_judged_at_the_given_time() {
     assert_fires(&found, "not-yet-valid", "pki/client.pem", "error");
     let found = findings(&dir, &["pki"]);
     assert_eq!(fired(&found, "expired", "pki/client.pem"), None);
+    assert_eq!(fired(&found, "not-yet-valid", "pki/client.pem"), None);
+    assert_eq!(fired(&found, "expires-soon", "pki/client.pem"), None);
+    // The default window is 30 days: 10 days before the end warns, 40 days before does not.
+    let end = dir.cert("pki/client.pem").not_after;
+    let days_before = |days: i64| {
+        time::OffsetDateTime::from_unix_timestamp(end - days * 86_400)
+            .expect("a time")
+            .format(&time::format_description::well_known::Rfc3339)
+            .expect("RFC 3339")
+    };
+    let found = findings(&dir, &["--at", &days_before(10), "pki"]);
+    assert_fires(&found, "expires-soon", "pki/client.pem", "warning");
+    let found = findings(&dir, &["--at", &days_before(40), "pki"]);
     assert_eq!(fired(&found, "expires-soon", "pki/client.pem"), None);
     // Leaves live a year: a 400-day window makes them due, a warning that exits 0 …
     let out = lint(&dir, &["--warn-within", "400d", "pki"]);
@@ -456,7 +484,62 @@ fn weak_keys_signatures_and_ca_constraints_made_by_openssl() {
         "-addext",
         "keyUsage=critical,digitalSignature",
     ]);
+    // An EC key on a curve Go's TLS does not take.
+    sign(
+        &["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:secp256k1"],
+        &[],
+        "k1-client",
+        "-sha256",
+        leaf,
+    );
+    // Leaves that signed another certificate although they are no CA: a P-256 one, and the
+    // RSA-1024 one, whose signature cannot be checked (weak-key reports it, not chain-invalid).
+    let openssl = |words: &str| dir.openssl(&words.split_whitespace().collect::<Vec<_>>());
+    openssl(
+        "req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -subj /CN=grandchild \
+         -keyout grandchild-key.pem -out grandchild.csr",
+    );
+    dir.write("leaf.cnf", leaf);
+    for (issuer, out) in [
+        ("sha1-client", "grandchild"),
+        ("small-client", "small-grandchild"),
+    ] {
+        openssl(&format!(
+            "x509 -req -in grandchild.csr -CA pki/{issuer}.pem -CAkey pki/{issuer}-key.pem \
+             -CAcreateserial -days 30 -sha256 -extfile leaf.cnf -out pki/{out}.pem"
+        ));
+    }
+    // MD5, under an RSA CA made by openssl (MD5 is defined for RSA only).
+    std::fs::create_dir(dir.join("rsa")).expect("mkdir");
+    openssl(
+        "req -x509 -newkey rsa:2048 -nodes -subj /CN=rsa-ca -keyout rsa/ca-key.pem \
+         -out rsa/ca.pem -days 30 -addext basicConstraints=critical,CA:TRUE \
+         -addext keyUsage=critical,keyCertSign",
+    );
+    openssl(
+        "req -new -newkey rsa:2048 -nodes -subj /CN=md5-client \
+         -keyout rsa/md5-client-key.pem -out md5.csr",
+    );
+    openssl(
+        "x509 -req -in md5.csr -CA rsa/ca.pem -CAkey rsa/ca-key.pem -CAcreateserial -days 30 \
+         -md5 -extfile leaf.cnf -out rsa/md5-client.pem",
+    );
+    let found = findings(&dir, &["rsa/ca.pem", "rsa/md5-client.pem"]);
+    assert_fires(&found, "weak-signature", "rsa/md5-client.pem", "error");
+    assert_eq!(fired(&found, "weak-signature", "rsa/ca.pem"), None);
+
     let found = findings(&dir, &["pki", "nosign-ca.pem"]);
+    assert_fires(&found, "weak-key", "pki/k1-client.pem", "error");
+    assert_fires(
+        &found,
+        "ca-constraints",
+        "pki/sha1-client.pem pki/grandchild.pem",
+        "error",
+    );
+    assert_eq!(
+        fired(&found, "chain-invalid", "pki/small-grandchild.pem"),
+        None
+    );
     assert_fires(&found, "weak-key", "pki/small-client.pem", "error");
     assert_fires(&found, "weak-key", "pki/small-client-key.pem", "error");
     assert_fires(&found, "weak-signature", "pki/sha1-client.pem", "error");
@@ -520,6 +603,10 @@ fn cfssl_json_files_are_checked_with_their_json_paths() {
         r#"{"CN": "w", "key": {"algo": "rsa", "size": 1024}}"#,
     );
     dir.write("good-csr.json", r#"{"CN": "g", "hosts": ["127.0.0.1"]}"#);
+    dir.write(
+        "expiry-config.json",
+        r#"{"signing": {"default": {"expiry": "10 years"}}}"#,
+    );
     let out = lint(&dir, &["."]);
     assert_eq!(out.status.code(), Some(1));
     let text = String::from_utf8_lossy(&out.stdout);
@@ -530,6 +617,10 @@ fn cfssl_json_files_are_checked_with_their_json_paths() {
     );
     assert!(
         text.contains("error[request-invalid] ./weak-csr.json: key.size"),
+        "{text}"
+    );
+    assert!(
+        text.contains("error[config-invalid] ./expiry-config.json: signing.default.expiry"),
         "{text}"
     );
     assert!(!text.contains("good-csr.json"), "{text}");
@@ -789,4 +880,47 @@ fn a_ca_that_signed_hundreds_is_checked_with_tables_and_bad_signatures_still_fai
         ["pki/bad-serial.pem", "pki/bad-signature.pem"],
         "{found:#?}"
     );
+}
+
+/// docs/lints.md has a section for every rule `--list-rules` prints, each saying what it checks,
+/// why (quoting the message it prevents) and how to fix it; and the CI examples run lint the way
+/// the formats above were tested.
+#[test]
+fn every_rule_has_its_documentation_and_the_ci_examples_are_there() {
+    let docs = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/docs/lints.md"))
+        .expect("docs/lints.md");
+    let section = |heading: &str| -> String {
+        docs.split("\n## ")
+            .find(|s| s.lines().next() == Some(heading))
+            .unwrap_or_else(|| panic!("docs/lints.md has no section \"## {heading}\""))
+            .to_owned()
+    };
+    let rules = lint(&Dir::new(), &["--list-rules"]);
+    let ids: Vec<String> = String::from_utf8_lossy(&rules.stdout)
+        .lines()
+        .filter_map(|l| l.split_whitespace().next().map(str::to_owned))
+        .collect();
+    assert!(ids.len() >= 21, "{ids:?}");
+    for id in &ids {
+        let text = section(id);
+        for part in ["**Checks.**", "**Why.**", "**Fix.**"] {
+            assert!(text.contains(part), "## {id} lacks {part}");
+        }
+        let why = &text[text.find("**Why.**").expect("why")..];
+        assert!(
+            why.contains('`') || why.contains('"'),
+            "## {id} quotes no message"
+        );
+    }
+    let ci = section("CI");
+    for needed in [
+        "etcdpki lint --format sarif",
+        "github/codeql-action/upload-sarif",
+        "etcdpki lint --format github",
+        "security-events: write",
+        ".pre-commit-config.yaml",
+        "entry: etcdpki lint",
+    ] {
+        assert!(ci.contains(needed), "the CI section lacks {needed:?}");
+    }
 }
