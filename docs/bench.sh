@@ -8,16 +8,10 @@
 # P-256 leaf ≤ 0.25×, RSA-2048 leaf ≤ 0.4×, RSA-4096 key generation median ≤ 1 s.
 set -euo pipefail
 rounds=${1:-30}
-root=$(cd "$(dirname "$0")/.." && pwd)
-cargo build --release --quiet --manifest-path "$root/Cargo.toml"
-ours="$root/target/release/etcdpki"
-command -v cfssl >/dev/null && command -v cfssljson >/dev/null || {
-    echo "cfssl is required: apt-get install golang-cfssl" >&2
-    exit 2
-}
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
-cd "$work"
+. "$(dirname "$0")/bench-lib.sh"
+need cfssl golang-cfssl
+need cfssljson golang-cfssl
+enter_workdir
 
 cat > config.json <<'JSON'
 {"signing": {"default": {"expiry": "8760h"}, "profiles": {"peer": {"expiry": "8760h",
@@ -36,7 +30,6 @@ cfssl gencert -initca ec.json 2>/dev/null | cfssljson -bare cfssl-ec-ca
 cfssl gencert -initca rsa2048.json 2>/dev/null | cfssljson -bare cfssl-rsa-ca
 
 # Times come from bash's EPOCHREALTIME (microseconds): reading it forks nothing, unlike `date`.
-median() { sort -n | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
 
 # bench NAME OURS_CMD CFSSL_CMD: alternates the two, prints medians in ms and the ratio.
 bench() {

@@ -17,16 +17,10 @@
 # of 8 keys cannot fall below about 8 × 0.12 / 2 s; more cores lower the ratio.
 set -euo pipefail
 rounds=${1:-10}
-root=$(cd "$(dirname "$0")/.." && pwd)
-cargo build --release --quiet --manifest-path "$root/Cargo.toml"
-ours="${CARGO_TARGET_DIR:-$root/target}/release/etcdpki"
-command -v cfssl >/dev/null && command -v cfssljson >/dev/null || {
-    echo "cfssl is required: apt-get install golang-cfssl" >&2
-    exit 2
-}
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
-cd "$work"
+. "$(dirname "$0")/bench-lib.sh"
+need cfssl golang-cfssl
+need cfssljson golang-cfssl
+enter_workdir
 
 members='infra0=https://10.0.1.10:2380,infra1=https://10.0.1.11:2380,infra2=https://10.0.1.12:2380'
 cluster=("$ours" cluster --initial-cluster "$members" --client root --key-algo rsa --key-size 2048)
@@ -62,7 +56,6 @@ for ((i = 0; i < rounds; i++)); do
     [ "$(ls "ours-$i"/*.pem | grep -vc -- -key.pem)" -eq 8 ] && [ "$(ls "cfssl-$i"/*.pem | grep -vc -- -key.pem)" -eq 8 ]
     rm -rf "ours-$i" "cfssl-$i"
 done
-median() { sort -n | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
 wall() { awk '{print $1 * 1000}' "$1" | median; }
 cpu() { awk '{print ($2 + $3) * 1000}' "$1" | median; }
 echo "rounds: $rounds, $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg), $(cfssl version | head -1 | tr -s ' ')"

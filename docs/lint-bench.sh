@@ -9,18 +9,9 @@
 # Target (issue #4): all rules, signature checks included, in <= 1.0 s wall on 2 cores.
 set -euo pipefail
 count=${1:-10000}
-root=$(cd "$(dirname "$0")/.." && pwd)
-cargo build --release --quiet --manifest-path "$root/Cargo.toml"
-ours="$root/target/release/etcdpki"
-command -v openssl >/dev/null || { echo "openssl is required: apt-get install openssl" >&2; exit 2; }
-if [ -n "${LINT_BENCH_DIR:-}" ]; then
-    mkdir -p "$LINT_BENCH_DIR"
-    cd "$LINT_BENCH_DIR"
-else
-    work=$(mktemp -d)
-    trap 'rm -rf "$work"' EXIT
-    cd "$work"
-fi
+. "$(dirname "$0")/bench-lib.sh"
+need openssl openssl
+enter_workdir "${LINT_BENCH_DIR:-}"
 if [ ! -f pki/done ]; then
 mkdir -p pki
 echo '{"CN": "bench-ca", "names": [{"O": "etcd"}]}' > ca.json
@@ -47,7 +38,7 @@ median5() {
         t0=${EPOCHREALTIME/[.,]/}; eval "$1" >/dev/null 2>&1 || true; t1=${EPOCHREALTIME/[.,]/}
         times+=($(( (10#$t1 - 10#$t0) / 1000 )))
     done
-    printf '%s\n' "${times[@]}" | sort -n | sed -n 3p
+    printf '%s\n' "${times[@]}" | median
 }
 ls pki/client-*[0-9].pem > certs.txt
 lint_ms=$(median5 "$ours lint pki")
