@@ -80,6 +80,19 @@ pub struct Reader {
 }
 
 impl Reader {
+    /// Reads one JSON document: parses `bytes`, hands its root to `read`, and returns what
+    /// `read` made with the warnings gathered, or every diagnostic if any was an error
+    /// ([`crate::diag::finish`]). `file` is the name used in messages.
+    pub fn read_document<T>(
+        file: &str,
+        bytes: &[u8],
+        read: impl FnOnce(&mut Reader, &Node<'_>) -> Option<T>,
+    ) -> Result<crate::diag::Checked<T>, InputError> {
+        let (mut reader, value) = Self::parse(file, bytes)?;
+        let made = read(&mut reader, &Node::root(&value));
+        crate::diag::finish(made, reader.diagnostics)
+    }
+
     /// Parses `bytes` as JSON. A leading UTF-8 byte order mark is skipped (editors on Windows
     /// write one; Go would reject the file).
     pub fn parse(file: &str, bytes: &[u8]) -> Result<(Self, Value), InputError> {

@@ -9,7 +9,7 @@
 
 use std::net::IpAddr;
 
-use crate::diag::{Checked, InputError, JsonPath, Problem, finish, quote};
+use crate::diag::{Checked, InputError, JsonPath, Problem, quote};
 use crate::gojson::{Node, Object, Reader};
 use crate::lint::context::{parse_initial_cluster, url_host};
 use crate::request::{Host, parse_host};
@@ -215,9 +215,7 @@ const MEMBER_KEYS: &[&str] = &[
 /// Reads a cluster spec file (docs/cluster.md, "The spec file"). `file` is the name used in
 /// messages. Unknown keys are warnings; everything else wrong is an error with its JSON path.
 pub fn parse_spec_json(file: &str, bytes: &[u8]) -> Result<Checked<ClusterSpec>, InputError> {
-    let (mut r, value) = Reader::parse(file, bytes)?;
-    let spec = read_spec(&mut r, &Node::root(&value));
-    finish(spec, r.diagnostics)
+    Reader::read_document(file, bytes, read_spec)
 }
 
 fn read_spec(r: &mut Reader, root: &Node<'_>) -> Option<ClusterSpec> {

@@ -13,7 +13,7 @@ use super::policy::{
     Profile,
 };
 use super::usage::{Usage, parse_usage, usage_names};
-use crate::diag::{Checked, InputError, JsonPath, Problem, finish, quote};
+use crate::diag::{Checked, InputError, JsonPath, Problem, quote};
 use crate::gojson::{Node, Object, Reader};
 
 const TOP_KEYS: &[&str] = &["signing", "auth_keys", "remotes", "ocsp"];
@@ -48,9 +48,7 @@ const PROFILE_KEYS: &[&str] = &[
 
 /// Parses a ca-config.json. `file` is the name used in messages.
 pub fn parse_ca_config(file: &str, bytes: &[u8]) -> Result<Checked<Policy>, InputError> {
-    let (mut r, value) = Reader::parse(file, bytes)?;
-    let policy = read_policy(&mut r, &Node::root(&value));
-    finish(policy, r.diagnostics)
+    Reader::read_document(file, bytes, read_policy)
 }
 
 /// A profile as written, before inheritance from `default`.

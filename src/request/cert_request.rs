@@ -6,7 +6,7 @@ use super::hosts::{Host, parse_host};
 use super::names::{Attribute, DistinguishedName, NameFields, oid};
 use crate::config::GoDuration;
 use crate::config::read::{read_duration, read_path_len};
-use crate::diag::{Checked, Diagnostic, InputError, JsonPath, Location, Problem, finish, quote};
+use crate::diag::{Checked, Diagnostic, InputError, JsonPath, Location, Problem, quote};
 use crate::gojson::{Node, Object, Reader};
 use crate::key::{Curve, KeySpec, RsaSize};
 
@@ -80,9 +80,7 @@ const NAME_KEYS: &[&str] = &["C", "ST", "L", "O", "OU", "E", "SerialNumber", "OI
 
 /// Parses a csr.json. `file` is the name used in messages.
 pub fn parse_csr_json(file: &str, bytes: &[u8]) -> Result<Checked<CertRequest>, InputError> {
-    let (mut r, value) = Reader::parse(file, bytes)?;
-    let request = read_request(&mut r, &Node::root(&value));
-    finish(request, r.diagnostics)
+    Reader::read_document(file, bytes, read_request)
 }
 
 fn read_request(r: &mut Reader, root: &Node<'_>) -> Option<CertRequest> {
@@ -382,23 +380,20 @@ pub fn parse_subject_json(
     file: &str,
     bytes: &[u8],
 ) -> Result<Checked<SubjectOverride>, InputError> {
-    let (mut r, value) = Reader::parse(file, bytes)?;
-    let subject = r
-        .object(&Node::root(&value), &["CN", "names", "SerialNumber"])
-        .map(|obj| {
-            let mut names = Vec::new();
-            if let Some(n) = obj.field("names") {
-                for item in r.array(&n).unwrap_or_default() {
-                    names.extend(read_name(&mut r, &item));
-                }
+    Reader::read_document(file, bytes, |r, root| {
+        let obj = r.object(root, &["CN", "names", "SerialNumber"])?;
+        let mut names = Vec::new();
+        if let Some(n) = obj.field("names") {
+            for item in r.array(&n).unwrap_or_default() {
+                names.extend(read_name(r, &item));
             }
-            SubjectOverride {
-                common_name: str_field(&mut r, &obj, "CN"),
-                names,
-                serial_number: str_field(&mut r, &obj, "SerialNumber"),
-            }
-        });
-    finish(subject, r.diagnostics)
+        }
+        Some(SubjectOverride {
+            common_name: str_field(r, &obj, "CN"),
+            names,
+            serial_number: str_field(r, &obj, "SerialNumber"),
+        })
+    })
 }
 
 impl SubjectOverride {
