@@ -26,7 +26,9 @@ use super::plan::{CertPlan, Plan};
 use crate::key::{KeyError, PrivateKey};
 use crate::output::{OutputError, PlannedFile, write_files};
 use crate::request::DistinguishedName;
-use crate::sign::{Authority, Issuer, SerialNumber, SignError, build_csr, issue_request};
+use crate::sign::{
+    Authority, Certificate, Issuer, SerialNumber, SignError, build_csr, issue_request,
+};
 
 /// How to build.
 #[derive(Clone, Copy, Debug)]
@@ -408,20 +410,7 @@ fn issue_ca(
     key: PrivateKey,
     now: OffsetDateTime,
 ) -> Result<(Issuer, Vec<PlannedFile>), ClusterError> {
-    let (csr, cert) = issue_request(
-        Authority::SelfSigned(&key),
-        &plan.profile(&plan.ca),
-        &plan.ca.request,
-        &key,
-        false,
-        now,
-        serial()?,
-    )?;
-    let key_pem = key.to_pem()?;
-    let mut files = Vec::new();
-    for copy in &plan.ca.files {
-        files.extend(cert_files(copy, &cert.to_pem(), &key_pem, &csr.to_pem()));
-    }
+    let (cert, files) = issue(plan, &plan.ca, Authority::SelfSigned(&key), &key, now)?;
     let primary = &plan.ca.files[0];
     let issuer = Issuer::from_der(
         &primary.cert.display().to_string(),
@@ -441,24 +430,36 @@ fn issue_leaf(
     now: OffsetDateTime,
 ) -> Result<Vec<PlannedFile>, ClusterError> {
     // A leaf's request has no `ca` section, so its CSR carries no CA constraint.
+    Ok(issue(plan, cert, Authority::Ca(issuer), &key, now)?.1)
+}
+
+/// `cert`'s CSR and certificate made with `key` under `authority`, and the files of every copy
+/// the layout asks for.
+fn issue(
+    plan: &Plan,
+    cert: &CertPlan,
+    authority: Authority<'_>,
+    key: &PrivateKey,
+    now: OffsetDateTime,
+) -> Result<(Certificate, Vec<PlannedFile>), ClusterError> {
     let (csr, made) = issue_request(
-        Authority::Ca(issuer),
+        authority,
         &plan.profile(cert),
         &cert.request,
-        &key,
+        key,
         false,
         now,
         serial()?,
     )?;
-    let key_pem = key.to_pem()?;
-    Ok(cert
+    let (cert_pem, key_pem, csr_pem) = (made.to_pem(), key.to_pem()?, csr.to_pem());
+    let files = cert
         .files
         .iter()
-        .flat_map(|copy| cert_files(copy, &made.to_pem(), &key_pem, &csr.to_pem()))
-        .collect())
+        .flat_map(|copy| cert_files(copy, &cert_pem, &key_pem, &csr_pem))
+        .collect();
+    Ok((made, files))
 }
 
-/// The files of one copy: certificate, key and (where the layout has one) CSR.
 fn cert_files(files: &CertFiles, cert: &str, key: &str, csr: &str) -> Vec<PlannedFile> {
     let mut out = vec![
         public(&files.cert, cert.as_bytes().to_vec()),
