@@ -4,7 +4,7 @@
 use std::os::unix::fs::PermissionsExt;
 use std::process::Output;
 
-use crate::util::{Dir, Tool, etcdpki, pem_block};
+use crate::util::{Dir, Tool, etcdpki, pem_of};
 
 const CONFIG: &str = r#"{"signing": {"default": {"expiry": "8760h"}, "profiles": {
   "server": {"expiry": "8760h", "usages": ["signing", "key encipherment", "server auth", "client auth"]},
@@ -835,18 +835,13 @@ fn tampered(pem: &[u8], at: impl Fn(usize) -> usize) -> String {
     let mut der = block.contents;
     let at = at(der.len());
     der[at] ^= 0x01;
-    certificate_pem(&der)
+    pem_of(&der)
 }
 
 /// `pem`'s certificate with `extra` bytes after its DER, inside the PEM block.
 fn pem_with_extra(pem: &[u8], extra: &[u8]) -> String {
     let (_, block) = x509_parser::pem::parse_x509_pem(pem).expect("PEM");
-    certificate_pem(&[block.contents.as_slice(), extra].concat())
-}
-
-/// `der` as a PEM CERTIFICATE block, encoded here.
-fn certificate_pem(der: &[u8]) -> String {
-    String::from_utf8(pem_block("CERTIFICATE", der)).expect("PEM is ASCII")
+    pem_of(&[block.contents.as_slice(), extra].concat())
 }
 
 #[test]

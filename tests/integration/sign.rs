@@ -2,7 +2,7 @@
 //! CSRs refused.
 
 use crate::parity::{Pair, assert_same_certificate};
-use crate::util::{Dir, Tool, etcdpki, openssl_verify, require};
+use crate::util::{Dir, Tool, etcdpki, openssl_verify, pem_block, require};
 
 const CONFIG: &str = r#"{"signing": {"default": {"expiry": "8760h"}, "profiles": {
   "peer": {"expiry": "8760h", "usages": ["signing", "key encipherment", "server auth", "client auth"]}}}}"#;
@@ -18,6 +18,25 @@ fn openssl_csr(dir: &Dir, key_algo: &[&str], name: &str) {
         "subjectAltName=DNS:infra0.example.com,IP:10.0.1.10",
     ]);
     dir.openssl(&args);
+}
+
+/// Two directories with the profiles, `files`, and one P-256 CA made by etcdpki in both, so
+/// that etcdpki and cfssl sign with the same key.
+fn pair_with_one_ca(files: &[(&str, &str)]) -> Pair {
+    let ca_csr = r#"{"CN": "ca", "key": {"algo": "ecdsa", "size": 256}}"#;
+    let pair = Pair::new(
+        &[
+            &[("ca-config.json", CONFIG), ("ca-csr.json", ca_csr)],
+            files,
+        ]
+        .concat(),
+    );
+    pair.ours
+        .gencert(Tool::Etcdpki, &["-initca", "ca-csr.json"], "ca");
+    for f in ["ca.pem", "ca-key.pem"] {
+        std::fs::copy(pair.ours.join(f), pair.theirs.join(f)).expect("same CA for both");
+    }
+    pair
 }
 
 fn sign_both(pair: &Pair, args: &[&str], base: &str) {
@@ -47,18 +66,7 @@ fn sign_both(pair: &Pair, args: &[&str], base: &str) {
 
 #[test]
 fn signing_an_openssl_csr_matches_cfssl() {
-    let pair = Pair::new(&[
-        ("ca-config.json", CONFIG),
-        (
-            "ca-csr.json",
-            r#"{"CN": "ca", "key": {"algo": "ecdsa", "size": 256}}"#,
-        ),
-    ]);
-    pair.ours
-        .gencert(Tool::Etcdpki, &["-initca", "ca-csr.json"], "ca");
-    for f in ["ca.pem", "ca-key.pem"] {
-        std::fs::copy(pair.ours.join(f), pair.theirs.join(f)).expect("same CA for both");
-    }
+    let pair = pair_with_one_ca(&[]);
     for (algo, base) in [
         (
             &["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256"][..],
@@ -136,11 +144,7 @@ fn a_csr_with_a_bad_signature_is_refused() {
         .position(|w| w == b"infra0")
         .expect("CN in DER");
     der[at] ^= 0x01;
-    let b64 = base64_encode(&der);
-    dir.write(
-        "bad.csr",
-        &format!("-----BEGIN CERTIFICATE REQUEST-----\n{b64}\n-----END CERTIFICATE REQUEST-----\n"),
-    );
+    std::fs::write(dir.join("bad.csr"), pem_block("CERTIFICATE REQUEST", &der)).expect("write");
     let out = dir.run(
         &etcdpki(),
         &["sign", "-ca=ca.pem", "-ca-key=ca-key.pem", "bad.csr"],
@@ -192,32 +196,15 @@ fn a_csr_asking_for_a_ca_needs_a_ca_profile() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("asks for a CA certificate"));
 }
 
-fn base64_encode(bytes: &[u8]) -> String {
-    use base64::Engine as _;
-    base64::engine::general_purpose::STANDARD.encode(bytes)
-}
-
 /// openssl writes non-ASCII values as T61String (all below U+0100) or BMPString under
 /// `string_mask = default`. cfssl (Go) reads a BMPString and writes the value again as
 /// UTF8String; so must etcdpki. A T61String of Latin-1 bytes is refused by both.
 #[test]
 fn bmp_and_t61_string_subjects_sign_as_cfssl_signs_them() {
-    let pair = Pair::new(&[
-        ("ca-config.json", CONFIG),
-        (
-            "ca-csr.json",
-            r#"{"CN": "ca", "key": {"algo": "ecdsa", "size": 256}}"#,
-        ),
-        (
-            "req.cnf",
-            "[req]\ndistinguished_name = dn\nstring_mask = default\nprompt = no\n[dn]\nCN = x\n",
-        ),
-    ]);
-    pair.ours
-        .gencert(Tool::Etcdpki, &["-initca", "ca-csr.json"], "ca");
-    for f in ["ca.pem", "ca-key.pem"] {
-        std::fs::copy(pair.ours.join(f), pair.theirs.join(f)).expect("same CA for both");
-    }
+    let pair = pair_with_one_ca(&[(
+        "req.cnf",
+        "[req]\ndistinguished_name = dn\nstring_mask = default\nprompt = no\n[dn]\nCN = x\n",
+    )]);
     for (subject, csr) in [
         ("/O=etcd/CN=東京", "bmp.csr"),
         ("/O=Zoë/CN=infra0", "t61.csr"),

@@ -27,11 +27,26 @@ pub fn require(tool: &str, package: &str) -> PathBuf {
     })
 }
 
-/// A PEM block around `der`, encoded here (one base64 line: every reader takes it).
+/// A PEM block around `der`, encoded here with the base64 crate (not etcdpki's code), in lines
+/// of 64 as Go and openssl write them.
 pub fn pem_block(label: &str, der: &[u8]) -> Vec<u8> {
     use base64::Engine as _;
     let b64 = base64::engine::general_purpose::STANDARD.encode(der);
-    format!("-----BEGIN {label}-----\n{b64}\n-----END {label}-----\n").into_bytes()
+    let lines: Vec<&str> = b64
+        .as_bytes()
+        .chunks(64)
+        .map(|c| std::str::from_utf8(c).expect("ascii"))
+        .collect();
+    format!(
+        "-----BEGIN {label}-----\n{}\n-----END {label}-----\n",
+        lines.join("\n")
+    )
+    .into_bytes()
+}
+
+/// A certificate as PEM ([`pem_block`]).
+pub fn pem_of(der: &[u8]) -> String {
+    String::from_utf8(pem_block("CERTIFICATE", der)).expect("PEM is ASCII")
 }
 
 /// A temporary working directory.
@@ -321,21 +336,6 @@ impl Dump {
         c.verify_signature(Some(i.public_key()))
             .unwrap_or_else(|e| panic!("signature of {} does not verify: {e}", self.subject));
     }
-}
-
-/// A certificate as PEM, encoded here with the base64 crate (not etcdpki's code).
-pub fn pem_of(der: &[u8]) -> String {
-    use base64::Engine as _;
-    let b64 = base64::engine::general_purpose::STANDARD.encode(der);
-    let lines: Vec<&str> = b64
-        .as_bytes()
-        .chunks(64)
-        .map(|c| std::str::from_utf8(c).expect("ascii"))
-        .collect();
-    format!(
-        "-----BEGIN CERTIFICATE-----\n{}\n-----END CERTIFICATE-----\n",
-        lines.join("\n")
-    )
 }
 
 /// Extension OIDs.
