@@ -115,10 +115,6 @@ pub enum ClusterError {
     Output(#[from] OutputError),
 }
 
-/// File modes: keys are for their owner only (STYLE.md B8), the rest is public.
-const KEY_MODE: u32 = 0o600;
-const PUBLIC_MODE: u32 = 0o644;
-
 /// Decides and makes everything. A member's environment file says
 /// `ETCD_INITIAL_CLUSTER_STATE=existing` when `options.state` says so, or, by default, when
 /// it joins a running cluster: the CA was reused, another member's server certificate was
@@ -162,8 +158,8 @@ pub fn build(
     let issuer = match reused {
         Some(ca) => {
             for copy in &plan.ca.files {
-                files.push(public(&copy.cert, ca.cert_pem.clone()));
-                files.push(private(&copy.key, ca.key_pem.clone()));
+                files.push(PlannedFile::public(&copy.cert, ca.cert_pem.clone()));
+                files.push(PlannedFile::key(&copy.key, ca.key_pem.clone()));
             }
             if let Some(csr) = missing_csr(ca_files, &mut out.unchanged)? {
                 // The CA's own subject: a CA kept against the plan has another one.
@@ -172,7 +168,7 @@ pub fn build(
                     .and_then(|(_, c)| DistinguishedName::from_certificate_name(c.subject()))
                     .map_err(|e| ClusterError::Read(format!("{}: {e}", ca_files.cert.display())))?;
                 let made = build_csr(&subject, &[], plan.ca.request.ca.as_ref(), ca.issuer.key())?;
-                files.push(public(csr, made.to_pem().into_bytes()));
+                files.push(PlannedFile::public(csr, made.to_pem().into_bytes()));
             }
             note_wide_key(&ca_files.key, &mut out.warnings);
             *ca.issuer
@@ -194,13 +190,13 @@ pub fn build(
         match source {
             Some((cert_pem, key_pem)) => {
                 for copy in &cert.files {
-                    files.push(public(&copy.cert, cert_pem.clone()));
-                    files.push(private(&copy.key, key_pem.clone()));
+                    files.push(PlannedFile::public(&copy.cert, cert_pem.clone()));
+                    files.push(PlannedFile::key(&copy.key, key_pem.clone()));
                     if let Some(csr) = missing_csr(copy, &mut out.unchanged)? {
                         let key = PrivateKey::from_pem(&key_pem)?;
                         let made =
                             build_csr(&cert.request.subject(), &cert.request.hosts, None, &key)?;
-                        files.push(public(csr, made.to_pem().into_bytes()));
+                        files.push(PlannedFile::public(csr, made.to_pem().into_bytes()));
                     }
                     note_wide_key(&copy.key, &mut out.warnings);
                 }
@@ -219,7 +215,7 @@ pub fn build(
         });
     }
 
-    files.push(public(
+    files.push(PlannedFile::public(
         &plan.config_file,
         plan.config_text.clone().into_bytes(),
     ));
@@ -228,7 +224,7 @@ pub fn build(
         if cert.role == super::plan::Role::Ca && matches!(ca_action, Action::KeptDifferent(_)) {
             continue;
         }
-        files.push(public(
+        files.push(PlannedFile::public(
             &cert.request_file,
             csr_json_text(&cert.request).into_bytes(),
         ));
@@ -252,7 +248,7 @@ pub fn build(
             Some(old) if same_settings(&String::from_utf8_lossy(&old), &text) => {
                 out.unchanged.push(member.env_file.clone());
             }
-            _ => files.push(public(&member.env_file, text.into_bytes())),
+            _ => files.push(PlannedFile::public(&member.env_file, text.into_bytes())),
         }
     }
 
@@ -462,29 +458,13 @@ fn issue(
 
 fn cert_files(files: &CertFiles, cert: &str, key: &str, csr: &str) -> Vec<PlannedFile> {
     let mut out = vec![
-        public(&files.cert, cert.as_bytes().to_vec()),
-        private(&files.key, key.as_bytes().to_vec()),
+        PlannedFile::public(&files.cert, cert.as_bytes().to_vec()),
+        PlannedFile::key(&files.key, key.as_bytes().to_vec()),
     ];
     if let Some(path) = &files.csr {
-        out.push(public(path, csr.as_bytes().to_vec()));
+        out.push(PlannedFile::public(path, csr.as_bytes().to_vec()));
     }
     out
-}
-
-fn public(path: &Path, contents: Vec<u8>) -> PlannedFile {
-    PlannedFile {
-        path: path.to_path_buf(),
-        contents,
-        mode: PUBLIC_MODE,
-    }
-}
-
-fn private(path: &Path, contents: Vec<u8>) -> PlannedFile {
-    PlannedFile {
-        path: path.to_path_buf(),
-        contents,
-        mode: KEY_MODE,
-    }
 }
 
 /// A random serial, as cfssl makes them.

@@ -235,5 +235,5 @@ fn difference(a: &[Host], b: &[Host]) -> Vec<String> {
 /// The mode of a key file that others may read (wider than 0600), if it is one.
 pub fn wide_key_mode(path: &Path) -> Option<u32> {
     let mode = std::fs::metadata(path).ok()?.permissions().mode() & 0o777;
-    (mode & 0o077 != 0).then_some(mode)
+    crate::output::others_have_access(mode).then_some(mode)
 }

@@ -438,7 +438,7 @@ pub fn key_rules(inv: &Inventory, pairs: &[(PathBuf, PathBuf)]) -> Vec<Finding> 
                 format!("an RSA key of {bits} bits: use at least 2048 (\"key\": {{\"algo\": \"rsa\", \"size\": 2048}}) or ECDSA P-256"),
             ));
         }
-        if key.mode & 0o077 != 0 {
+        if crate::output::others_have_access(key.mode) {
             out.push(Finding::new(
                 rule::KEY_FILE_PERMISSIONS,
                 vec![label.clone()],

@@ -18,6 +18,38 @@ pub struct PlannedFile {
     pub mode: u32,
 }
 
+/// The mode of every private key etcdpki writes: its owner's only, also when an older file
+/// was wider (cfssl keeps the old mode; docs/compat.md).
+pub const KEY_MODE: u32 = 0o600;
+
+/// The mode of certificates, requests and every other public file.
+pub const PUBLIC_MODE: u32 = 0o644;
+
+/// True when group or others have any access under `mode`: wrong for a private key.
+pub fn others_have_access(mode: u32) -> bool {
+    mode & 0o077 != 0
+}
+
+impl PlannedFile {
+    /// A private key, written [`KEY_MODE`].
+    pub fn key(path: &Path, contents: Vec<u8>) -> Self {
+        Self {
+            path: path.to_path_buf(),
+            contents,
+            mode: KEY_MODE,
+        }
+    }
+
+    /// A public file, written [`PUBLIC_MODE`].
+    pub fn public(path: &Path, contents: Vec<u8>) -> Self {
+        Self {
+            path: path.to_path_buf(),
+            contents,
+            mode: PUBLIC_MODE,
+        }
+    }
+}
+
 /// A write that failed; nothing of the set was replaced unless `replaced` says so.
 #[derive(Debug, thiserror::Error)]
 #[error("{path}: {action}: {source}")]
@@ -186,7 +218,7 @@ fn stage(target: PathBuf, f: &PlannedFile, owner_of: &Path) -> Result<Staged, Ou
     let mut file = OpenOptions::new()
         .write(true)
         .create_new(true)
-        .mode(0o600)
+        .mode(KEY_MODE)
         .open(&temp)
         .map_err(io_err(&target, "create a temporary file"))?;
     let written = file

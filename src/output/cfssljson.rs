@@ -32,8 +32,7 @@ pub struct FileSet {
 }
 
 /// Certificates and CSRs are public; keys are for the owner alone.
-const PUBLIC: u32 = 0o644;
-const SECRET: u32 = 0o600;
+use super::atomic::{KEY_MODE, PUBLIC_MODE};
 
 /// Parses cfssljson input. `file` names the input in messages; `bare` is `-bare`.
 pub fn parse_cfssljson(file: &str, bytes: &[u8], bare: bool) -> Result<FileSet, InputError> {
@@ -91,10 +90,10 @@ pub fn parse_cfssljson(file: &str, bytes: &[u8], bare: bool) -> Result<FileSet, 
             )),
         }
     };
-    text(&["cert", "certificate"], ".pem", PUBLIC, true);
-    text(&["key", "private_key"], "-key.pem", SECRET, true);
-    text(&["encrypted_key"], "-key.enc", SECRET, false);
-    text(&["csr", "certificate_request"], ".csr", PUBLIC, true);
+    text(&["cert", "certificate"], ".pem", PUBLIC_MODE, true);
+    text(&["key", "private_key"], "-key.pem", KEY_MODE, true);
+    text(&["encrypted_key"], "-key.enc", KEY_MODE, false);
+    text(&["csr", "certificate_request"], ".csr", PUBLIC_MODE, true);
     if let Some(Value::Object(bundle)) = input.get("bundle")
         && let (Some(Value::String(chain)), Some(Value::String(root))) =
             (bundle.get("bundle"), bundle.get("root"))
@@ -102,13 +101,13 @@ pub fn parse_cfssljson(file: &str, bytes: &[u8], bare: bool) -> Result<FileSet, 
         set.files.push(OutputFile {
             suffix: "-bundle.pem",
             contents: format!("{chain}\n{root}").into_bytes(),
-            mode: PUBLIC,
+            mode: PUBLIC_MODE,
             binary: false,
         });
         set.files.push(OutputFile {
             suffix: "-root.pem",
             contents: root.clone().into_bytes(),
-            mode: PUBLIC,
+            mode: PUBLIC_MODE,
             binary: false,
         });
     }
@@ -121,7 +120,7 @@ pub fn parse_cfssljson(file: &str, bytes: &[u8], bare: bool) -> Result<FileSet, 
             Some(Ok(der)) => set.files.push(OutputFile {
                 suffix: "-response.der",
                 contents: der,
-                mode: PUBLIC,
+                mode: PUBLIC_MODE,
                 binary: true,
             }),
             _ => diagnostics.push(Diagnostic::error(

@@ -48,7 +48,7 @@ fn holds_ca(pem_bytes: &[u8]) -> bool {
 pub fn exposed_key_directories(files: &[PlannedFile]) -> Vec<PathBuf> {
     let mut dirs: Vec<PathBuf> = files
         .iter()
-        .filter(|f| f.mode & 0o077 == 0)
+        .filter(|f| !super::others_have_access(f.mode))
         .map(|f| match f.path.parent() {
             Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
             _ => PathBuf::from("."),

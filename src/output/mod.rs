@@ -14,7 +14,10 @@ mod guard;
 mod json;
 mod swap;
 
-pub use atomic::{OutputError, PlannedFile, is_scratch_name, write_files};
+pub use atomic::{
+    KEY_MODE, OutputError, PUBLIC_MODE, PlannedFile, is_scratch_name, others_have_access,
+    write_files,
+};
 pub use cfssljson::{FileSet, OutputFile, parse_cfssljson};
 pub use guard::{exposed_key_directories, others_can_replace, replaced_ca_keys};
 pub use json::{Bundle, to_json_line};

@@ -21,7 +21,9 @@ pub use window::RenewWindow;
 
 use crate::config::{GoDuration, Profile};
 use crate::key::{KeyError, PrivateKey};
-use crate::output::{OutputError, PlannedFile, Recovery, recover, swap_files, write_files};
+use crate::output::{
+    KEY_MODE, OutputError, PUBLIC_MODE, PlannedFile, Recovery, recover, swap_files, write_files,
+};
 use crate::sign::{Authority, Certificate, Issuer, SerialNumber, SignError, Subject, build_csr};
 
 /// How successors are made.
@@ -171,7 +173,7 @@ impl RenewPolicy<'_> {
             if let Some(csr_file) = leaf.csr_file() {
                 let csr = build_csr(&leaf.subject, &leaf.hosts, None, key).map_err(sign_err)?;
                 files.push(PlannedFile {
-                    mode: mode_of(&csr_file, 0o644),
+                    mode: mode_of(&csr_file, PUBLIC_MODE),
                     path: csr_file,
                     contents: csr.to_pem().into_bytes(),
                 });
@@ -179,7 +181,7 @@ impl RenewPolicy<'_> {
             files.push(PlannedFile {
                 path: key_file.clone(),
                 contents: key.to_pem().map_err(|e| sign_err(e.into()))?.into_bytes(),
-                mode: 0o600,
+                mode: KEY_MODE,
             });
         }
         let mut cert_pem = certificate.to_pem();
@@ -189,7 +191,7 @@ impl RenewPolicy<'_> {
         files.push(PlannedFile {
             path: leaf.cert_file.clone(),
             contents: cert_pem.into_bytes(),
-            mode: mode_of(&leaf.cert_file, 0o644),
+            mode: mode_of(&leaf.cert_file, PUBLIC_MODE),
         });
         Ok(Successor {
             certificate,
