@@ -157,8 +157,8 @@ pub enum KeyError {
     /// A PEM block that is not a private key.
     #[error("expected a private key, found a PEM block labelled {0:?}")]
     NotAPrivateKey(String),
-    /// A key type etcdpki cannot sign with.
-    #[error("unsupported private key: {0}")]
+    /// A key etcdpki cannot sign with, or check signatures of.
+    #[error("unsupported key: {0}")]
     Unsupported(String),
     /// The DER is not a key in any supported encoding, or aws-lc rejected it.
     #[error("not a valid private key ({0}); expected PKCS#8, PKCS#1 RSA or SEC1 EC")]
