@@ -7,9 +7,9 @@
 use std::path::Path;
 
 use etcdpki::Profile;
-use etcdpki::output::certinfo::{cert_info, to_json_pretty};
+use etcdpki::certinfo::{cert_info, to_json_pretty};
 use etcdpki::request::{DistinguishedName, Host, NameFields};
-use etcdpki::scan::certificates_in;
+use etcdpki::pki::scan::certificates_in;
 use etcdpki::sign::{Authority, Issuer, SerialNumber, SignError, Subject, issue};
 use etcdpki_fuzz::{
     assert_whole, check_hosts_round_trip, check_name, expected_hosts, is_whole, issuer_key,

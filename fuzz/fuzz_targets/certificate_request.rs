@@ -7,7 +7,7 @@
 use std::sync::OnceLock;
 
 use etcdpki::PrivateKey;
-use etcdpki::output::certinfo::{csr_info, to_json_pretty};
+use etcdpki::certinfo::{csr_info, to_json_pretty};
 use etcdpki::request::{CaRequest, DistinguishedName, Host, NameFields};
 use etcdpki::sign::{CsrInput, build_csr, parse_csr};
 use etcdpki_fuzz::{

@@ -6,7 +6,7 @@
 use std::path::Path;
 
 use etcdpki::lint::Context;
-use etcdpki::lint::etcd_config::read_etcd_config;
+use etcdpki::etcd::read_etcd_config;
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {

@@ -42,7 +42,7 @@ pub fn skipping(finding: &str) -> bool {
     .any(|s| s == finding)
 }
 
-/// Finding 1 (README.md, fixed by `src/x509.rs`): x509-parser reads a Name up to its first RDN
+/// Finding 1 (README.md, fixed by `src/x509/read.rs`): x509-parser reads a Name up to its first RDN
 /// that does not parse and drops the rest without an error; `as_raw()` then ends there, under the
 /// outer SEQUENCE header's longer length. Go and openssl refuse such a certificate or CSR.
 pub const PARTIAL_NAME: &str = "partial-name";

@@ -2,8 +2,8 @@
 
 use std::time::Duration;
 
-use etcdpki::output::certinfo::{cert_info, csr_info, to_json_pretty};
-use etcdpki::peer::{fetch_certificates, split_host_port};
+use etcdpki::certinfo::{cert_info, csr_info, to_json_pretty};
+use etcdpki::certinfo::{fetch_certificates, split_host_port};
 
 use super::args::CertinfoArgs;
 use super::{Failure, read_input, write_stdout};

@@ -1,7 +1,8 @@
 //! `expiry`: when each certificate under the given paths expires.
 
-use etcdpki::expiry::{ExpiryReport, parse_window, residual};
-use etcdpki::scan::{certificates_in, collect_files};
+use etcdpki::config::duration::{parse_window, residual};
+use etcdpki::expiry::ExpiryReport;
+use etcdpki::pki::scan::{certificates_in, collect_files};
 use time::OffsetDateTime;
 
 use super::args::{ExpiryArgs, ExpiryFormat};

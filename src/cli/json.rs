@@ -1,7 +1,9 @@
 //! `json` (cfssljson): cfssl JSON on stdin or `-f` → `BASE.pem`, `BASE-key.pem`, `BASE.csr`.
 
 use base64::Engine as _;
-use etcdpki::output::{PlannedFile, parse_cfssljson, replaced_ca_keys, write_files};
+use etcdpki::output::parse_cfssljson;
+use etcdpki::pki::{PlannedFile, replaced_ca_keys, write_files};
+use std::path::PathBuf;
 
 use super::args::JsonArgs;
 use super::log::warn_exposed_keys;
@@ -33,10 +35,13 @@ pub fn run(args: JsonArgs) -> Result<(), Failure> {
     let planned: Vec<PlannedFile> = set
         .files
         .into_iter()
-        .map(|f| PlannedFile {
-            path: format!("{}{}", args.basename, f.suffix).into(),
-            contents: f.contents,
-            mode: f.mode,
+        .map(|f| {
+            let path = PathBuf::from(format!("{}{}", args.basename, f.suffix));
+            if f.secret {
+                PlannedFile::key(&path, f.contents)
+            } else {
+                PlannedFile::public(&path, f.contents)
+            }
         })
         .collect();
     if !args.overwrite_ca_key

@@ -1,11 +1,11 @@
 //! `lint`: reads the paths and the cluster's settings, runs every rule, prints the findings.
 
 use etcdpki::config::GoDuration;
-use etcdpki::expiry::parse_window;
+use etcdpki::config::duration::parse_window;
+use etcdpki::etcd::read_etcd_config;
 use etcdpki::lint::certificate_rules::TimeRules;
-use etcdpki::lint::etcd_config::read_etcd_config;
 use etcdpki::lint::{Context, Inventory, Level, LintOptions, rule};
-use etcdpki::scan::collect_files;
+use etcdpki::pki::scan::collect_files;
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 

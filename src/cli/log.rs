@@ -85,8 +85,8 @@ pub fn eprint_line(line: &str) {
 }
 
 /// A loud warning for each directory of `files`' keys that others may write to.
-pub fn warn_exposed_keys(files: &[etcdpki::output::PlannedFile]) {
-    for dir in etcdpki::output::exposed_key_directories(files) {
+pub fn warn_exposed_keys(files: &[etcdpki::pki::PlannedFile]) {
+    for dir in etcdpki::pki::exposed_key_directories(files) {
         eprint_line(&format!(
             "warning: {}: the directory is world-writable without the sticky bit: anyone can replace the private keys written there; chmod o-w it",
             dir.display()

@@ -1,6 +1,6 @@
 //! `print-defaults`: cfssl's default configurations, verbatim, and the etcd presets.
 
-use etcdpki::presets::{preset, presets};
+use etcdpki::config::presets::{preset, presets};
 
 use super::{Failure, write_stdout};
 

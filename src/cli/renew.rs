@@ -5,10 +5,11 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use etcdpki::expiry::residual;
-use etcdpki::output::Recovery;
-use etcdpki::renew::{Leaf, RenewLock, RenewPolicy, RenewWindow, recover_interrupted};
-use etcdpki::scan::{FoundCertificate, certificates_in, collect_files, describe};
+use etcdpki::config::duration::residual;
+use etcdpki::pki::Recovery;
+use etcdpki::pki::scan::{FoundCertificate, certificates_in, collect_files, describe};
+use etcdpki::pki::{Leaf, RenewLock};
+use etcdpki::renew::{RenewPolicy, RenewWindow, recover_interrupted};
 use etcdpki::sign::{SerialNumber, SignError};
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;

@@ -3,7 +3,7 @@
 //!
 //! Takes a [`Plan`] and [`BuildOptions`]; returns an [`Outcome`]: what happened to each
 //! certificate and the files to write, which [`Outcome::write`] writes as one atomic set
-//! ([`crate::output::write_files`]: temporary files, fsync, renames; keys 0600). Guarantees:
+//! ([`crate::pki::write_files`]: temporary files, fsync, renames; keys 0600). Guarantees:
 //! an existing CA is never replaced, nor a copy of a CA overwritten, without `force`; a
 //! certificate that still fits the plan ([`super::existing`]) is kept with its key; a file
 //! whose contents would not change is not written, so a second identical run writes nothing,
@@ -16,15 +16,16 @@ use time::OffsetDateTime;
 use x509_parser::prelude::{FromDer, X509Certificate};
 
 use super::cfssl_json::csr_json_text;
-use super::env::{ClusterState, env_file_text, same_settings};
+use super::env::member_env_file;
 use super::existing::{
     ExistingCa, ExistingLeaf, judge_leaf, read_ca, read_optional, wide_key_mode,
 };
 use super::keys::generate_keys;
 use super::layout::CertFiles;
 use super::plan::{CertPlan, Plan};
+use crate::etcd::{ClusterState, same_settings};
 use crate::key::{KeyError, PrivateKey};
-use crate::output::{OutputError, PlannedFile, write_files};
+use crate::pki::{OutputError, PlannedFile, write_files};
 use crate::request::DistinguishedName;
 use crate::sign::{
     Authority, Certificate, Issuer, SerialNumber, SignError, build_csr, issue_request,
@@ -243,7 +244,7 @@ pub fn build(
             ClusterState::New
         });
         out.states.push(state);
-        let text = env_file_text(plan, member, state);
+        let text = member_env_file(plan, member, state);
         match read_optional(&member.env_file).map_err(ClusterError::Read)? {
             Some(old) if same_settings(&String::from_utf8_lossy(&old), &text) => {
                 out.unchanged.push(member.env_file.clone());

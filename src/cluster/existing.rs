@@ -5,7 +5,7 @@
 //! the CA signed it, and its subject, SANs, usages and key type are the plan's, it has not
 //! expired, and its key file holds its key (the checks of etcdadm's `CheckSignatureFrom` reuse,
 //! research/lint-and-etcd.md §2.1, plus the plan's own). Certificates are read back with
-//! [`crate::renew::Leaf`], the reader `renew` uses.
+//! [`crate::pki::Leaf`], the reader `renew` uses.
 
 use std::io::ErrorKind;
 use std::os::unix::fs::PermissionsExt;
@@ -18,7 +18,7 @@ use super::layout::CertFiles;
 use super::plan::CertPlan;
 use crate::config::Profile;
 use crate::key::{KeyAlgorithm, KeySpec, PrivateKey};
-use crate::renew::Leaf;
+use crate::pki::Leaf;
 use crate::request::Host;
 use crate::sign::Issuer;
 
@@ -235,5 +235,5 @@ fn difference(a: &[Host], b: &[Host]) -> Vec<String> {
 /// The mode of a key file that others may read (wider than 0600), if it is one.
 pub fn wide_key_mode(path: &Path) -> Option<u32> {
     let mode = std::fs::metadata(path).ok()?.permissions().mode() & 0o777;
-    crate::output::others_have_access(mode).then_some(mode)
+    crate::pki::others_have_access(mode).then_some(mode)
 }

@@ -6,13 +6,13 @@
 //! options → [`Plan`]: every certificate's subject, SANs, profile and files in a [`Layout`],
 //! every member's etcd settings) → [`mod@build`] (plan and what is on disk → [`Outcome`]: the CA
 //! reused or made, certificates kept or issued with keys made in parallel, the files to write)
-//! → [`Outcome::write`]. [`cfssl_json`] and [`mod@env`] render the cfssl inputs and the
+//! → [`Outcome::write`]. [`cfssl_json`] and `env` (through [`crate::etcd::env_file`]) render the cfssl inputs and the
 //! environment files the PKI is written with; [`existing`] reads back what an earlier run left.
 //! Nothing here prints: progress is a callback, and the outcome is returned.
 
 pub mod build;
 pub mod cfssl_json;
-pub mod env;
+mod env;
 pub mod existing;
 pub mod keys;
 pub mod layout;
@@ -20,8 +20,8 @@ pub mod plan;
 pub mod spec;
 pub mod subject;
 
+pub use crate::etcd::ClusterState;
 pub use build::{Action, BuildOptions, ClusterError, Entry, Outcome, build};
-pub use env::ClusterState;
 pub use layout::Layout;
 pub use plan::{Plan, PlanError, PlanOptions, plan};
 pub use spec::{ClusterSpec, MemberSpec, MemberUrl, parse_spec_json};

@@ -4,14 +4,14 @@
 //! cluster spec file ([`parse_spec_json`], documented in docs/cluster.md), and returns a
 //! [`ClusterSpec`] whose member and client names are safe file names and unique, whose URLs
 //! are `https://HOST:PORT` with an IP or DNS host, and whose extra hosts are valid SANs. The
-//! file is read with the repo's Go-style JSON reader ([`crate::gojson`]), so every problem is
+//! file is read with the repo's Go-style JSON reader ([`crate::diag::gojson`]), so every problem is
 //! reported with the file and its JSON path, all of them at once.
 
 use std::net::IpAddr;
 
+use crate::diag::gojson::{Node, Object, Reader};
 use crate::diag::{Checked, InputError, JsonPath, Problem, quote};
-use crate::gojson::{Node, Object, Reader};
-use crate::lint::context::{parse_initial_cluster, url_host};
+use crate::etcd::{parse_initial_cluster, url_host};
 use crate::request::{Host, parse_host};
 
 /// The members and clients a PKI is made for.

@@ -262,6 +262,35 @@ pub fn suggest(input: &str) -> Option<String> {
     ))
 }
 
+/// `9y`, `364d`, `5h`, `12m`, or `expired`.
+pub fn residual(seconds: i64) -> String {
+    const DAY: i64 = 86_400;
+    match seconds {
+        s if s <= 0 => "expired".into(),
+        s if s >= 365 * DAY => format!("{}y", s / (365 * DAY)),
+        s if s >= DAY => format!("{}d", s / DAY),
+        s if s >= 3600 => format!("{}h", s / 3600),
+        s => format!("{}m", (s / 60).max(1)),
+    }
+}
+
+/// A window as `--fail-within` takes it: a Go duration (`720h`) or whole days (`30d`).
+pub fn parse_window(text: &str) -> Result<GoDuration, String> {
+    if let Some(days) = text.strip_suffix('d')
+        && let Ok(n) = days.parse::<i64>()
+        && n >= 0
+    {
+        return Ok(GoDuration::from_hours(n.saturating_mul(24)));
+    }
+    match GoDuration::parse(text) {
+        Ok(d) if !d.is_negative() => Ok(d),
+        Ok(_) => Err(format!("{text:?}: the window cannot be negative")),
+        Err(e) => Err(format!(
+            "{text:?}: {e}; write a Go duration such as \"720h\" or days such as \"30d\""
+        )),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -344,5 +373,22 @@ mod tests {
         assert!(suggest("30d").is_some_and(|s| s.contains("\"720h\"")));
         assert!(suggest("1y").is_some_and(|s| s.contains("\"8760h\"")));
         assert_eq!(suggest("1q"), None);
+    }
+
+    #[test]
+    fn residual_times_read_like_kubeadms() {
+        assert_eq!(residual(-5), "expired");
+        assert_eq!(residual(9 * 365 * 86_400 + 100), "9y");
+        assert_eq!(residual(364 * 86_400 + 5), "364d");
+        assert_eq!(residual(5 * 3600 + 1), "5h");
+        assert_eq!(residual(30), "1m");
+    }
+
+    #[test]
+    fn windows_take_go_durations_and_days() {
+        assert_eq!(parse_window("720h"), Ok(GoDuration::from_hours(720)));
+        assert_eq!(parse_window("30d"), Ok(GoDuration::from_hours(720)));
+        assert!(parse_window("-1h").is_err());
+        assert!(parse_window("1y").is_err());
     }
 }

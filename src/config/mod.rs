@@ -7,6 +7,7 @@
 
 pub mod duration;
 pub mod policy;
+pub mod presets;
 pub(crate) mod read;
 pub mod usage;
 

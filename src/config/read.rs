@@ -13,8 +13,8 @@ use super::policy::{
     Profile,
 };
 use super::usage::{Usage, parse_usage, usage_names};
+use crate::diag::gojson::{Node, Object, Reader};
 use crate::diag::{Checked, InputError, JsonPath, Problem, quote};
-use crate::gojson::{Node, Object, Reader};
 
 const TOP_KEYS: &[&str] = &["signing", "auth_keys", "remotes", "ocsp"];
 const SIGNING_KEYS: &[&str] = &["default", "profiles"];

@@ -275,9 +275,9 @@ pub fn rsa_public_parts(der: &[u8]) -> Option<(Vec<u8>, u32)> {
     let key = RsaPrivateKey::from_der(pkcs1).ok()?;
     let n = key.modulus.as_bytes();
     let bits = (n.len() as u32) * 8 - n.first().copied().unwrap_or(0).leading_zeros();
-    let public = crate::der_writer::sequence(&[
-        &crate::der_writer::unsigned_integer(n),
-        &crate::der_writer::unsigned_integer(key.public_exponent.as_bytes()),
+    let public = crate::x509::der_writer::sequence(&[
+        &crate::x509::der_writer::unsigned_integer(n),
+        &crate::x509::der_writer::unsigned_integer(key.public_exponent.as_bytes()),
     ]);
     Some((public, bits))
 }

@@ -3,7 +3,7 @@
 use der::asn1::ObjectIdentifier;
 
 use super::{Curve, KeyAlgorithm};
-use crate::der_writer as w;
+use crate::x509::der_writer as w;
 
 /// A signature algorithm etcdpki signs with.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]

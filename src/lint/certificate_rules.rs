@@ -62,7 +62,7 @@ pub fn check(
             format!(
                 "expires {}, within the warning window ({}): renew it (etcdpki renew)",
                 date(cert.not_after),
-                crate::expiry::residual(time.warn_within.whole_seconds())
+                crate::config::duration::residual(time.warn_within.whole_seconds())
             ),
         );
     }

@@ -2,12 +2,13 @@
 //! configuration's `discovery-srv`) and `san-missing-member` (with `--initial-cluster` or
 //! configurations), plus the cfssl JSON rules `config-invalid` and `request-invalid`.
 
-use super::context::{Context, Member, Roles, normalize_dns, sans_cover};
+use super::context::{Context, Member, Roles};
 use super::inventory::{CertEntry, Inventory};
 use super::report::Finding;
 use super::rule::{self, Level};
 use crate::diag::{InputError, Severity};
 use crate::request::Host;
+use crate::request::{normalize_dns, sans_cover};
 
 /// `srv-domain-missing` for a certificate: clustering.md (etcd 3.4): "the discovery SRV record
 /// (e.g. example.com) must be included in the SSL certificate DNS SAN along with the hostname".

@@ -7,13 +7,13 @@
 //! (`peer`, `server`, `client`, `etcdctl`, a member's name) and then from the certificate's EKU.
 
 use std::collections::HashMap;
-use std::net::IpAddr;
 use std::path::{Path, PathBuf};
 
-use super::etcd_config::EtcdConfig;
 use super::inventory::CertEntry;
 use super::report::Finding;
 use super::rule;
+use crate::etcd::{EtcdConfig, parse_initial_cluster, url_host};
+use crate::request::normalize_dns;
 
 /// The roles a certificate plays.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -322,104 +322,9 @@ fn resolve(dir: &Path, file: &str) -> Option<PathBuf> {
         .find_map(|p| std::fs::canonicalize(p).ok())
 }
 
-/// `name=url,name=url,…` as etcd reads `--initial-cluster` (a member may appear with several
-/// URLs). Names and URLs must be non-empty.
-pub fn parse_initial_cluster(value: &str) -> Result<Vec<(String, String)>, String> {
-    let mut out = Vec::new();
-    for part in value.split(',').map(str::trim).filter(|p| !p.is_empty()) {
-        let Some((name, url)) = part.split_once('=') else {
-            return Err(format!(
-                "{part:?} is not NAME=URL (expected e.g. infra0=https://10.0.1.10:2380)"
-            ));
-        };
-        if name.is_empty() || url_host(url).is_none() {
-            return Err(format!(
-                "{part:?} is not NAME=URL (expected e.g. infra0=https://10.0.1.10:2380)"
-            ));
-        }
-        out.push((name.to_owned(), url.to_owned()));
-    }
-    if out.is_empty() {
-        return Err("no member (expected e.g. infra0=https://10.0.1.10:2380)".into());
-    }
-    Ok(out)
-}
-
-/// The host of `https://host:port/path`, without brackets for IPv6; `None` if it has none.
-pub fn url_host(url: &str) -> Option<String> {
-    let rest = url.split_once("://").map_or(url, |(_, r)| r);
-    let authority = rest.split(['/', '?', '#']).next().unwrap_or_default();
-    let authority = authority.rsplit_once('@').map_or(authority, |(_, a)| a);
-    let host = if let Some(v6) = authority.strip_prefix('[') {
-        v6.split(']').next().unwrap_or_default()
-    } else {
-        authority.split(':').next().unwrap_or_default()
-    };
-    (!host.is_empty()).then(|| host.to_owned())
-}
-
-/// A DNS name compared as DNS does: lower case, no trailing dot.
-pub fn normalize_dns(name: &str) -> String {
-    name.trim_end_matches('.').to_ascii_lowercase()
-}
-
-/// True if `host` (an IP or a DNS name) is covered by the SANs, with Go's rules: an IP matches
-/// an IP SAN only; a name matches a DNS SAN exactly or by a leftmost-label wildcard.
-pub fn sans_cover(hosts: &[crate::request::Host], host: &str) -> bool {
-    use crate::request::Host;
-    if let Ok(ip) = host.parse::<IpAddr>() {
-        return hosts.iter().any(|h| matches!(h, Host::Ip(i) if *i == ip));
-    }
-    let host = normalize_dns(host);
-    hosts.iter().any(|h| match h {
-        Host::Dns(pattern) => {
-            let pattern = normalize_dns(pattern);
-            match pattern.strip_prefix("*.") {
-                Some(suffix) => host
-                    .split_once('.')
-                    .is_some_and(|(label, rest)| !label.is_empty() && rest == suffix),
-                None => pattern == host,
-            }
-        }
-        _ => false,
-    })
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::request::Host;
-
-    #[test]
-    fn initial_cluster_and_urls_read_as_etcd_writes_them() {
-        let members =
-            parse_initial_cluster("infra0=https://10.0.1.10:2380, infra1=https://[::1]:2380")
-                .expect("valid");
-        assert_eq!(members[1], ("infra1".into(), "https://[::1]:2380".into()));
-        assert_eq!(url_host("https://[::1]:2380").as_deref(), Some("::1"));
-        assert_eq!(
-            url_host("https://node.example:2380/x").as_deref(),
-            Some("node.example")
-        );
-        assert!(parse_initial_cluster("infra0").is_err());
-        assert!(parse_initial_cluster("infra0=").is_err());
-        assert!(parse_initial_cluster("").is_err());
-    }
-
-    #[test]
-    fn sans_match_like_go() {
-        let hosts = [
-            Host::Dns("*.example.com".into()),
-            Host::Dns("Node.Local".into()),
-            Host::Ip("10.0.1.10".parse().expect("ip")),
-        ];
-        assert!(sans_cover(&hosts, "a.example.com"));
-        assert!(!sans_cover(&hosts, "example.com"), "*.D does not cover D");
-        assert!(!sans_cover(&hosts, "a.b.example.com"));
-        assert!(sans_cover(&hosts, "node.local."));
-        assert!(sans_cover(&hosts, "10.0.1.10"));
-        assert!(!sans_cover(&hosts, "10.0.1.11"));
-    }
 
     #[test]
     fn file_names_give_roles_and_members() {

@@ -1,6 +1,6 @@
 //! What `lint` reads: every file under the paths, recognised by content, parsed on all cores.
 //!
-//! Takes a list of files (from [`crate::scan::collect_files`]) and returns an [`Inventory`]:
+//! Takes a list of files (from [`crate::pki::scan::collect_files`]) and returns an [`Inventory`]:
 //! PEM certificates (bundles too), private keys, CSRs, cfssl request files (csr.json) and cfssl
 //! ca-config.json files, each with the facts the rules need, plus findings for files that look
 //! like PEM but hold nothing usable. Anything else (READMEs, binaries) is skipped quietly.
@@ -235,13 +235,18 @@ impl Inventory {
             Ok((_, m)) if m.len() > MAX_FILE => return,
             Ok(x) => x,
             Err(e) => {
-                return self
-                    .unreadable(file, format!("cannot read: {}", crate::scan::io_reason(&e)));
+                return self.unreadable(
+                    file,
+                    format!("cannot read: {}", crate::pki::scan::io_reason(&e)),
+                );
             }
         };
         let mut bytes = Vec::with_capacity(usize::try_from(meta.len()).unwrap_or(0));
         if let Err(e) = std::io::Read::read_to_end(&mut handle, &mut bytes) {
-            return self.unreadable(file, format!("cannot read: {}", crate::scan::io_reason(&e)));
+            return self.unreadable(
+                file,
+                format!("cannot read: {}", crate::pki::scan::io_reason(&e)),
+            );
         }
         self.mode = meta.permissions().mode() & 0o7777;
         let name = file.display().to_string();

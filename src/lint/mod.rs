@@ -9,7 +9,6 @@
 pub mod certificate_rules;
 pub mod cluster_rules;
 pub mod context;
-pub mod etcd_config;
 pub mod inventory;
 pub mod pki_rules;
 pub mod report;

@@ -15,7 +15,7 @@ use super::inventory::{CertEntry, Inventory, KeyKind};
 use super::report::Finding;
 use super::rule;
 use crate::key::{KeyError, PublicKey, TableVerifier, Verifier};
-use crate::scan::cert_files_for;
+use crate::pki::scan::cert_files_for;
 
 /// For each certificate, the index of the certificate whose key signed it (itself for a
 /// self-signed one), or why there is none.
@@ -438,14 +438,14 @@ pub fn key_rules(inv: &Inventory, pairs: &[(PathBuf, PathBuf)]) -> Vec<Finding> 
                 format!("an RSA key of {bits} bits: use at least 2048 (\"key\": {{\"algo\": \"rsa\", \"size\": 2048}}) or ECDSA P-256"),
             ));
         }
-        if crate::output::others_have_access(key.mode) {
+        if crate::pki::others_have_access(key.mode) {
             out.push(Finding::new(
                 rule::KEY_FILE_PERMISSIONS,
                 vec![label.clone()],
                 format!("mode {:04o}: group or others have access to the private key; chmod 600 it (etcdpki json writes keys 0600)", key.mode & 0o7777),
             ));
         }
-        if crate::output::others_can_replace(key.dir_mode) {
+        if crate::pki::others_can_replace(key.dir_mode) {
             out.push(Finding::new(
                 rule::KEY_FILE_PERMISSIONS,
                 vec![label],

@@ -8,8 +8,8 @@
 use base64::Engine as _;
 use serde_json::{Map, Value};
 
+use crate::diag::gojson::type_name;
 use crate::diag::{Diagnostic, InputError, JsonPath, Location, Problem};
-use crate::gojson::type_name;
 
 /// One file cfssljson writes.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -18,8 +18,8 @@ pub struct OutputFile {
     pub suffix: &'static str,
     /// The contents, verbatim.
     pub contents: Vec<u8>,
-    /// Unix permission bits.
-    pub mode: u32,
+    /// A private key: written for its owner alone.
+    pub secret: bool,
     /// Binary content, printed base64 under `-stdout`.
     pub binary: bool,
 }
@@ -32,11 +32,12 @@ pub struct FileSet {
 }
 
 /// Certificates and CSRs are public; keys are for the owner alone.
-use super::atomic::{KEY_MODE, PUBLIC_MODE};
+const KEY: bool = true;
+const PUBLIC: bool = false;
 
 /// Parses cfssljson input. `file` names the input in messages; `bare` is `-bare`.
 pub fn parse_cfssljson(file: &str, bytes: &[u8], bare: bool) -> Result<FileSet, InputError> {
-    let (_, value) = crate::gojson::Reader::parse(file, bytes)?;
+    let (_, value) = crate::diag::gojson::Reader::parse(file, bytes)?;
     let err = |path: JsonPath, problem: Problem| {
         InputError::one(Diagnostic::error(Location::at(file, path), problem))
     };
@@ -56,7 +57,7 @@ pub fn parse_cfssljson(file: &str, bytes: &[u8], bare: bool) -> Result<FileSet, 
     };
     let mut set = FileSet::default();
     let mut diagnostics = Vec::new();
-    let mut text = |keys: &[&str], suffix: &'static str, mode: u32, pem: bool| {
+    let mut text = |keys: &[&str], suffix: &'static str, secret: bool, pem: bool| {
         let Some((key, value)) = keys.iter().find_map(|k| input.get(*k).map(|v| (*k, v))) else {
             return;
         };
@@ -78,7 +79,7 @@ pub fn parse_cfssljson(file: &str, bytes: &[u8], bare: bool) -> Result<FileSet, 
             Value::String(s) => set.files.push(OutputFile {
                 suffix,
                 contents: s.clone().into_bytes(),
-                mode,
+                secret,
                 binary: false,
             }),
             other => diagnostics.push(Diagnostic::error(
@@ -90,10 +91,10 @@ pub fn parse_cfssljson(file: &str, bytes: &[u8], bare: bool) -> Result<FileSet, 
             )),
         }
     };
-    text(&["cert", "certificate"], ".pem", PUBLIC_MODE, true);
-    text(&["key", "private_key"], "-key.pem", KEY_MODE, true);
-    text(&["encrypted_key"], "-key.enc", KEY_MODE, false);
-    text(&["csr", "certificate_request"], ".csr", PUBLIC_MODE, true);
+    text(&["cert", "certificate"], ".pem", PUBLIC, true);
+    text(&["key", "private_key"], "-key.pem", KEY, true);
+    text(&["encrypted_key"], "-key.enc", KEY, false);
+    text(&["csr", "certificate_request"], ".csr", PUBLIC, true);
     if let Some(Value::Object(bundle)) = input.get("bundle")
         && let (Some(Value::String(chain)), Some(Value::String(root))) =
             (bundle.get("bundle"), bundle.get("root"))
@@ -101,13 +102,13 @@ pub fn parse_cfssljson(file: &str, bytes: &[u8], bare: bool) -> Result<FileSet, 
         set.files.push(OutputFile {
             suffix: "-bundle.pem",
             contents: format!("{chain}\n{root}").into_bytes(),
-            mode: PUBLIC_MODE,
+            secret: PUBLIC,
             binary: false,
         });
         set.files.push(OutputFile {
             suffix: "-root.pem",
             contents: root.clone().into_bytes(),
-            mode: PUBLIC_MODE,
+            secret: PUBLIC,
             binary: false,
         });
     }
@@ -120,7 +121,7 @@ pub fn parse_cfssljson(file: &str, bytes: &[u8], bare: bool) -> Result<FileSet, 
             Some(Ok(der)) => set.files.push(OutputFile {
                 suffix: "-response.der",
                 contents: der,
-                mode: PUBLIC_MODE,
+                secret: PUBLIC,
                 binary: true,
             }),
             _ => diagnostics.push(Diagnostic::error(
@@ -215,8 +216,8 @@ mod tests {
     fn bare_input_maps_keys_and_aliases_to_files() {
         let input = format!(r#"{{"certificate": {PEM:?}, "private_key": {PEM:?}, "csr": ""}}"#);
         let set = parse_cfssljson("-", input.as_bytes(), true).expect("valid");
-        let suffixes: Vec<_> = set.files.iter().map(|f| (f.suffix, f.mode)).collect();
-        assert_eq!(suffixes, [(".pem", 0o644), ("-key.pem", 0o600)]);
+        let suffixes: Vec<_> = set.files.iter().map(|f| (f.suffix, f.secret)).collect();
+        assert_eq!(suffixes, [(".pem", PUBLIC), ("-key.pem", KEY)]);
     }
 
     #[test]

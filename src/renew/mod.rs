@@ -4,10 +4,8 @@
 //! each leaf that is due, a [`Successor`]: the new certificate (same subject, SANs and usages;
 //! the old lifetime or the one asked for) and the files that install it, a new key by default.
 //! [`Successor::install`] replaces the files so that no reader sees a partial one and a crash
-//! leaves the old or the new pair ([`crate::output::swap_files`]). CAs are never renewed here.
+//! leaves the old or the new pair ([`crate::pki::swap_files`]). CAs are never renewed here.
 
-pub mod leaf;
-mod lock;
 mod window;
 
 use std::os::unix::fs::PermissionsExt;
@@ -15,13 +13,12 @@ use std::path::{Path, PathBuf};
 
 use time::{Duration, OffsetDateTime};
 
-pub use leaf::Leaf;
-pub use lock::{LOCK_FILE_NAME, LockError, RenewLock};
+pub use crate::pki::{LOCK_FILE_NAME, Leaf, LockError, RenewLock};
 pub use window::RenewWindow;
 
 use crate::config::{GoDuration, Profile};
 use crate::key::{KeyError, PrivateKey};
-use crate::output::{
+use crate::pki::{
     KEY_MODE, OutputError, PUBLIC_MODE, PlannedFile, Recovery, recover, swap_files, write_files,
 };
 use crate::sign::{Authority, Certificate, Issuer, SerialNumber, SignError, Subject, build_csr};
@@ -204,9 +201,9 @@ impl RenewPolicy<'_> {
 /// Finishes or drops a renewal of `cert_file` that a killed run left half done, and removes
 /// its temporary files. Call it before reading the certificate, with the lock held.
 pub fn recover_interrupted(cert_file: &Path) -> Result<Recovery, OutputError> {
-    let mut targets: Vec<PathBuf> = crate::scan::key_files_for(cert_file)
+    let mut targets: Vec<PathBuf> = crate::pki::scan::key_files_for(cert_file)
         .into_iter()
-        .chain(crate::scan::csr_files_for(cert_file))
+        .chain(crate::pki::scan::csr_files_for(cert_file))
         .collect();
     targets.push(cert_file.to_path_buf());
     recover(&targets)

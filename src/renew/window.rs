@@ -10,7 +10,7 @@ use std::fmt;
 use time::Duration;
 
 use crate::config::GoDuration;
-use crate::expiry::parse_window;
+use crate::config::duration::parse_window;
 
 /// When a certificate is due for renewal.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -6,8 +6,8 @@ use super::hosts::{Host, parse_host};
 use super::names::{Attribute, DistinguishedName, NameFields, oid};
 use crate::config::GoDuration;
 use crate::config::read::{read_duration, read_path_len};
+use crate::diag::gojson::{Node, Object, Reader};
 use crate::diag::{Checked, Diagnostic, InputError, JsonPath, Location, Problem, quote};
-use crate::gojson::{Node, Object, Reader};
 use crate::key::{Curve, KeySpec, RsaSize};
 
 /// One `names[]` entry.

@@ -191,6 +191,32 @@ fn is_uri(s: &str) -> bool {
     }
 }
 
+/// A DNS name compared as DNS does: lower case, no trailing dot.
+pub fn normalize_dns(name: &str) -> String {
+    name.trim_end_matches('.').to_ascii_lowercase()
+}
+
+/// True if `host` (an IP or a DNS name) is covered by the SANs, with Go's rules: an IP matches
+/// an IP SAN only; a name matches a DNS SAN exactly or by a leftmost-label wildcard.
+pub fn sans_cover(hosts: &[Host], host: &str) -> bool {
+    if let Ok(ip) = host.parse::<IpAddr>() {
+        return hosts.iter().any(|h| matches!(h, Host::Ip(i) if *i == ip));
+    }
+    let host = normalize_dns(host);
+    hosts.iter().any(|h| match h {
+        Host::Dns(pattern) => {
+            let pattern = normalize_dns(pattern);
+            match pattern.strip_prefix("*.") {
+                Some(suffix) => host
+                    .split_once('.')
+                    .is_some_and(|(label, rest)| !label.is_empty() && rest == suffix),
+                None => pattern == host,
+            }
+        }
+        _ => false,
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -254,5 +280,20 @@ mod tests {
             e.help
                 .is_some_and(|h| h.starts_with("write \"etcd-0.etcd\""))
         );
+    }
+
+    #[test]
+    fn sans_match_like_go() {
+        let hosts = [
+            Host::Dns("*.example.com".into()),
+            Host::Dns("Node.Local".into()),
+            Host::Ip("10.0.1.10".parse().expect("ip")),
+        ];
+        assert!(sans_cover(&hosts, "a.example.com"));
+        assert!(!sans_cover(&hosts, "example.com"), "*.D does not cover D");
+        assert!(!sans_cover(&hosts, "a.b.example.com"));
+        assert!(sans_cover(&hosts, "node.local."));
+        assert!(sans_cover(&hosts, "10.0.1.10"));
+        assert!(!sans_cover(&hosts, "10.0.1.11"));
     }
 }

@@ -13,5 +13,5 @@ pub use cert_request::{
     CaRequest, CertRequest, SubjectEntry, SubjectOverride, parse_csr_json, parse_hostname_flag,
     parse_subject_json,
 };
-pub use hosts::{Host, HostError, parse_host};
+pub use hosts::{Host, HostError, normalize_dns, parse_host, sans_cover};
 pub use names::{Attribute, DistinguishedName, NameFields};

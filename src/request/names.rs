@@ -8,7 +8,7 @@
 
 use der::asn1::ObjectIdentifier;
 
-use crate::der_writer::{self as w, tag};
+use crate::x509::der_writer::{self as w, tag};
 
 /// One attribute of a name.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]

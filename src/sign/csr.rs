@@ -7,9 +7,9 @@ use x509_parser::prelude::{ParsedCriAttribute, ParsedExtension};
 
 use super::SignError;
 use super::extension::{self, Extension, oid};
-use crate::der_writer as w;
 use crate::key::{PrivateKey, PublicKey};
 use crate::request::{CaRequest, DistinguishedName, Host, NameFields};
+use crate::x509::der_writer as w;
 
 /// A signed CSR.
 #[derive(Clone, Debug, PartialEq, Eq)]

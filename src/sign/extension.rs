@@ -8,8 +8,8 @@ use std::net::IpAddr;
 use der::asn1::ObjectIdentifier;
 
 use crate::config::{CertificatePolicy, ExtKeyUsage, KeyUsage, PolicyQualifier};
-use crate::der_writer::{self as w, tag};
 use crate::request::Host;
+use crate::x509::der_writer::{self as w, tag};
 
 /// Extension OIDs (RFC 5280 §4.2, RFC 6960 §4.2.2.2.1).
 #[allow(missing_docs, reason = "RFC 5280 extension names")]

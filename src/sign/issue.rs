@@ -5,9 +5,9 @@ use time::OffsetDateTime;
 use super::extension::{self, Extension};
 use super::{Issuer, SerialNumber, SignError, Validity};
 use crate::config::Profile;
-use crate::der_writer as w;
 use crate::key::{PrivateKey, PublicKey};
 use crate::request::{DistinguishedName, Host};
+use crate::x509::der_writer as w;
 
 /// What the certificate says about its subject, before the profile filters it.
 #[derive(Clone, Copy, Debug)]

@@ -5,7 +5,7 @@
 //! [`crate::request::Host`]s, a [`crate::PublicKey`]) plus an injected `now` and
 //! [`SerialNumber`], and returns DER that matches what cfssl (through Go's `crypto/x509`) writes,
 //! extension order and criticality included (cfssl.md §5, §10). The TBS structures are written
-//! with [`crate::der_writer`] and signed with aws-lc-rs.
+//! with [`crate::x509::der_writer`] and signed with aws-lc-rs.
 
 mod csr;
 pub mod extension;

@@ -1,5 +1,6 @@
 //! Integration tests: the real binary in temp dirs, against the real cfssl, openssl and etcd.
 
+mod architecture;
 mod certinfo;
 mod cluster;
 mod defaults;

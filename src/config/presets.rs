@@ -81,31 +81,31 @@ const PRESETS: &[Preset] = &[
     Preset {
         name: "etcd-config",
         description: "ca-config.json with etcd's server, peer and client profiles",
-        text: include_str!("../profiles/etcd/ca-config.json"),
+        text: include_str!("../../profiles/etcd/ca-config.json"),
         is_config: true,
     },
     Preset {
         name: "etcd-ca-csr",
         description: "an etcd CA request (ECDSA P-256, 10 years)",
-        text: include_str!("../profiles/etcd/ca-csr.json"),
+        text: include_str!("../../profiles/etcd/ca-csr.json"),
         is_config: false,
     },
     Preset {
         name: "etcd-server-csr",
         description: "a member's server (client-facing) certificate request",
-        text: include_str!("../profiles/etcd/server-csr.json"),
+        text: include_str!("../../profiles/etcd/server-csr.json"),
         is_config: false,
     },
     Preset {
         name: "etcd-peer-csr",
         description: "a member's peer certificate request",
-        text: include_str!("../profiles/etcd/peer-csr.json"),
+        text: include_str!("../../profiles/etcd/peer-csr.json"),
         is_config: false,
     },
     Preset {
         name: "etcd-client-csr",
         description: "a client certificate request (CN = the etcd user)",
-        text: include_str!("../profiles/etcd/client-csr.json"),
+        text: include_str!("../../profiles/etcd/client-csr.json"),
         is_config: false,
     },
 ];

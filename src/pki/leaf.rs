@@ -15,8 +15,8 @@ use x509_parser::prelude::{FromDer, X509Certificate};
 
 use crate::config::{ExtKeyUsage, GoDuration, KeyUsage, Profile};
 use crate::key::{KeyAlgorithm, KeySpec, PublicKey, RsaSize};
+use crate::pki::scan::{csr_files_for, key_files_for};
 use crate::request::{DistinguishedName, Host};
-use crate::scan::{csr_files_for, key_files_for};
 
 /// A leaf certificate and what a renewal keeps.
 #[derive(Clone, Debug)]
@@ -67,7 +67,7 @@ impl Leaf {
             .map_err(|e| format!("unusable public key: {e}"))?;
         Ok(Self {
             cert_file: cert_file.to_path_buf(),
-            name: crate::scan::short_name(cert.subject()),
+            name: crate::pki::scan::short_name(cert.subject()),
             subject,
             hosts: Host::from_certificate(&cert),
             key_usage,
@@ -127,14 +127,14 @@ impl Leaf {
             .is_ok()
     }
 
-    /// The key file that exists: see [`crate::scan::key_files_for`].
+    /// The key file that exists: see [`crate::pki::scan::key_files_for`].
     pub fn key_file(&self) -> Option<PathBuf> {
         key_files_for(&self.cert_file)
             .into_iter()
             .find(|p| p.is_file())
     }
 
-    /// The request file that exists: see [`crate::scan::csr_files_for`].
+    /// The request file that exists: see [`crate::pki::scan::csr_files_for`].
     pub fn csr_file(&self) -> Option<PathBuf> {
         csr_files_for(&self.cert_file)
             .into_iter()

@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 
 use time::OffsetDateTime;
 
-use crate::output::is_scratch_name;
+use crate::pki::is_scratch_name;
 use x509_parser::prelude::ParsedExtension;
 
 /// A certificate found in a file.

@@ -251,7 +251,7 @@ pub fn csr_info(der: &[u8]) -> Result<CsrInfo, CertInfoError> {
 /// Go's `json.MarshalIndent(v, "", "  ")` plus a newline, with Go's HTML escaping.
 pub fn to_json_pretty<T: Serialize>(value: &T) -> String {
     let text = serde_json::to_string_pretty(value).expect("certinfo structs always serialise");
-    let mut out = super::json::go_escape(&text);
+    let mut out = crate::output::go_escape(&text);
     out.push('\n');
     out
 }

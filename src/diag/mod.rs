@@ -6,6 +6,8 @@
 //! optional `help:` line. Validation gathers every problem of a file before it fails, so one run
 //! shows them all (the cargo-deny pattern, STYLE.md B4).
 
+pub mod gojson;
+
 use std::fmt;
 
 /// A position inside a JSON document, rendered `a.b[2].c`, or `$` for the root.
