@@ -87,9 +87,14 @@ pub fn eprint_line(line: &str) {
 /// A loud warning for each directory of `files`' keys that others may write to.
 pub fn warn_exposed_keys(files: &[etcdpki::pki::PlannedFile]) {
     for dir in etcdpki::pki::exposed_key_directories(files) {
-        eprint_line(&format!(
-            "warning: {}: the directory is world-writable without the sticky bit: anyone can replace the private keys written there; chmod o-w it",
-            dir.display()
-        ));
+        eprint_line(&exposed_key_warning(&dir));
     }
+}
+
+/// The warning for a key directory others may write to.
+pub fn exposed_key_warning(dir: &std::path::Path) -> String {
+    format!(
+        "warning: {}: the directory is world-writable without the sticky bit: anyone can replace the private keys written there; chmod o-w it",
+        dir.display()
+    )
 }

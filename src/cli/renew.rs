@@ -1,22 +1,21 @@
-//! `renew`: replaces the leaves under the given paths that a CA issued and that are due, then
-//! runs the `--exec` hook once. Reports one line per certificate on stdout; failures and CA
-//! warnings go to stderr.
+//! `renew`: the flags become a [`RenewPolicy`], the library renews
+//! ([`etcdpki::renew::renew_files`]) and runs the `--exec` hook; this file renders the events:
+//! one line per certificate on stdout, failures and warnings on stderr.
 
-use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::path::Path;
 
 use etcdpki::config::duration::residual;
-use etcdpki::pki::Recovery;
-use etcdpki::pki::scan::{FoundCertificate, certificates_in, collect_files, describe};
-use etcdpki::pki::{Leaf, RenewLock};
-use etcdpki::renew::{RenewPolicy, RenewWindow, recover_interrupted};
-use etcdpki::sign::{SerialNumber, SignError};
-use time::OffsetDateTime;
+use etcdpki::pki::RenewLock;
+use etcdpki::pki::scan::collect_files;
+use etcdpki::renew::{
+    RenewEvent, RenewPolicy, RenewReport, RenewWindow, RunMode, renew_files, run_hook,
+};
 use time::format_description::well_known::Rfc3339;
+use time::{Duration, OffsetDateTime};
 
 use super::args::RenewArgs;
 use super::inputs::{load_issuer, load_policy, positive_duration, select_profile};
-use super::log::{Log, eprint_line, warn_exposed_keys};
+use super::log::{Log, eprint_line};
 use super::{Failure, write_stdout};
 
 /// Runs `renew`.
@@ -61,15 +60,19 @@ pub fn run(args: RenewArgs) -> Result<(), Failure> {
     };
     let files = collect_files(&args.paths).map_err(|e| Failure::Usage(e.to_string()))?;
     let issuer = load_issuer(&log, ca_file, ca_key_file)?;
+    let mode = if args.dry_run {
+        RunMode::DryRun
+    } else {
+        RunMode::Write
+    };
 
     // Held until the end of the run, hook included, so two runs never interleave.
-    let _lock = if args.dry_run {
-        None
-    } else {
-        Some(RenewLock::acquire(
-            &lock_dirs(&args.paths),
+    let _lock = match mode {
+        RunMode::DryRun => None,
+        RunMode::Write => Some(RenewLock::acquire_for_paths(
+            &args.paths,
             std::time::Duration::from_nanos(lock_wait.as_nanos().unsigned_abs()),
-        )?)
+        )?),
     };
 
     let policy = RenewPolicy {
@@ -79,232 +82,116 @@ pub fn run(args: RenewArgs) -> Result<(), Failure> {
         profile: profile.as_ref(),
         reuse_key: args.reuse_key,
     };
-    let now = OffsetDateTime::now_utc();
-    let mut run = Run::default();
-    if let Some(ca) = describe(Path::new(ca_file), 0, issuer.certificate_der()) {
-        warn_about_ca(&ca, window, now);
-    }
-    for file in &files {
-        let Some(bytes) = run.read(file) else {
-            continue;
-        };
-        // Only a file that holds a certificate can have a renewal to finish; its key and
-        // request files are the swap's other members, never its commit record.
-        if certificates_in(file, &bytes).is_empty() {
-            continue;
-        }
-        let bytes = if args.dry_run {
-            bytes
-        } else {
-            match recover_interrupted(file) {
-                Ok(Recovery::RolledForward) => {
-                    run.line(format!(
-                        "completed {}: an interrupted renewal was finished",
-                        file.display()
-                    ));
-                    let Some(bytes) = run.read(file) else {
-                        continue;
-                    };
-                    bytes
-                }
-                Ok(Recovery::RolledBack | Recovery::Clean) => bytes,
-                Err(e) => {
-                    run.fail(&e.to_string());
-                    continue;
-                }
-            }
-        };
-        let Some(first) = certificates_in(file, &bytes).into_iter().next() else {
-            continue;
-        };
-        if first.is_ca {
-            if first.der != issuer.certificate_der() {
-                warn_about_ca(&first, window, now);
-            }
-            continue;
-        }
-        if first.issuer_der != issuer.subject_der() {
-            continue;
-        }
-        match Leaf::read(file, &bytes) {
-            Ok(leaf) if leaf.is_signed_by(issuer.key().public_key()) => {
-                run.consider(&policy, &leaf, now, args.dry_run);
-            }
-            // Same issuer name, another key: not this CA's certificate.
-            Ok(_) => {}
-            Err(reason) => run.fail(&format!("{}: {reason}", file.display())),
-        }
-    }
-    run.summary(args.dry_run)?;
+    let report = renew_files(
+        Path::new(ca_file),
+        &files,
+        &policy,
+        mode,
+        OffsetDateTime::now_utc(),
+    );
+    let mut failures = report.failures();
+    write_stdout(render(&report, mode).as_bytes())?;
     if let Some(cmd) = &args.exec
-        && !run.renewed.is_empty()
-        && !args.dry_run
+        && !report.renewed().is_empty()
+        && mode == RunMode::Write
+        && let Err(e) = run_hook(cmd, &report)
     {
-        run.hook(cmd);
+        eprint_line(&format!("error: {e}"));
+        failures += 1;
     }
-    if run.failures > 0 {
+    if failures > 0 {
         return Err(Failure::Run(format!(
-            "{} failure(s); the certificates listed as renewed were renewed",
-            run.failures
+            "{failures} failure(s); the certificates listed as renewed were renewed"
         )));
     }
     Ok(())
 }
 
-/// What a run did, for the report and the hook.
-#[derive(Default)]
-struct Run {
-    /// Renewed certificate files and, for each, the key file if it got a new key.
-    renewed: Vec<(PathBuf, Option<PathBuf>)>,
-    not_due: usize,
-    failures: usize,
-    report: String,
-}
-
-impl Run {
-    fn line(&mut self, line: String) {
-        self.report.push_str(&line);
-        self.report.push('\n');
-    }
-
-    fn read(&mut self, file: &Path) -> Option<Vec<u8>> {
-        match std::fs::read(file) {
-            Ok(bytes) => Some(bytes),
-            Err(e) => {
-                self.fail(&format!("{}: cannot read: {e}", file.display()));
-                None
-            }
-        }
-    }
-
-    fn fail(&mut self, message: &str) {
-        eprint_line(&format!("error: {message}"));
-        self.failures += 1;
-    }
-
-    fn consider(&mut self, policy: &RenewPolicy<'_>, leaf: &Leaf, now: OffsetDateTime, dry: bool) {
-        let file = leaf.cert_file.display();
-        let remaining = residual((leaf.not_after - now).whole_seconds());
-        let (due, window) = policy.due(leaf, now);
-        let window = residual(window.whole_seconds());
-        if !due {
-            self.not_due += 1;
-            self.line(format!(
-                "not due   {file}: {} expires in {remaining} (window {window})",
-                leaf.name
-            ));
-            return;
-        }
-        if dry {
-            self.renewed.push((leaf.cert_file.clone(), None));
-            self.line(format!(
-                "would renew {file}: {} expires in {remaining} (window {window})",
-                leaf.name
-            ));
-            return;
-        }
-        let result = SerialNumber::random()
-            .map_err(|_| SignError::Random.to_string())
-            .and_then(|s| policy.successor(leaf, now, s).map_err(|e| e.to_string()))
-            .and_then(|next| {
-                warn_exposed_keys(&next.files);
-                next.install().map(|()| next).map_err(|e| e.to_string())
-            });
-        match result {
-            Ok(next) => {
-                let until = next
-                    .certificate
-                    .validity()
-                    .not_after
-                    .format(&Rfc3339)
-                    .unwrap_or_default();
-                let key = if next.new_key_file.is_some() {
+/// The report's lines for stdout; failures and warnings go to stderr as they are met.
+fn render(report: &RenewReport, mode: RunMode) -> String {
+    let mut out = String::new();
+    let days = |d: Duration| residual(d.whole_seconds());
+    for event in &report.events {
+        let line = match event {
+            RenewEvent::Recovered { cert_file } => format!(
+                "completed {}: an interrupted renewal was finished",
+                cert_file.display()
+            ),
+            RenewEvent::NotDue {
+                cert_file,
+                name,
+                remaining,
+                window,
+            } => format!(
+                "not due   {}: {name} expires in {} (window {})",
+                cert_file.display(),
+                days(*remaining),
+                days(*window)
+            ),
+            RenewEvent::WouldRenew {
+                cert_file,
+                name,
+                remaining,
+                window,
+            } => format!(
+                "would renew {}: {name} expires in {} (window {})",
+                cert_file.display(),
+                days(*remaining),
+                days(*window)
+            ),
+            RenewEvent::Renewed {
+                cert_file,
+                name,
+                remaining,
+                not_after,
+                serial,
+                new_key_file,
+            } => format!(
+                "renewed   {}: {name} was expiring in {}; now valid until {}, serial {serial}, {}",
+                cert_file.display(),
+                days(*remaining),
+                not_after.format(&Rfc3339).unwrap_or_default(),
+                if new_key_file.is_some() {
                     "new key"
                 } else {
                     "same key"
-                };
-                self.line(format!(
-                    "renewed   {file}: {} was expiring in {remaining}; now valid until {until}, serial {}, {key}",
-                    leaf.name,
-                    next.certificate.serial()
-                ));
-                self.renewed
-                    .push((leaf.cert_file.clone(), next.new_key_file.clone()));
-            }
-            Err(e) => self.fail(&e),
-        }
-    }
-
-    fn summary(&mut self, dry: bool) -> Result<(), Failure> {
-        let verb = if dry { "would renew" } else { "renewed" };
-        let line = format!(
-            "{verb} {}, not due {}, failed {}",
-            self.renewed.len(),
-            self.not_due,
-            self.failures
-        );
-        self.line(line);
-        write_stdout(self.report.as_bytes())
-    }
-
-    /// `sh -c CMD` with the renewed files in its environment; a failure counts as one.
-    fn hook(&mut self, cmd: &str) {
-        let join = |paths: Vec<&Path>| {
-            paths
-                .iter()
-                .map(|p| p.display().to_string())
-                .collect::<Vec<_>>()
-                .join(" ")
-        };
-        let certs = join(self.renewed.iter().map(|(c, _)| c.as_path()).collect());
-        let keys = join(
-            self.renewed
-                .iter()
-                .filter_map(|(_, k)| k.as_deref())
-                .collect(),
-        );
-        let status = Command::new("sh")
-            .arg("-c")
-            .arg(cmd)
-            .env("ETCDPKI_RENEWED_CERTS", certs)
-            .env("ETCDPKI_RENEWED_KEYS", keys)
-            .env("ETCDPKI_RENEWED_COUNT", self.renewed.len().to_string())
-            .status();
-        match status {
-            Ok(s) if s.success() => {}
-            Ok(s) => self.fail(&format!("--exec {cmd:?} failed: {s}")),
-            Err(e) => self.fail(&format!("--exec {cmd:?} could not start: {e}")),
-        }
-    }
-}
-
-/// A CA that expires within the window cannot be renewed here: it needs a new trust bundle on
-/// every member and a rolling restart (docs/rotation.md).
-fn warn_about_ca(ca: &FoundCertificate, window: RenewWindow, now: OffsetDateTime) {
-    if window.is_due(ca.not_after - ca.not_before, ca.not_after - now) {
-        eprint_line(&format!(
-            "warning: {}: the CA {:?} expires in {} ({}); renew never renews CAs: see docs/rotation.md for a CA rollover",
-            ca.file.display(),
-            ca.name,
-            residual((ca.not_after - now).whole_seconds()),
-            ca.not_after.format(&Rfc3339).unwrap_or_default()
-        ));
-    }
-}
-
-/// The directory each path's files are written in: the path itself, or a file's directory.
-fn lock_dirs(paths: &[PathBuf]) -> Vec<PathBuf> {
-    paths
-        .iter()
-        .map(|p| {
-            if p.is_dir() {
-                p.clone()
-            } else {
-                match p.parent() {
-                    Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
-                    _ => PathBuf::from("."),
                 }
+            ),
+            RenewEvent::CaExpiring {
+                file,
+                name,
+                remaining,
+                not_after,
+            } => {
+                eprint_line(&format!(
+                    "warning: {}: the CA {name:?} expires in {} ({}); renew never renews CAs: see docs/rotation.md for a CA rollover",
+                    file.display(),
+                    days(*remaining),
+                    not_after.format(&Rfc3339).unwrap_or_default()
+                ));
+                continue;
             }
-        })
-        .collect()
+            RenewEvent::ExposedKeyDirectory(dir) => {
+                eprint_line(&super::log::exposed_key_warning(dir));
+                continue;
+            }
+            RenewEvent::Failed(message) => {
+                eprint_line(&format!("error: {message}"));
+                continue;
+            }
+        };
+        out.push_str(&line);
+        out.push('\n');
+    }
+    let verb = match mode {
+        RunMode::DryRun => "would renew",
+        RunMode::Write => "renewed",
+    };
+    out.push_str(&format!(
+        "{verb} {}, not due {}, failed {}\n",
+        report.renewed().len(),
+        report.not_due(),
+        report.failures()
+    ));
+    out
 }

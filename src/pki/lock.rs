@@ -30,6 +30,12 @@ pub enum LockError {
 }
 
 impl RenewLock {
+    /// Locks the directories files under `paths` are written in (each directory path itself,
+    /// or a file's directory), waiting up to `wait` for each held lock.
+    pub fn acquire_for_paths(paths: &[PathBuf], wait: Duration) -> Result<Self, LockError> {
+        Self::acquire(&directories_of(paths), wait)
+    }
+
     /// Locks every directory of `dirs`, waiting up to `wait` for each held lock.
     pub fn acquire(dirs: &[PathBuf], wait: Duration) -> Result<Self, LockError> {
         let mut dirs: Vec<PathBuf> = dirs
@@ -66,6 +72,23 @@ fn lock_one(path: &Path, wait: Duration) -> Result<File, LockError> {
             Err(TryLockError::Error(e)) => return Err(LockError::Io(shown(), e)),
         }
     }
+}
+
+/// The directory each path's files are written in: the path itself, or a file's directory.
+fn directories_of(paths: &[PathBuf]) -> Vec<PathBuf> {
+    paths
+        .iter()
+        .map(|p| {
+            if p.is_dir() {
+                p.clone()
+            } else {
+                match p.parent() {
+                    Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+                    _ => PathBuf::from("."),
+                }
+            }
+        })
+        .collect()
 }
 
 #[cfg(test)]

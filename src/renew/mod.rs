@@ -6,6 +6,8 @@
 //! [`Successor::install`] replaces the files so that no reader sees a partial one and a crash
 //! leaves the old or the new pair ([`crate::pki::swap_files`]). CAs are never renewed here.
 
+mod hook;
+mod run;
 mod window;
 
 use std::os::unix::fs::PermissionsExt;
@@ -14,6 +16,8 @@ use std::path::{Path, PathBuf};
 use time::{Duration, OffsetDateTime};
 
 pub use crate::pki::{LOCK_FILE_NAME, Leaf, LockError, RenewLock};
+pub use hook::{HookError, run_hook};
+pub use run::{RenewEvent, RenewReport, RunMode, renew_files};
 pub use window::RenewWindow;
 
 use crate::config::{GoDuration, Profile};

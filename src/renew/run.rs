@@ -1,0 +1,284 @@
+//! One `renew` run over a set of files: which certificates are this CA's leaves, which are due,
+//! and what became of each.
+//!
+//! Takes the files found under the user's paths, a [`RenewPolicy`] and the time; returns a
+//! [`RenewReport`] of [`RenewEvent`]s in file order. The decisions live here: a file is
+//! considered only if it holds a certificate; an interrupted renewal is finished first; a CA
+//! is never renewed but reported when it expires within the window; a leaf is this CA's only
+//! if its issuer name matches and the CA's key verifies it. Nothing is printed: the caller
+//! renders the events.
+
+use std::path::{Path, PathBuf};
+
+use time::{Duration, OffsetDateTime};
+
+use super::{RenewPolicy, recover_interrupted};
+use crate::pki::scan::{FoundCertificate, certificates_in, describe};
+use crate::pki::{Leaf, Recovery, exposed_key_directories};
+use crate::sign::{SerialNumber, SignError};
+
+/// Whether a run writes anything.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RunMode {
+    /// Renew what is due.
+    Write,
+    /// Say what would be renewed; read, lock and write nothing else.
+    DryRun,
+}
+
+/// What happened to one file (or, for a warning, one directory or CA).
+#[derive(Clone, Debug)]
+pub enum RenewEvent {
+    /// A renewal a killed run left half done was finished before anything else.
+    Recovered {
+        /// The certificate file.
+        cert_file: PathBuf,
+    },
+    /// Not due yet.
+    NotDue {
+        /// The certificate file.
+        cert_file: PathBuf,
+        /// The certificate's short subject name.
+        name: String,
+        /// Time left before it expires.
+        remaining: Duration,
+        /// The window that applies to it.
+        window: Duration,
+    },
+    /// Due, in a dry run.
+    WouldRenew {
+        /// The certificate file.
+        cert_file: PathBuf,
+        /// The certificate's short subject name.
+        name: String,
+        /// Time left before it expires.
+        remaining: Duration,
+        /// The window that applies to it.
+        window: Duration,
+    },
+    /// Renewed.
+    Renewed {
+        /// The certificate file.
+        cert_file: PathBuf,
+        /// The certificate's short subject name.
+        name: String,
+        /// Time the old certificate had left.
+        remaining: Duration,
+        /// The new certificate's end.
+        not_after: OffsetDateTime,
+        /// The new certificate's serial, as cfssl prints it.
+        serial: String,
+        /// The key file that got a new key; `None` when the key was kept.
+        new_key_file: Option<PathBuf>,
+    },
+    /// A CA that expires within the window: renew never renews CAs.
+    CaExpiring {
+        /// The file that holds it.
+        file: PathBuf,
+        /// Its short subject name.
+        name: String,
+        /// Time left.
+        remaining: Duration,
+        /// Its end.
+        not_after: OffsetDateTime,
+    },
+    /// A directory where others can read or replace the keys written into it.
+    ExposedKeyDirectory(PathBuf),
+    /// One file could not be read or renewed (the others still are).
+    Failed(String),
+}
+
+/// Everything one run did, in order.
+#[derive(Clone, Debug, Default)]
+pub struct RenewReport {
+    /// The events, in file order.
+    pub events: Vec<RenewEvent>,
+}
+
+impl RenewReport {
+    /// Renewed certificate files (or, in a dry run, those that would be) and, for each, the key
+    /// file that got a new key.
+    pub fn renewed(&self) -> Vec<(&Path, Option<&Path>)> {
+        self.events
+            .iter()
+            .filter_map(|e| match e {
+                RenewEvent::Renewed {
+                    cert_file,
+                    new_key_file,
+                    ..
+                } => Some((cert_file.as_path(), new_key_file.as_deref())),
+                RenewEvent::WouldRenew { cert_file, .. } => Some((cert_file.as_path(), None)),
+                _ => None,
+            })
+            .collect()
+    }
+
+    /// How many leaves were not due.
+    pub fn not_due(&self) -> usize {
+        self.count(|e| matches!(e, RenewEvent::NotDue { .. }))
+    }
+
+    /// How many files failed.
+    pub fn failures(&self) -> usize {
+        self.count(|e| matches!(e, RenewEvent::Failed(_)))
+    }
+
+    fn count(&self, f: impl Fn(&RenewEvent) -> bool) -> usize {
+        self.events.iter().filter(|e| f(e)).count()
+    }
+
+    fn fail(&mut self, message: String) {
+        self.events.push(RenewEvent::Failed(message));
+    }
+}
+
+/// Renews, under `policy`, the due leaves among `files` that its CA (read from `ca_file`)
+/// issued, at `now`.
+pub fn renew_files(
+    ca_file: &Path,
+    files: &[PathBuf],
+    policy: &RenewPolicy<'_>,
+    mode: RunMode,
+    now: OffsetDateTime,
+) -> RenewReport {
+    let mut report = RenewReport::default();
+    let issuer = policy.issuer;
+    if let Some(ca) = describe(ca_file, 0, issuer.certificate_der()) {
+        warn_about_ca(&mut report, policy, &ca, now, None);
+    }
+    for file in files {
+        let Some(bytes) = prepare(&mut report, file, mode) else {
+            continue;
+        };
+        let Some(first) = certificates_in(file, &bytes).into_iter().next() else {
+            continue;
+        };
+        if first.is_ca {
+            if first.der != issuer.certificate_der() {
+                warn_about_ca(&mut report, policy, &first, now, Some(file));
+            }
+            continue;
+        }
+        if first.issuer_der != issuer.subject_der() {
+            continue;
+        }
+        match Leaf::read(file, &bytes) {
+            Ok(leaf) if leaf.is_signed_by(issuer.key().public_key()) => {
+                consider(&mut report, policy, &leaf, now, mode);
+            }
+            // Same issuer name, another key: not this CA's certificate.
+            Ok(_) => {}
+            Err(reason) => report.fail(format!("{}: {reason}", file.display())),
+        }
+    }
+    report
+}
+
+/// The file's bytes once any interrupted renewal of it is finished, or `None` when it holds no
+/// certificate or cannot be read (a failure is recorded).
+fn prepare(report: &mut RenewReport, file: &Path, mode: RunMode) -> Option<Vec<u8>> {
+    let bytes = read(report, file)?;
+    // Only a file that holds a certificate can have a renewal to finish; its key and request
+    // files are the swap's other members, never its commit record.
+    if certificates_in(file, &bytes).is_empty() || mode == RunMode::DryRun {
+        return Some(bytes);
+    }
+    match recover_interrupted(file) {
+        Ok(Recovery::RolledForward) => {
+            report.events.push(RenewEvent::Recovered {
+                cert_file: file.to_path_buf(),
+            });
+            read(report, file)
+        }
+        Ok(Recovery::RolledBack | Recovery::Clean) => Some(bytes),
+        Err(e) => {
+            report.fail(e.to_string());
+            None
+        }
+    }
+}
+
+fn read(report: &mut RenewReport, file: &Path) -> Option<Vec<u8>> {
+    match std::fs::read(file) {
+        Ok(bytes) => Some(bytes),
+        Err(e) => {
+            report.fail(format!("{}: cannot read: {e}", file.display()));
+            None
+        }
+    }
+}
+
+/// A CA that expires within the window cannot be renewed here: it needs a new trust bundle on
+/// every member and a rolling restart (docs/rotation.md).
+fn warn_about_ca(
+    report: &mut RenewReport,
+    policy: &RenewPolicy<'_>,
+    ca: &FoundCertificate,
+    now: OffsetDateTime,
+    file: Option<&Path>,
+) {
+    let remaining = ca.not_after - now;
+    if policy
+        .window
+        .is_due(ca.not_after - ca.not_before, remaining)
+    {
+        report.events.push(RenewEvent::CaExpiring {
+            file: file.map_or_else(|| ca.file.clone(), Path::to_path_buf),
+            name: ca.name.clone(),
+            remaining,
+            not_after: ca.not_after,
+        });
+    }
+}
+
+fn consider(
+    report: &mut RenewReport,
+    policy: &RenewPolicy<'_>,
+    leaf: &Leaf,
+    now: OffsetDateTime,
+    mode: RunMode,
+) {
+    let remaining = leaf.not_after - now;
+    let (due, window) = policy.due(leaf, now);
+    let cert_file = leaf.cert_file.clone();
+    let name = leaf.name.clone();
+    if !due {
+        report.events.push(RenewEvent::NotDue {
+            cert_file,
+            name,
+            remaining,
+            window,
+        });
+        return;
+    }
+    if mode == RunMode::DryRun {
+        report.events.push(RenewEvent::WouldRenew {
+            cert_file,
+            name,
+            remaining,
+            window,
+        });
+        return;
+    }
+    let next = SerialNumber::random()
+        .map_err(|_| SignError::Random.to_string())
+        .and_then(|s| policy.successor(leaf, now, s).map_err(|e| e.to_string()));
+    let next = match next {
+        Ok(next) => next,
+        Err(e) => return report.fail(e),
+    };
+    for dir in exposed_key_directories(&next.files) {
+        report.events.push(RenewEvent::ExposedKeyDirectory(dir));
+    }
+    match next.install() {
+        Ok(()) => report.events.push(RenewEvent::Renewed {
+            cert_file,
+            name,
+            remaining,
+            not_after: next.certificate.validity().not_after,
+            serial: next.certificate.serial().to_string(),
+            new_key_file: next.new_key_file.clone(),
+        }),
+        Err(e) => report.fail(e.to_string()),
+    }
+}
