@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Dependency hygiene (STYLE.md B7): licenses, bans and sources of the main crate's tree, as
-# deny.toml says. Advisories are not checked here: see deny.toml for why.
+# Dependency hygiene (docs/style.md, "Checks and dependencies"): licenses, bans and sources of
+# the main crate's tree, as deny.toml says. Advisories are not checked here: see deny.toml for
+# why.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 if ! cargo deny --version >/dev/null 2>&1; then

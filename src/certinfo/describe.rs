@@ -1,7 +1,7 @@
 //! `certinfo`: what a certificate or CSR says, as JSON.
 //!
 //! Takes DER, returns the JSON text. For certificates the schema is cfssl's, field for field
-//! (certinfo.go `Certificate` and `Name`, cfssl.md §1.4): Go struct order, empty fields left
+//! (cfssl 1.6.5 certinfo/certinfo.go `Certificate` and `Name`): Go struct order, empty fields left
 //! out, key ids as `%02X` colon hex (cfssl ≥ 1.3.0), SANs DNS then IP only, times RFC 3339 UTC,
 //! Go's HTML escaping. cfssl's `-csr` output dumps Go internals; ours is a clean schema of our
 //! own, documented in docs/cli.md.

@@ -1,4 +1,5 @@
-//! Go `flag` syntax on top of clap, so cfssl command lines work unchanged (cfssl.md §1.1).
+//! Go `flag` syntax on top of clap, so cfssl command lines work unchanged (Go package `flag`,
+//! "Command line flag syntax"; cfssl 1.6.5 cli/cli.go `Start` parses with one `flag.FlagSet`).
 //!
 //! Takes a subcommand's clap definition and its raw arguments; returns arguments clap
 //! understands. Go accepts `-name`, `--name`, `-name=value` and `-name value`; a bool flag takes

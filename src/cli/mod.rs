@@ -1,8 +1,8 @@
 //! The command-line shell: argv → the library → stdout, stderr and an exit code.
 //!
-//! The only place that knows about argv, standard streams and exit codes (STYLE.md B1). The
-//! binary's name picks its personality: `cfssljson` is `etcdpki json`, `cfssl` is etcdpki with
-//! cfssl's command names, anything else is etcdpki.
+//! The only place that knows about argv, standard streams and exit codes (docs/style.md, "The
+//! command line is a shell"). The binary's name picks its personality: `cfssljson` is
+//! `etcdpki json`, `cfssl` is etcdpki with cfssl's command names, anything else is etcdpki.
 
 mod args;
 mod certinfo;

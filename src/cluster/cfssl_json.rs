@@ -40,7 +40,8 @@ pub fn duration_text(d: GoDuration) -> String {
 
 /// `ca-config.json`: profiles `server` and `peer` (server auth + client auth: etcd's peer
 /// certificate both serves and dials, and with client certificate auth the server certificate
-/// dials its own gRPC gateway; research/lint-and-etcd.md §1.2) and `client` (client auth).
+/// dials its own gRPC gateway: etcd 3.4 Documentation/op-guide/security.md `--peer-cert-file`,
+/// embed/serve.go, etcd issue #9785) and `client` (client auth).
 pub fn ca_config_text(expiry: GoDuration, key: KeySpec) -> String {
     let expiry = duration_text(expiry);
     let profile = |eku: &[&str]| json!({"expiry": expiry, "usages": usages(key, eku)});

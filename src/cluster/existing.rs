@@ -4,8 +4,8 @@
 //! [`ExistingCa`] or an [`ExistingLeaf`] with the reason it cannot be kept. A leaf is kept when
 //! the CA signed it, and its subject, SANs, usages and key type are the plan's, it has not
 //! expired, and its key file holds its key (the checks of etcdadm's `CheckSignatureFrom` reuse,
-//! research/lint-and-etcd.md §2.1, plus the plan's own). Certificates are read back with
-//! [`crate::pki::Leaf`], the reader `renew` uses.
+//! etcdadm certs/certs.go `writeCertificateFilesIfNotExist`, plus the plan's own). Certificates
+//! are read back with [`crate::pki::Leaf`], the reader `renew` uses.
 
 use std::io::ErrorKind;
 use std::os::unix::fs::PermissionsExt;

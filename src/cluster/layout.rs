@@ -6,7 +6,8 @@
 //! so each member gets its own directory `NAME/` that mirrors the tool's directory on the
 //! member: `/etc/etcd/pki` for etcdadm (etcdadm constants.go `DefaultCertificateDir`), and
 //! `/etc/kubernetes/pki` for kubeadm, whose etcd files are under `etcd/` (kubeadm
-//! phases/certs/certlist.go). File names are those of research/lint-and-etcd.md §2.
+//! phases/certs/certlist.go). File names are the `*CertAndKeyBaseName` constants of etcdadm
+//! constants/constants.go and of kubeadm cmd/kubeadm/app/constants/constants.go.
 
 use std::path::{Path, PathBuf};
 

@@ -6,11 +6,13 @@
 //! signing profiles are those of the `ca-config.json` text the plan writes. Nothing here reads
 //! or writes files; [`super::build()`] does.
 //!
-//! SANs follow etcd's needs (research/lint-and-etcd.md §1.2): a member's host from each of its
-//! peer URLs (an IP becomes an IP SAN, a name a DNS SAN) in both certificates; the hosts of its
-//! client URLs and `127.0.0.1`, `::1`, `localhost` (etcdctl on the member, kubeadm's own
+//! SANs follow etcd's needs (etcd 3.4 Documentation/op-guide/security.md, "Notes for TLS
+//! authentication"; pkg/transport/listener_tls.go `checkCertSAN`): a member's host from each of
+//! its peer URLs (an IP becomes an IP SAN, a name a DNS SAN) in both certificates; the hosts of
+//! its client URLs and `127.0.0.1`, `::1`, `localhost` (etcdctl on the member, kubeadm's own
 //! server SANs) in the server certificate; the `--discovery-srv` domain itself in both, since
-//! members and clients found by SRV verify that name (clustering.md, etcd 3.4).
+//! members and clients found by SRV verify that name (etcd 3.4
+//! Documentation/op-guide/clustering.md, "DNS discovery").
 
 use std::path::{Path, PathBuf};
 

@@ -2,8 +2,10 @@
 //!
 //! Takes the bytes of a cfssl ca-config.json and returns a validated [`Policy`] whose profiles
 //! hold typed usages, durations and times, with warnings for what was ignored. Reads the file as
-//! cfssl does (cfssl.md §2: case-insensitive keys, Go durations, inheritance from `default`)
-//! but fails, with the JSON path, where cfssl silently drops or substitutes (docs/compat.md).
+//! cfssl does (cfssl 1.6.5 config/config.go `LoadConfig`: Go's `encoding/json`, so keys match
+//! case-insensitively; durations by Go's `time.ParseDuration`; signer/signer.go `FillTemplate`
+//! inherits from `default`) but fails, with the JSON path, where cfssl silently drops or
+//! substitutes (docs/compat.md).
 
 pub mod duration;
 pub mod policy;

@@ -16,7 +16,7 @@ pub struct Preset {
     pub is_config: bool,
 }
 
-/// cfssl's `print-defaults config`, verbatim (cfssl.md §6).
+/// cfssl's `print-defaults config`, verbatim (cfssl 1.6.5 cli/printdefault/defaults.go).
 const CFSSL_CONFIG: &str = r#"{
     "signing": {
         "default": {
@@ -44,7 +44,7 @@ const CFSSL_CONFIG: &str = r#"{
 }
 "#;
 
-/// cfssl's `print-defaults csr`, verbatim (cfssl.md §6).
+/// cfssl's `print-defaults csr`, verbatim (cfssl 1.6.5 cli/printdefault/defaults.go).
 const CFSSL_CSR: &str = r#"{
     "CN": "example.net",
     "hosts": [

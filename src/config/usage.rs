@@ -2,7 +2,7 @@
 //! certificate: KeyUsage bits (RFC 5280 §4.2.1.3) or ExtendedKeyUsage purposes (§4.2.1.12).
 //!
 //! Takes the case-sensitive strings of cfssl's `config.KeyUsage`/`config.ExtKeyUsage` maps
-//! (cfssl.md §4, as of cfssl 1.6.5) and returns [`Usage`] values. Unlike cfssl, an unknown name
+//! (cfssl 1.6.5 config/config.go) and returns [`Usage`] values. Unlike cfssl, an unknown name
 //! is an error, never silently dropped.
 
 use der::asn1::ObjectIdentifier;
@@ -140,7 +140,8 @@ pub enum Usage {
     Extended(ExtKeyUsage),
 }
 
-/// cfssl 1.6.5's table, in the order its documentation lists it (cfssl.md §4).
+/// cfssl 1.6.5's table (config/config.go `KeyUsage` and `ExtKeyUsage`, listed in
+/// doc/cmd/cfssl.txt): key usages in bit order, then extended key usages in cfssl's order.
 pub const USAGE_NAMES: &[(&str, Usage)] = {
     use ExtKeyUsage as E;
     use KeyUsageBit as K;

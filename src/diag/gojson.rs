@@ -1,11 +1,12 @@
 //! Reads cfssl's JSON files the way Go's `encoding/json` fills a struct, with diagnostics.
 //!
 //! Takes the bytes of a JSON document and hands out typed values by field name. Go's rules
-//! (cfssl.md §2, §3): keys match struct fields case-insensitively, the last of several matching
-//! keys wins, `null` leaves a field at its default, unknown keys are ignored (we warn, with the
-//! path), and a value of the wrong type is an error. Every problem lands in the reader's
-//! diagnostics list with its JSON path; the caller decides at the end whether the document is
-//! usable ([`crate::diag::finish`]).
+//! (Go `encoding/json`, `Unmarshal`, which cfssl 1.6.5 config/config.go `LoadConfig` and
+//! cli/gencert/gencert.go use): keys match struct fields case-insensitively, the last of
+//! several matching keys wins, `null` leaves a field at its default, unknown keys are ignored
+//! (we warn, with the path), and a value of the wrong type is an error. Every problem lands in
+//! the reader's diagnostics list with its JSON path; the caller decides at the end whether the
+//! document is usable ([`crate::diag::finish`]).
 
 use serde_json::{Map, Value};
 

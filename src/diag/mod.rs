@@ -4,7 +4,7 @@
 //! Takes facts from the parsers (`config`, `request`, `output`) and returns [`Diagnostic`]s that
 //! render as `error: ca-config.json: signing.profiles.peer.expiry: invalid duration "1y"` with an
 //! optional `help:` line. Validation gathers every problem of a file before it fails, so one run
-//! shows them all (the cargo-deny pattern, STYLE.md B4).
+//! shows them all (the cargo-deny pattern; docs/style.md, "Errors and messages").
 
 pub mod gojson;
 

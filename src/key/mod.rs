@@ -2,9 +2,10 @@
 //! PEM in any of the forms cfssl and openssl write.
 //!
 //! Takes a validated [`KeySpec`] (or PEM bytes) and returns a [`PrivateKey`] that can sign and
-//! that serialises as cfssl does (cfssl.md §3): `RSA PRIVATE KEY` (PKCS#1), `EC PRIVATE KEY`
-//! (SEC1 with the curve and public key), and Ed25519 as standard PKCS#8 `PRIVATE KEY` (cfssl's
-//! own `Ed25519 PRIVATE KEY` label is rejected by openssl; docs/compat.md). Generation and
+//! that serialises as cfssl does (cfssl 1.6.5 csr/csr.go `ParseRequest`): `RSA PRIVATE KEY`
+//! (PKCS#1), `EC PRIVATE KEY` (SEC1 with the curve and public key), and Ed25519 as standard
+//! PKCS#8 `PRIVATE KEY` (cfssl's own `Ed25519 PRIVATE KEY` label is rejected by openssl;
+//! docs/compat.md). Generation and
 //! signing use aws-lc-rs (docs/design.md: measured fastest, constant time, full key matrix).
 
 mod private_key;

@@ -66,11 +66,12 @@ impl PrivateKey {
     /// Generates a key, racing up to `workers` independent RSA searches on separate cores and
     /// keeping the first to finish; other algorithms take microseconds and use one thread.
     ///
-    /// RSA key generation is a random search whose time varies widely (crates.md §2.3: p25 87 ms,
-    /// p75 137 ms at 2048 bits), so the first of two searches cuts the median. aws-lc draws a
-    /// fresh random candidate for every attempt (BoringSSL `generate_prime`), so the winner is
-    /// distributed like any single search's key. aws-lc cannot be interrupted: the losing
-    /// searches run on in detached threads until they finish, which suits a short-lived
+    /// RSA key generation is a random search whose time varies widely (p25 87 ms, p75 137 ms at
+    /// 2048 bits; docs/design.md, "Crates measured"), so the first of two searches cuts the
+    /// median. aws-lc draws a fresh random candidate for every attempt (BoringSSL
+    /// `generate_prime`), so the winner is distributed like any single search's key. aws-lc
+    /// cannot be interrupted: the losing searches run on in detached threads until they finish,
+    /// which suits a short-lived
     /// process making one key, not a loop making many (use [`Self::generate`] there).
     pub fn generate_racing(spec: KeySpec, workers: usize) -> Result<Self, KeyError> {
         if !matches!(spec, KeySpec::Rsa(_)) || workers < 2 {

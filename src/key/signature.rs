@@ -1,4 +1,5 @@
-//! Signature algorithms, chosen from the signing key as Go's `x509` does (cfssl.md §5).
+//! Signature algorithms, chosen from the signing key as cfssl does (cfssl 1.6.5
+//! signer/signer.go `DefaultSigAlgo` for certificates, helpers/helpers.go `SignerAlgo` for CSRs).
 
 use der::asn1::ObjectIdentifier;
 

@@ -143,7 +143,8 @@ impl Context {
         if let Some(d) = &cfg.discovery_srv {
             self.discovery_srv = Some(normalize_dns(d));
         }
-        // etcd turns client certificate auth on with --trusted-ca-file too (lint-and-etcd.md §1).
+        // etcd turns client certificate auth on with --trusted-ca-file too (etcd 3.4
+        // pkg/transport/listener.go, `TLSInfo.ServerConfig`).
         if cfg.client_cert_auth || cfg.trusted_ca_file.is_some() {
             self.client_cert_auth = Some(true);
         } else if cfg.cert_file.is_some() && self.client_cert_auth.is_none() {

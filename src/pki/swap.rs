@@ -10,9 +10,10 @@
 //! deletes the pending files of an uncommitted one (rolls back).
 //!
 //! A process that reads the key and the certificate in between two of the final renames (etcd
-//! loads both on every new TLS handshake, lint-and-etcd.md §1.4) can still see a new key with
-//! the old certificate: that window is the time between two `rename(2)` calls, microseconds,
-//! and the handshake it hits fails once. Nothing else can make the pair disagree.
+//! loads both on every new TLS handshake: etcd 3.4 pkg/transport/listener.go, `baseConfig`'s
+//! `GetCertificate` and `GetClientCertificate`) can still see a new key with the old
+//! certificate: that window is the time between two `rename(2)` calls, microseconds, and the
+//! handshake it hits fails once. Nothing else can make the pair disagree.
 
 use std::fs;
 use std::path::{Path, PathBuf};

@@ -1,5 +1,5 @@
 //! `hosts` entries → Subject Alternative Names, classified as cfssl 1.6.5 does
-//! (csr.GenerateDER / signer.OverrideHosts, cfssl.md §5c), with the accidents refused.
+//! (csr/csr.go `GenerateDER`, signer/local/local.go `OverrideHosts`), with the accidents refused.
 //!
 //! Takes one string, returns a [`Host`]. Order of tests, first match wins: IP address, email
 //! address, URI, DNS name. cfssl turns `etcd-0:2380` into a URI SAN and `[::1]` into a DNS name

@@ -1,6 +1,7 @@
 //! Stage 2: csr.json → [`CertRequest`].
 //!
-//! Takes the bytes of a cfssl certificate request (cfssl.md §3) and returns a validated
+//! Takes the bytes of a cfssl certificate request (cfssl 1.6.5 csr/csr.go `CertificateRequest`,
+//! read by cli/gencert/gencert.go into a `NewKeyRequest` default) and returns a validated
 //! [`CertRequest`]: subject fields, classified [`Host`]s, a [`crate::KeySpec`] and the optional
 //! `ca` block, with warnings for what was ignored. Keys match case-insensitively and a partial
 //! `key` object is merged into the ecdsa-256 default, as in cfssl.

@@ -1,4 +1,5 @@
-//! Subject distinguished names, encoded as Go's `pkix.Name.ToRDNSequence` does (cfssl.md §5).
+//! Subject distinguished names, encoded as Go's `pkix.Name.ToRDNSequence` does (Go
+//! crypto/x509/pkix; cfssl 1.6.5 csr/csr.go `CertificateRequest.Name` fills the `pkix.Name`).
 //!
 //! Takes a request's CN, `names[]` entries and serial number; returns a [`DistinguishedName`]
 //! whose DER matches cfssl's byte for byte: RDNs in the order C, ST, L, O, OU, CN, serialNumber,

@@ -4,8 +4,9 @@
 //! Takes validated inputs (a [`crate::Profile`], a [`crate::request::DistinguishedName`],
 //! [`crate::request::Host`]s, a [`crate::PublicKey`]) plus an injected `now` and
 //! [`SerialNumber`], and returns DER that matches what cfssl (through Go's `crypto/x509`) writes,
-//! extension order and criticality included (cfssl.md §5, §10). The TBS structures are written
-//! with [`crate::x509::der_writer`] and signed with aws-lc-rs.
+//! extension order and criticality included (cfssl 1.6.5 signer/signer.go `FillTemplate`, Go
+//! crypto/x509 `CreateCertificate` and `buildCertExtensions`; docs/compat.md). The TBS
+//! structures are written with [`crate::x509::der_writer`] and signed with aws-lc-rs.
 
 mod csr;
 pub mod extension;

@@ -233,7 +233,8 @@ fn three_members_start_from_the_env_files_and_a_fourth_joins_with_only_its_new_f
             .join(",")
     };
     // Members on one host dial each other from 127.0.0.1, and etcd checks a peer's IP SANs
-    // against the connection's source address (research/lint-and-etcd.md §1.3): --peer-san.
+    // against the connection's source address (etcd 3.4 pkg/transport/listener_tls.go,
+    // `checkCertSAN`): --peer-san.
     let make = |n: usize| {
         let initial = cluster(n);
         ok(

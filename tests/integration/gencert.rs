@@ -79,7 +79,8 @@ fn ecdsa_p384_pki_verifies() {
 
 #[test]
 fn ecdsa_p521_pki_verifies_with_sha512() {
-    // x509-parser cannot verify P-521 (crates.md §4.1); openssl does it in check_pki's place.
+    // x509-parser 0.18 cannot verify P-521 (its src/verify.rs; docs/design.md, "Crates
+    // measured"); openssl does it in check_pki's place.
     let dir = pki("ecdsa", 521);
     assert_eq!(dir.cert("ca.pem").signature_oid, "1.2.840.10045.4.3.4");
     for base in ["ca", "peer", "client"] {

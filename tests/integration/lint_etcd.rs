@@ -653,8 +653,8 @@ fn etcdctl_by_srv(dir: &Dir, domain: &str, args: &[&str]) -> (bool, String) {
 ///
 /// The peer certificate lacks the domain too, and lint reports it, but only lint: etcd 3.4 sets
 /// the domain as the peer TLS server name only when `--peer-trusted-ca-file` is empty, that is
-/// with certificates from a public CA (research lint-and-etcd.md §1.6), which a loopback test
-/// cannot have.
+/// with certificates from a public CA (etcd 3.4 embed/config.go, `PeerURLsMapAndToken`), which
+/// a loopback test cannot have.
 #[test]
 fn srv_domain_missing_is_reported_and_a_client_finding_the_cluster_by_srv_is_refused() {
     let dir = pki();
