@@ -164,3 +164,100 @@ fn the_checker_sees_edges_and_skips_comments_and_tests() {
         "features share a rank, so no edge between them"
     );
 }
+
+/// The names of notes that live outside the repository, built from pieces so that this file
+/// does not name them itself.
+fn private_note_names() -> Vec<String> {
+    let md = |stem: &str| format!("{stem}.{}", "md");
+    vec![
+        md("cfssl"),
+        md(&["lint", "and", "etcd"].join("-")),
+        md("crates"),
+        md(&["etcd", "tls", "surface"].join("-")),
+        md(&"style".to_uppercase()),
+        ["shared", "research"].join("/"),
+    ]
+}
+
+/// Every file under `path` (or `path` itself), symbolic links not followed.
+fn files_under(path: &Path, out: &mut Vec<PathBuf>) {
+    let meta = std::fs::symlink_metadata(path).expect("a readable path");
+    if meta.is_dir() {
+        let mut entries: Vec<_> = std::fs::read_dir(path)
+            .expect("a readable directory")
+            .map(|e| e.expect("entry").path())
+            .collect();
+        entries.sort();
+        for entry in entries {
+            files_under(&entry, out);
+        }
+    } else if meta.is_file() {
+        out.push(path.to_path_buf());
+    }
+}
+
+/// `file:line: name` for each line of `bytes` that names one of `names`.
+fn mentions(file: &Path, bytes: &[u8], names: &[String]) -> Vec<String> {
+    let text = String::from_utf8_lossy(bytes);
+    let mut found = Vec::new();
+    for (n, line) in text.lines().enumerate() {
+        for name in names {
+            if line.contains(name.as_str()) {
+                found.push(format!("{}:{}: {name}", file.display(), n + 1));
+            }
+        }
+    }
+    found
+}
+
+#[test]
+fn comments_and_docs_cite_only_what_the_repository_holds() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let names = private_note_names();
+    // The matcher itself finds a citation of each name.
+    for name in &names {
+        let sample = format!("// see {name} §2\n");
+        assert_eq!(
+            mentions(Path::new("sample.rs"), sample.as_bytes(), &names).len(),
+            1,
+            "{name}"
+        );
+    }
+    let required = ["src", "tests", "docs", "Cargo.toml", "README.md"];
+    let optional = [
+        "fuzz/src",
+        "fuzz/fuzz_targets",
+        "fuzz/Cargo.toml",
+        "fuzz/README.md",
+        "fuzz/ci.sh",
+        ".ci",
+        ".cargo",
+        "deny.toml",
+        "clippy.toml",
+        "CHANGELOG.md",
+        "profiles",
+    ];
+    let mut files = Vec::new();
+    for part in required {
+        files_under(&root.join(part), &mut files);
+    }
+    for part in optional {
+        let path = root.join(part);
+        if path.exists() {
+            files_under(&path, &mut files);
+        }
+    }
+    assert!(files.len() > 100, "only {} files read", files.len());
+    let mut found = Vec::new();
+    for file in &files {
+        let bytes = std::fs::read(file).expect("a readable file");
+        let relative = file.strip_prefix(root).expect("under the root");
+        found.extend(mentions(relative, &bytes, &names));
+    }
+    assert!(
+        found.is_empty(),
+        "files cite notes that are not in the repository; cite the upstream source (RFC \
+         section, cfssl or etcd file and release, Go package) or a docs/ section instead:\n{}",
+        found.join("\n")
+    );
+}
