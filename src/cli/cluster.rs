@@ -157,7 +157,7 @@ fn cluster_spec(args: &ClusterArgs) -> Result<ClusterSpec, Failure> {
     spec.peer_hosts
         .extend(hosts("--peer-san", &args.peer_sans)?);
     if let Some(domain) = &args.discovery_srv {
-        let domain = etcdpki::cluster::spec::parse_discovery_srv(domain)
+        let domain = etcdpki::etcd::parse_discovery_srv(domain)
             .map_err(|e| Failure::Usage(format!("--discovery-srv {domain:?}: {e}")))?;
         spec.discovery_srv = Some(domain);
     }

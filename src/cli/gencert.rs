@@ -73,7 +73,7 @@ fn renewca(args: &GencertArgs, log: &Log) -> Result<(), Failure> {
         }
     };
     let name = etcdpki::request::DistinguishedName::from_certificate_name(cert.subject())
-        .map_err(|e| bad(&e))?;
+        .map_err(|e| bad(&e.to_string()))?;
     let hosts = etcdpki::request::Host::from_certificate(&cert);
     let lifetime = cert.validity().not_after.timestamp() - cert.validity().not_before.timestamp();
     let ca = etcdpki::request::CaRequest {

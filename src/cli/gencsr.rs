@@ -67,7 +67,7 @@ fn from_certificate(
                 .into(),
         ));
     }
-    let fields = NameFields::from_x509(cert.subject()).map_err(bad)?;
+    let fields = NameFields::from_x509(cert.subject()).map_err(|e| bad(e.to_string()))?;
     let hosts = Host::from_certificate(&cert);
     let ca = match cert.basic_constraints() {
         Ok(Some(bc)) if bc.value.ca => Some(CaRequest {

@@ -166,7 +166,10 @@ pub fn build(
                 // The CA's own subject: a CA kept against the plan has another one.
                 let subject = X509Certificate::from_der(ca.issuer.certificate_der())
                     .map_err(|e| e.to_string())
-                    .and_then(|(_, c)| DistinguishedName::from_certificate_name(c.subject()))
+                    .and_then(|(_, c)| {
+                        DistinguishedName::from_certificate_name(c.subject())
+                            .map_err(|e| e.to_string())
+                    })
                     .map_err(|e| ClusterError::Read(format!("{}: {e}", ca_files.cert.display())))?;
                 let made = build_csr(&subject, &[], plan.ca.request.ca.as_ref(), ca.issuer.key())?;
                 files.push(PlannedFile::public(csr, made.to_pem().into_bytes()));
@@ -245,7 +248,7 @@ pub fn build(
         });
         out.states.push(state);
         let text = member_env_file(plan, member, state);
-        match read_optional(&member.env_file).map_err(ClusterError::Read)? {
+        match read_optional(&member.env_file).map_err(|e| ClusterError::Read(e.to_string()))? {
             Some(old) if same_settings(&String::from_utf8_lossy(&old), &text) => {
                 out.unchanged.push(member.env_file.clone());
             }
@@ -254,7 +257,7 @@ pub fn build(
     }
 
     for file in files {
-        match read_optional(&file.path).map_err(ClusterError::Read)? {
+        match read_optional(&file.path).map_err(|e| ClusterError::Read(e.to_string()))? {
             Some(old) if old == file.contents => out.unchanged.push(file.path),
             _ => out.writes.push(file),
         }
@@ -333,7 +336,7 @@ fn decide_ca(
             (&copy.cert, reused.as_ref().map(|r| &r.cert_pem)),
             (&copy.key, reused.as_ref().map(|r| &r.key_pem)),
         ] {
-            let found = read_optional(path).map_err(ClusterError::Read)?;
+            let found = read_optional(path).map_err(|e| ClusterError::Read(e.to_string()))?;
             if let Some(found) = found
                 && Some(&found) != wanted
                 && !force
@@ -351,7 +354,7 @@ fn decide_ca(
 /// `Created` if the certificate's first file is absent, else `Replaced(reason)`.
 fn fresh_action(cert: &CertPlan, reason: &str) -> Result<Action, ClusterError> {
     Ok(
-        match read_optional(&cert.files[0].cert).map_err(ClusterError::Read)? {
+        match read_optional(&cert.files[0].cert).map_err(|e| ClusterError::Read(e.to_string()))? {
             None => Action::Created,
             Some(_) => Action::Replaced(reason.into()),
         },
@@ -394,7 +397,10 @@ fn missing_csr<'a>(
     let Some(csr) = &files.csr else {
         return Ok(None);
     };
-    if read_optional(csr).map_err(ClusterError::Read)?.is_some() {
+    if read_optional(csr)
+        .map_err(|e| ClusterError::Read(e.to_string()))?
+        .is_some()
+    {
         unchanged.push(csr.clone());
         return Ok(None);
     }

@@ -9,7 +9,7 @@
 
 use std::io::ErrorKind;
 use std::os::unix::fs::PermissionsExt;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use time::OffsetDateTime;
 use x509_parser::prelude::{FromDer, X509Certificate};
@@ -58,12 +58,26 @@ pub enum ExistingLeaf {
     Differs(String),
 }
 
+/// A file that exists but cannot be read.
+#[derive(Debug, thiserror::Error)]
+#[error("{}: cannot read: {source}", path.display())]
+pub struct ReadFileError {
+    /// The file.
+    pub path: PathBuf,
+    /// Why.
+    #[source]
+    pub source: std::io::Error,
+}
+
 /// The bytes of `path`, `None` if it does not exist.
-pub fn read_optional(path: &Path) -> Result<Option<Vec<u8>>, String> {
+pub fn read_optional(path: &Path) -> Result<Option<Vec<u8>>, ReadFileError> {
     match std::fs::read(path) {
         Ok(bytes) => Ok(Some(bytes)),
         Err(e) if e.kind() == ErrorKind::NotFound => Ok(None),
-        Err(e) => Err(format!("{}: cannot read: {e}", path.display())),
+        Err(source) => Err(ReadFileError {
+            path: path.to_path_buf(),
+            source,
+        }),
     }
 }
 
@@ -79,7 +93,7 @@ pub fn algorithm_of(spec: KeySpec) -> KeyAlgorithm {
 /// Reads the CA at `files` and compares it with `plan`.
 pub fn read_ca(files: &CertFiles, plan: &CertPlan) -> ExistingCa {
     let (cert_pem, key_pem) = match (read_optional(&files.cert), read_optional(&files.key)) {
-        (Err(e), _) | (_, Err(e)) => return ExistingCa::Unusable(e),
+        (Err(e), _) | (_, Err(e)) => return ExistingCa::Unusable(e.to_string()),
         (Ok(None), Ok(None)) => return ExistingCa::Missing,
         (Ok(Some(_)), Ok(None)) => {
             return ExistingCa::Unusable(format!(
@@ -145,7 +159,7 @@ pub fn judge_leaf(
     let cert_pem = match read_optional(&files.cert) {
         Ok(Some(bytes)) => bytes,
         Ok(None) => return ExistingLeaf::Missing,
-        Err(e) => return ExistingLeaf::Differs(e),
+        Err(e) => return ExistingLeaf::Differs(e.to_string()),
     };
     match check_leaf(files, &cert_pem, plan, profile, issuer, now) {
         Ok(key_pem) => ExistingLeaf::Matches { cert_pem, key_pem },
@@ -208,7 +222,8 @@ fn check_leaf(
     if leaf.not_after <= now {
         return Err(format!("it expired at {}", leaf.not_after));
     }
-    let key_pem = read_optional(&files.key)?
+    let key_pem = read_optional(&files.key)
+        .map_err(|e| e.to_string())?
         .ok_or_else(|| format!("its key file {} is missing", files.key.display()))?;
     match PrivateKey::from_pem(&key_pem) {
         Ok(key) if key.public_key() == &leaf.public_key => Ok(key_pem),

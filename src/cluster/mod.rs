@@ -21,8 +21,9 @@ pub mod spec;
 pub mod subject;
 
 pub use crate::etcd::ClusterState;
+pub use crate::etcd::MemberUrl;
 pub use build::{Action, BuildOptions, ClusterError, Entry, Outcome, build};
 pub use layout::Layout;
 pub use plan::{Plan, PlanError, PlanOptions, plan};
-pub use spec::{ClusterSpec, MemberSpec, MemberUrl, parse_spec_json};
-pub use subject::SubjectNames;
+pub use spec::{ClusterSpec, MemberSpec, NameError, SpecError, parse_spec_json};
+pub use subject::{SubjectNames, SubjectNamesError};

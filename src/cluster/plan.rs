@@ -18,9 +18,10 @@ use std::path::{Path, PathBuf};
 
 use super::cfssl_json;
 use super::layout::{self, CertFiles, Layout, MASTERS_GROUP};
-use super::spec::{ClusterSpec, MemberSpec, MemberUrl};
+use super::spec::{ClusterSpec, MemberSpec};
 use super::subject::SubjectNames;
 use crate::config::{GoDuration, Policy, Profile};
+use crate::etcd::MemberUrl;
 use crate::key::KeySpec;
 use crate::request::{CaRequest, CertRequest, Host};
 use crate::sign::initca_profile;

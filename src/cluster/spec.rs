@@ -7,11 +7,12 @@
 //! file is read with the repo's Go-style JSON reader ([`crate::diag::gojson`]), so every problem is
 //! reported with the file and its JSON path, all of them at once.
 
-use std::net::IpAddr;
-
 use crate::diag::gojson::{Node, Object, Reader};
 use crate::diag::{Checked, InputError, JsonPath, Problem, quote};
-use crate::etcd::{parse_initial_cluster, url_host};
+use crate::etcd::{
+    InitialClusterError, MemberUrl, MemberUrlError, parse_discovery_srv, parse_initial_cluster,
+    parse_member_url,
+};
 use crate::request::{Host, parse_host};
 
 /// The members and clients a PKI is made for.
@@ -61,94 +62,62 @@ impl MemberSpec {
     }
 }
 
-/// A member URL: `https://HOST:PORT`, as written.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct MemberUrl {
-    /// The URL as written.
-    pub text: String,
-    /// Its host, without brackets for IPv6.
-    pub host: Host,
-    /// Its port.
-    pub port: u16,
-}
+/// A member or client name that cannot name files.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error(
+    "names are 1 to 64 letters, digits, '.', '_' and '-', not starting with '.' or '-' (they name files)"
+)]
+pub struct NameError;
 
-impl MemberUrl {
-    /// `https://HOST:PORT` for `host` (bracketed when it is an IPv6 address).
-    pub fn https(host: &Host, port: u16) -> Self {
-        let authority = match host {
-            Host::Ip(IpAddr::V6(v6)) => format!("[{v6}]"),
-            other => other.to_string(),
-        };
-        Self {
-            text: format!("https://{authority}:{port}"),
-            host: host.clone(),
-            port,
-        }
-    }
-}
-
-/// Accepted member URL form, for messages.
-const URL_FORM: &str = "write https://HOST:PORT, e.g. https://10.0.1.10:2380";
-
-/// Reads one member URL. etcd takes `scheme://host:port` without a path (etcd 3.4
-/// `types.NewURLs`: "URL must not contain a path"); the scheme must be https because the
-/// certificates are for TLS.
-pub fn parse_member_url(text: &str) -> Result<MemberUrl, String> {
-    let Some(rest) = text.strip_prefix("https://") else {
-        return Err(if text.starts_with("http://") {
-            format!("an http URL does not use TLS; {URL_FORM}")
-        } else {
-            format!("not an https URL; {URL_FORM}")
-        });
-    };
-    if rest.contains(['/', '?', '#', '@']) {
-        return Err(format!(
-            "etcd takes no path, query or user in member URLs; {URL_FORM}"
-        ));
-    }
-    let host_text = url_host(text).ok_or_else(|| format!("no host; {URL_FORM}"))?;
-    let after_host = match rest.strip_prefix('[') {
-        Some(v6) => v6.split_once(']').map(|(_, after)| after).unwrap_or(""),
-        None => rest.get(host_text.len()..).unwrap_or(""),
-    };
-    let port = after_host
-        .strip_prefix(':')
-        .and_then(|p| p.parse::<u16>().ok())
-        .filter(|p| *p > 0)
-        .ok_or_else(|| format!("no port (1 to 65535); {URL_FORM}"))?;
-    let host = match parse_host(&host_text) {
-        Ok(h @ (Host::Ip(_) | Host::Dns(_))) => h,
-        _ => return Err(format!("{host_text:?} is not an IP address or a DNS name")),
-    };
-    if rest.starts_with('[') != matches!(host, Host::Ip(IpAddr::V6(_))) {
-        return Err(format!(
-            "IPv6 addresses, and only they, go in brackets; {URL_FORM}"
-        ));
-    }
-    Ok(MemberUrl {
-        text: text.to_owned(),
-        host,
-        port,
-    })
+/// Why `--initial-cluster` cannot make a cluster spec.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum SpecError {
+    /// Not etcd's `name=url,…` form.
+    #[error(transparent)]
+    InitialCluster(#[from] InitialClusterError),
+    /// A member name that cannot name files.
+    #[error("member name {name:?}: {source}")]
+    Name {
+        /// The name.
+        name: String,
+        /// Why.
+        #[source]
+        source: NameError,
+    },
+    /// A peer URL etcdpki cannot issue for.
+    #[error("{name}={url}: {source}")]
+    Url {
+        /// The member.
+        name: String,
+        /// The URL as written.
+        url: String,
+        /// Why.
+        #[source]
+        source: MemberUrlError,
+    },
+    /// Two members with one peer URL.
+    #[error("{name} and {other} have the same peer URL {url}")]
+    SharedPeerUrl {
+        /// The later member.
+        name: String,
+        /// The earlier one.
+        other: String,
+        /// The URL.
+        url: String,
+    },
 }
 
 /// Checks a member or client name: it names files (`NAME.pem`, `NAME/server.crt`), so it is
 /// letters, digits, `.`, `_` and `-`, not starting with `.` or `-`, at most 64 characters.
-pub fn check_name(name: &str) -> Result<(), String> {
+pub fn check_name(name: &str) -> Result<(), NameError> {
     let valid = !name.is_empty()
         && name.len() <= 64
         && !name.starts_with(['.', '-'])
         && name
             .bytes()
             .all(|b| b.is_ascii_alphanumeric() || b"._-".contains(&b));
-    if valid {
-        Ok(())
-    } else {
-        Err(
-            "names are 1 to 64 letters, digits, '.', '_' and '-', not starting with '.' or '-' (they name files)"
-                .into(),
-        )
-    }
+    if valid { Ok(()) } else { Err(NameError) }
 }
 
 impl ClusterSpec {
@@ -168,20 +137,28 @@ impl ClusterSpec {
 
     /// The members of etcd's `--initial-cluster` value (`infra0=https://10.0.1.10:2380,…`); a
     /// member listed several times has several peer URLs, as in etcd.
-    pub fn from_initial_cluster(value: &str) -> Result<Self, String> {
+    pub fn from_initial_cluster(value: &str) -> Result<Self, SpecError> {
         let mut spec = Self::default();
         for (name, url) in parse_initial_cluster(value)? {
-            check_name(&name).map_err(|e| format!("member name {name:?}: {e}"))?;
-            let url = parse_member_url(&url).map_err(|e| format!("{name}={url}: {e}"))?;
+            check_name(&name).map_err(|source| SpecError::Name {
+                name: name.clone(),
+                source,
+            })?;
+            let url = parse_member_url(&url).map_err(|source| SpecError::Url {
+                name: name.clone(),
+                url: url.clone(),
+                source,
+            })?;
             if let Some(other) = spec
                 .members
                 .iter()
                 .find(|m| m.name != name && m.peer_urls.iter().any(|u| u.text == url.text))
             {
-                return Err(format!(
-                    "{name} and {} have the same peer URL {}",
-                    other.name, url.text
-                ));
+                return Err(SpecError::SharedPeerUrl {
+                    name,
+                    other: other.name.clone(),
+                    url: url.text,
+                });
             }
             match spec.members.iter_mut().find(|m| m.name == name) {
                 Some(m) if !m.peer_urls.contains(&url) => m.peer_urls.push(url),
@@ -242,7 +219,7 @@ fn read_spec(r: &mut Reader, root: &Node<'_>) -> Option<ClusterSpec> {
     if let Some(node) = obj.field("clients") {
         for (name, path) in r.strings(&node).unwrap_or_default() {
             let problem = if let Err(reason) = check_name(&name) {
-                Some(reason)
+                Some(reason.to_string())
             } else if spec.clients.contains(&name) {
                 Some("listed twice".into())
             } else if spec.members.iter().any(|m| m.name == name) {
@@ -277,10 +254,10 @@ fn no_members() -> Problem {
     }
 }
 
-fn invalid(value: &str, reason: String, help: Option<String>) -> Problem {
+fn invalid(value: &str, reason: impl ToString, help: Option<String>) -> Problem {
     Problem::Invalid {
         value: quote(value),
-        reason,
+        reason: reason.to_string(),
         help,
     }
 }
@@ -361,15 +338,13 @@ fn urls(r: &mut Reader, obj: &Object<'_>, key: &str) -> Vec<MemberUrl> {
     if items.is_empty() && key == "peer_urls" && node.value.is_array() {
         r.error(
             &node.path,
-            invalid("[]", "a member needs at least one peer URL".into(), None),
+            invalid("[]", "a member needs at least one peer URL", None),
         );
     }
     let mut out: Vec<MemberUrl> = Vec::new();
     for (text, path) in items {
         match parse_member_url(&text) {
-            Ok(u) if out.contains(&u) => {
-                r.error(&path, invalid(&text, "listed twice".into(), None))
-            }
+            Ok(u) if out.contains(&u) => r.error(&path, invalid(&text, "listed twice", None)),
             Ok(u) => out.push(u),
             Err(reason) => r.error(&path, invalid(&text, reason, None)),
         }
@@ -390,15 +365,6 @@ fn hosts(r: &mut Reader, obj: &Object<'_>, key: &str) -> Vec<Host> {
         }
     }
     out
-}
-
-/// A `--discovery-srv` domain: a DNS name, compared as DNS does (lower case, no final dot).
-pub fn parse_discovery_srv(domain: &str) -> Result<String, String> {
-    let normalized = domain.trim_end_matches('.').to_ascii_lowercase();
-    match parse_host(&normalized) {
-        Ok(Host::Dns(d)) if !d.starts_with("*.") => Ok(d),
-        _ => Err("not a DNS domain; write the domain of the SRV records, e.g. example.com".into()),
-    }
 }
 
 #[cfg(test)]
@@ -449,13 +415,20 @@ mod tests {
         assert_eq!(spec.members.len(), 2);
         assert_eq!(spec.members[0].peer_urls.len(), 2);
         let e = ClusterSpec::from_initial_cluster("a/b=https://10.0.0.1:2380").expect_err("name");
-        assert!(e.starts_with("member name \"a/b\": names are"), "{e}");
+        assert!(
+            e.to_string().starts_with("member name \"a/b\": names are"),
+            "{e}"
+        );
         let e = ClusterSpec::from_initial_cluster("a=http://10.0.0.1:2380").expect_err("http");
-        assert!(e.starts_with("a=http://10.0.0.1:2380: an http URL"), "{e}");
+        assert!(
+            e.to_string()
+                .starts_with("a=http://10.0.0.1:2380: an http URL"),
+            "{e}"
+        );
         let e =
             ClusterSpec::from_initial_cluster("a=https://10.0.0.1:2380,b=https://10.0.0.1:2380")
                 .expect_err("shared URL");
-        assert!(e.contains("same peer URL"), "{e}");
+        assert!(matches!(e, SpecError::SharedPeerUrl { .. }), "{e}");
     }
 
     #[test]

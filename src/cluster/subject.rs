@@ -40,11 +40,44 @@ impl Default for SubjectNames {
 /// The keys `--names` takes, as cfssl's csr.json `names` entries spell them.
 pub const NAME_KEYS: &[&str] = &["C", "ST", "L", "O", "OU"];
 
+/// Why a `--names` value is refused.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum SubjectNamesError {
+    /// An item without `=`.
+    #[error("{item:?} is not KEY=VALUE; write e.g. C=US,O=Example,OU=Platform")]
+    NotKeyValue {
+        /// The item as written.
+        item: String,
+    },
+    /// A key that is not one of [`NAME_KEYS`].
+    #[error("unknown name {key:?}; expected one of C, ST, L, O, OU")]
+    UnknownKey {
+        /// The key as written.
+        key: String,
+    },
+    /// A key given twice.
+    #[error("{key} is given twice")]
+    Twice {
+        /// The key.
+        key: &'static str,
+    },
+    /// No item at all.
+    #[error("no names; write e.g. C=US,O=Example,OU=Platform")]
+    Nothing,
+    /// A key with an empty value.
+    #[error("{key} has an empty value")]
+    Empty {
+        /// The key.
+        key: &'static str,
+    },
+}
+
 impl SubjectNames {
     /// Reads `C=US,ST=California,L=San Francisco,O=Example,OU=Platform`: each key at most once,
     /// keys as in csr.json (any case), values non-empty and without commas. Keys not given
     /// are absent (no default `O=etcd` then).
-    pub fn parse(text: &str) -> Result<Self, String> {
+    pub fn parse(text: &str) -> Result<Self, SubjectNamesError> {
         let mut names = Self {
             organization: String::new(),
             ..Self::default()
@@ -52,23 +85,22 @@ impl SubjectNames {
         let mut seen: Vec<&str> = Vec::new();
         for item in text.split(',').filter(|i| !i.trim().is_empty()) {
             let Some((key, value)) = item.split_once('=') else {
-                return Err(format!(
-                    "{item:?} is not KEY=VALUE; write e.g. C=US,O=Example,OU=Platform"
-                ));
+                return Err(SubjectNamesError::NotKeyValue {
+                    item: item.to_owned(),
+                });
             };
             let key = key.trim();
             let value = value.trim();
             let Some(known) = NAME_KEYS.iter().find(|k| k.eq_ignore_ascii_case(key)) else {
-                return Err(format!(
-                    "unknown name {key:?}; expected one of {}",
-                    NAME_KEYS.join(", ")
-                ));
+                return Err(SubjectNamesError::UnknownKey {
+                    key: key.to_owned(),
+                });
             };
             if seen.contains(known) {
-                return Err(format!("{known} is given twice"));
+                return Err(SubjectNamesError::Twice { key: known });
             }
             if value.is_empty() {
-                return Err(format!("{known} has an empty value"));
+                return Err(SubjectNamesError::Empty { key: known });
             }
             seen.push(known);
             let slot = match *known {
@@ -81,7 +113,7 @@ impl SubjectNames {
             value.clone_into(slot);
         }
         if seen.is_empty() {
-            return Err("no names; write e.g. C=US,O=Example,OU=Platform".into());
+            return Err(SubjectNamesError::Nothing);
         }
         Ok(names)
     }
@@ -135,7 +167,7 @@ mod tests {
             ("", "no names"),
         ] {
             let e = SubjectNames::parse(bad).expect_err(bad);
-            assert!(e.starts_with(start), "{bad}: {e}");
+            assert!(e.to_string().starts_with(start), "{bad}: {e}");
         }
     }
 

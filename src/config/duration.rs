@@ -274,8 +274,29 @@ pub fn residual(seconds: i64) -> String {
     }
 }
 
+/// Why a window (`--before`, `--fail-within`, `--warn-within`) is refused.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum WindowError {
+    /// Below zero.
+    #[error("{text:?}: the window cannot be negative")]
+    Negative {
+        /// The window as written.
+        text: String,
+    },
+    /// Neither a Go duration nor days.
+    #[error("{text:?}: {source}; write a Go duration such as \"720h\" or days such as \"30d\"")]
+    Invalid {
+        /// The window as written.
+        text: String,
+        /// Go's reason.
+        #[source]
+        source: DurationError,
+    },
+}
+
 /// A window as `--fail-within` takes it: a Go duration (`720h`) or whole days (`30d`).
-pub fn parse_window(text: &str) -> Result<GoDuration, String> {
+pub fn parse_window(text: &str) -> Result<GoDuration, WindowError> {
     if let Some(days) = text.strip_suffix('d')
         && let Ok(n) = days.parse::<i64>()
         && n >= 0
@@ -284,10 +305,13 @@ pub fn parse_window(text: &str) -> Result<GoDuration, String> {
     }
     match GoDuration::parse(text) {
         Ok(d) if !d.is_negative() => Ok(d),
-        Ok(_) => Err(format!("{text:?}: the window cannot be negative")),
-        Err(e) => Err(format!(
-            "{text:?}: {e}; write a Go duration such as \"720h\" or days such as \"30d\""
-        )),
+        Ok(_) => Err(WindowError::Negative {
+            text: text.to_owned(),
+        }),
+        Err(source) => Err(WindowError::Invalid {
+            text: text.to_owned(),
+            source,
+        }),
     }
 }
 

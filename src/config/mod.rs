@@ -13,7 +13,7 @@ pub mod presets;
 pub(crate) mod read;
 pub mod usage;
 
-pub use duration::{DurationError, GoDuration};
+pub use duration::{DurationError, GoDuration, WindowError};
 pub use policy::{
     CaConstraint, CertificatePolicy, CsrWhitelist, Policy, PolicyQualifier, Profile, ProfileError,
 };

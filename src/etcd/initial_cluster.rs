@@ -4,25 +4,40 @@
 //! order, or the host of a URL. Shared by `cluster` (which makes a PKI for the members) and
 //! `lint` (which checks the members' certificates name them).
 
+/// Why an `--initial-cluster` value is refused.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum InitialClusterError {
+    /// An entry that is not `NAME=URL`.
+    #[error("{part:?} is not NAME=URL (expected e.g. infra0=https://10.0.1.10:2380)")]
+    NotNameUrl {
+        /// The entry as written.
+        part: String,
+    },
+    /// No entry at all.
+    #[error("no member (expected e.g. infra0=https://10.0.1.10:2380)")]
+    Empty,
+}
+
 /// `name=url,name=url,…` as etcd reads `--initial-cluster` (a member may appear with several
 /// URLs). Names and URLs must be non-empty.
-pub fn parse_initial_cluster(value: &str) -> Result<Vec<(String, String)>, String> {
+pub fn parse_initial_cluster(value: &str) -> Result<Vec<(String, String)>, InitialClusterError> {
     let mut out = Vec::new();
     for part in value.split(',').map(str::trim).filter(|p| !p.is_empty()) {
         let Some((name, url)) = part.split_once('=') else {
-            return Err(format!(
-                "{part:?} is not NAME=URL (expected e.g. infra0=https://10.0.1.10:2380)"
-            ));
+            return Err(InitialClusterError::NotNameUrl {
+                part: part.to_owned(),
+            });
         };
         if name.is_empty() || url_host(url).is_none() {
-            return Err(format!(
-                "{part:?} is not NAME=URL (expected e.g. infra0=https://10.0.1.10:2380)"
-            ));
+            return Err(InitialClusterError::NotNameUrl {
+                part: part.to_owned(),
+            });
         }
         out.push((name.to_owned(), url.to_owned()));
     }
     if out.is_empty() {
-        return Err("no member (expected e.g. infra0=https://10.0.1.10:2380)".into());
+        return Err(InitialClusterError::Empty);
     }
     Ok(out)
 }

@@ -1,5 +1,5 @@
 //! Domain: everything about etcd itself. Its `--initial-cluster` value and member URLs
-//! ([`initial_cluster`]), its configurations read as etcd reads them ([`config`]: flags,
+//! ([`initial_cluster`], [`member_url`]), its configurations read as etcd reads them ([`config`]: flags,
 //! `ETCD_*` env files, systemd units, YAML) and written ([`env_file`]).
 //!
 //! Takes text (flag values, configuration files); returns what etcd would take from it. Depends
@@ -8,7 +8,11 @@
 pub mod config;
 pub mod env_file;
 pub mod initial_cluster;
+pub mod member_url;
 
 pub use config::{ConfigForm, EtcdConfig, EtcdConfigError, read_etcd_config};
 pub use env_file::{Bootstrap, ClusterState, MemberSettings, env_file_text, same_settings};
-pub use initial_cluster::{parse_initial_cluster, url_host};
+pub use initial_cluster::{InitialClusterError, parse_initial_cluster, url_host};
+pub use member_url::{
+    DiscoverySrvError, MemberUrl, MemberUrlError, parse_discovery_srv, parse_member_url,
+};

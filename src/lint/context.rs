@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 use super::inventory::CertEntry;
 use super::report::Finding;
 use super::rule;
-use crate::etcd::{EtcdConfig, parse_initial_cluster, url_host};
+use crate::etcd::{EtcdConfig, InitialClusterError, parse_initial_cluster, url_host};
 use crate::request::normalize_dns;
 
 /// The roles a certificate plays.
@@ -73,7 +73,7 @@ impl Context {
     pub fn from_flags(
         initial_cluster: Option<&str>,
         discovery_srv: Option<&str>,
-    ) -> Result<Self, String> {
+    ) -> Result<Self, InitialClusterError> {
         let mut ctx = Context {
             discovery_srv: discovery_srv.map(normalize_dns),
             ..Context::default()

@@ -14,9 +14,10 @@ use time::{Duration, OffsetDateTime};
 use x509_parser::prelude::{FromDer, X509Certificate};
 
 use crate::config::{ExtKeyUsage, GoDuration, KeyUsage, Profile};
-use crate::key::{KeyAlgorithm, KeySpec, PublicKey, RsaSize};
+use crate::key::{KeyAlgorithm, KeyError, KeySpec, PublicKey, RsaSize};
 use crate::pki::scan::{csr_files_for, key_files_for};
 use crate::request::{DistinguishedName, Host};
+use crate::x509::ReadError;
 
 /// A leaf certificate and what a renewal keeps.
 #[derive(Clone, Debug)]
@@ -45,26 +46,84 @@ pub struct Leaf {
     pub chain: Vec<pem::Pem>,
 }
 
+/// Why a certificate file cannot be renewed as it is.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum LeafError {
+    /// The file is not PEM.
+    #[error("invalid PEM: {reason}")]
+    Pem {
+        /// The PEM reader's reason.
+        reason: String,
+    },
+    /// The first block is something else.
+    #[error("the first PEM block is not a CERTIFICATE")]
+    NotACertificate,
+    /// The certificate does not parse.
+    #[error("not a valid certificate: {0}")]
+    Invalid(#[source] ReadError),
+    /// Its subject cannot be read.
+    #[error("{0}")]
+    Subject(#[source] ReadError),
+    /// Its KeyUsage cannot be read.
+    #[error("unreadable KeyUsage: {reason}")]
+    KeyUsage {
+        /// The parser's reason.
+        reason: String,
+    },
+    /// Its public key is not one etcdpki uses.
+    #[error("unusable public key: {0}")]
+    PublicKey(#[source] KeyError),
+    /// Its ExtendedKeyUsage cannot be read.
+    #[error("unreadable ExtendedKeyUsage: {reason}")]
+    ExtKeyUsageUnreadable {
+        /// The parser's reason.
+        reason: String,
+    },
+    /// A purpose cfssl cannot issue.
+    #[error(
+        "ExtendedKeyUsage {oid} is not one cfssl can issue; renew it with -config and -profile"
+    )]
+    ExtKeyUsageUnsupported {
+        /// The purpose's OID.
+        oid: String,
+    },
+    /// An RSA key size etcdpki does not generate.
+    #[error(
+        "cannot make a new {bits}-bit RSA key (2048, 3072, 4096 or 8192 bits); use --reuse-key"
+    )]
+    RsaSize {
+        /// The old key's size.
+        bits: u32,
+    },
+}
+
 impl Leaf {
     /// Reads the first certificate of `bytes` (from `cert_file`).
-    pub fn read(cert_file: &Path, bytes: &[u8]) -> Result<Self, String> {
-        let blocks = pem::parse_many(bytes).map_err(|e| format!("invalid PEM: {e}"))?;
+    pub fn read(cert_file: &Path, bytes: &[u8]) -> Result<Self, LeafError> {
+        let blocks = pem::parse_many(bytes).map_err(|e| LeafError::Pem {
+            reason: e.to_string(),
+        })?;
         let mut blocks = blocks.into_iter();
         let first = blocks
             .next()
             .filter(|b| b.tag() == "CERTIFICATE")
-            .ok_or("the first PEM block is not a CERTIFICATE")?;
+            .ok_or(LeafError::NotACertificate)?;
         let der = first.contents().to_vec();
-        let cert = crate::x509::parse_certificate(&der)
-            .map_err(|e| format!("not a valid certificate: {e}"))?;
-        let subject = DistinguishedName::from_certificate_name(cert.subject())?;
+        let cert = crate::x509::parse_certificate(&der).map_err(LeafError::Invalid)?;
+        let subject =
+            DistinguishedName::from_certificate_name(cert.subject()).map_err(LeafError::Subject)?;
         let key_usage = match cert.key_usage() {
             Ok(Some(ku)) => KeyUsage::from_rfc5280_bits(ku.value.flags),
             Ok(None) => KeyUsage::NONE,
-            Err(e) => return Err(format!("unreadable KeyUsage: {e}")),
+            Err(e) => {
+                return Err(LeafError::KeyUsage {
+                    reason: e.to_string(),
+                });
+            }
         };
-        let public_key = PublicKey::from_spki_der(cert.public_key().raw)
-            .map_err(|e| format!("unusable public key: {e}"))?;
+        let public_key =
+            PublicKey::from_spki_der(cert.public_key().raw).map_err(LeafError::PublicKey)?;
         Ok(Self {
             cert_file: cert_file.to_path_buf(),
             name: crate::pki::scan::short_name(cert.subject()),
@@ -101,13 +160,11 @@ impl Leaf {
     }
 
     /// A new key of the same kind as the old one.
-    pub fn key_spec(&self) -> Result<KeySpec, String> {
+    pub fn key_spec(&self) -> Result<KeySpec, LeafError> {
         match self.public_key.algorithm() {
             KeyAlgorithm::Rsa { bits } => RsaSize::from_bits(i64::from(bits))
                 .map(KeySpec::Rsa)
-                .ok_or_else(|| {
-                    format!("cannot make a new {bits}-bit RSA key (2048, 3072, 4096 or 8192 bits); use --reuse-key")
-                }),
+                .ok_or(LeafError::RsaSize { bits }),
             KeyAlgorithm::Ecdsa(curve) => Ok(KeySpec::Ecdsa(curve)),
             KeyAlgorithm::Ed25519 => Ok(KeySpec::Ed25519),
         }
@@ -143,7 +200,7 @@ impl Leaf {
 }
 
 /// The ExtendedKeyUsage OIDs in the order written (x509-parser's struct loses the order).
-fn ext_key_usage(cert: &X509Certificate<'_>) -> Result<Vec<ExtKeyUsage>, String> {
+fn ext_key_usage(cert: &X509Certificate<'_>) -> Result<Vec<ExtKeyUsage>, LeafError> {
     const EKU: &str = "2.5.29.37";
     let Some(ext) = cert
         .extensions()
@@ -152,12 +209,15 @@ fn ext_key_usage(cert: &X509Certificate<'_>) -> Result<Vec<ExtKeyUsage>, String>
     else {
         return Ok(Vec::new());
     };
-    let oids = Vec::<ObjectIdentifier>::from_der(ext.value)
-        .map_err(|e| format!("unreadable ExtendedKeyUsage: {e}"))?;
+    let oids = Vec::<ObjectIdentifier>::from_der(ext.value).map_err(|e| {
+        LeafError::ExtKeyUsageUnreadable {
+            reason: e.to_string(),
+        }
+    })?;
     oids.iter()
         .map(|oid| {
-            ExtKeyUsage::from_oid(oid).ok_or_else(|| {
-                format!("ExtendedKeyUsage {oid} is not one cfssl can issue; renew it with -config and -profile")
+            ExtKeyUsage::from_oid(oid).ok_or_else(|| LeafError::ExtKeyUsageUnsupported {
+                oid: oid.to_string(),
             })
         })
         .collect()

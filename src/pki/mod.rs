@@ -19,7 +19,7 @@ pub use atomic::{
     write_files,
 };
 pub use guard::{exposed_key_directories, others_can_replace, replaced_ca_keys};
-pub use leaf::Leaf;
+pub use leaf::{Leaf, LeafError};
 pub use lock::{LOCK_FILE_NAME, LockError, RenewLock};
 pub use scan::{FoundCertificate, ScanError, certificates_in, collect_files, describe};
 pub use swap::{PENDING_SUFFIX, Recovery, recover, swap_files};

@@ -18,7 +18,7 @@ use time::{Duration, OffsetDateTime};
 pub use crate::pki::{LOCK_FILE_NAME, Leaf, LockError, RenewLock};
 pub use hook::{HookError, run_hook};
 pub use run::{RenewEvent, RenewReport, RunMode, renew_files};
-pub use window::RenewWindow;
+pub use window::{RenewWindow, RenewWindowError};
 
 use crate::config::{GoDuration, Profile};
 use crate::key::{KeyError, PrivateKey};
@@ -134,7 +134,7 @@ impl RenewPolicy<'_> {
         let new_key = match (self.reuse_key, &key_file) {
             (true, _) => None,
             (false, Some(path)) => {
-                let spec = leaf.key_spec().map_err(&refuse)?;
+                let spec = leaf.key_spec().map_err(|e| refuse(e.to_string()))?;
                 let key = PrivateKey::generate(spec).map_err(|e: KeyError| sign_err(e.into()))?;
                 Some((path.clone(), key))
             }

@@ -10,6 +10,7 @@ use std::fmt;
 use time::Duration;
 
 use crate::config::GoDuration;
+use crate::config::WindowError;
 use crate::config::duration::parse_window;
 
 /// When a certificate is due for renewal.
@@ -49,23 +50,38 @@ impl fmt::Display for RenewWindow {
     }
 }
 
+/// Why a `--before` value is refused.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum RenewWindowError {
+    /// A share that is not a whole percentage from 0 to 100.
+    #[error("{text:?}: a share of the lifetime is a whole percentage from 0% to 100%")]
+    Percentage {
+        /// The value as written.
+        text: String,
+    },
+    /// Not a window either.
+    #[error("{0}, or a share of the lifetime such as \"33%\"")]
+    Window(#[source] WindowError),
+}
+
 impl RenewWindow {
     /// `720h`, `30d` or `33%` (a whole percentage from 0 to 100).
-    pub fn parse(text: &str) -> Result<Self, String> {
+    pub fn parse(text: &str) -> Result<Self, RenewWindowError> {
         if let Some(percent) = text.strip_suffix('%') {
             return match percent.parse::<u32>() {
                 Ok(p) if p <= 100 => Ok(Self::Share {
                     numerator: p,
                     denominator: 100,
                 }),
-                _ => Err(format!(
-                    "{text:?}: a share of the lifetime is a whole percentage from 0% to 100%"
-                )),
+                _ => Err(RenewWindowError::Percentage {
+                    text: text.to_owned(),
+                }),
             };
         }
         parse_window(text)
             .map(Self::Fixed)
-            .map_err(|e| format!("{e}, or a share of the lifetime such as \"33%\""))
+            .map_err(RenewWindowError::Window)
     }
 
     /// The window for a certificate living `lifetime`.
@@ -115,7 +131,10 @@ mod tests {
             assert!(RenewWindow::parse(bad).is_err(), "{bad}");
         }
         assert!(
-            RenewWindow::parse("1y").unwrap_err().contains("\"33%\""),
+            RenewWindow::parse("1y")
+                .unwrap_err()
+                .to_string()
+                .contains("\"33%\""),
             "the message names every accepted form"
         );
     }

@@ -9,6 +9,7 @@
 
 use der::asn1::ObjectIdentifier;
 
+use crate::x509::ReadError;
 use crate::x509::der_writer::{self as w, tag};
 
 /// One attribute of a name.
@@ -75,13 +76,14 @@ impl NameFields {
     /// The fields Go's `pkix.Name.FillFromRDNSequence` takes from a parsed name: standard
     /// attributes into their fields in order (the last CN and serialNumber win), every other
     /// attribute kept as an extra one. Fails on a value that is not a string.
-    pub fn from_x509(name: &x509_parser::x509::X509Name<'_>) -> Result<Self, String> {
+    pub fn from_x509(name: &x509_parser::x509::X509Name<'_>) -> Result<Self, ReadError> {
         let mut f = Self::default();
         for attr in name.iter_attributes() {
             let value = crate::x509::attribute_text(attr)?;
             let dotted = attr.attr_type().to_id_string();
-            let oid = ObjectIdentifier::new(&dotted)
-                .map_err(|_| format!("bad attribute type {dotted}"))?;
+            let oid = ObjectIdentifier::new(&dotted).map_err(|_| ReadError::BadAttributeType {
+                oid: dotted.clone(),
+            })?;
             match oid {
                 o if o == oid::COMMON_NAME => f.common_name = value,
                 o if o == oid::SERIAL_NUMBER => f.serial_number = value,
@@ -139,15 +141,20 @@ impl DistinguishedName {
 
     /// A name taken byte for byte from a certificate; its attributes are read for inspection,
     /// and [`Self::to_der`] returns the original bytes.
-    pub fn from_certificate_name(name: &x509_parser::x509::X509Name<'_>) -> Result<Self, String> {
+    pub fn from_certificate_name(
+        name: &x509_parser::x509::X509Name<'_>,
+    ) -> Result<Self, ReadError> {
         let mut rdns = Vec::new();
         for rdn in name.iter() {
             let mut set = Vec::new();
             for attr in rdn.iter() {
                 let dotted = attr.attr_type().to_id_string();
                 set.push(Attribute {
-                    oid: ObjectIdentifier::new(&dotted)
-                        .map_err(|_| format!("bad attribute type {dotted}"))?,
+                    oid: ObjectIdentifier::new(&dotted).map_err(|_| {
+                        ReadError::BadAttributeType {
+                            oid: dotted.clone(),
+                        }
+                    })?,
                     value: crate::x509::attribute_text(attr).unwrap_or_default(),
                 });
             }

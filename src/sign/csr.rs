@@ -118,7 +118,7 @@ pub fn parse_csr(file: &str, pem_bytes: &[u8]) -> Result<CsrInput, SignError> {
             &csr.signature_value.data,
         )
         .map_err(|e| bad(format!("the request's signature does not verify: {e}")))?;
-    let subject = NameFields::from_x509(&info.subject).map_err(bad)?;
+    let subject = NameFields::from_x509(&info.subject).map_err(|e| bad(e.to_string()))?;
     let mut hosts = Vec::new();
     let mut extensions = Vec::new();
     let mut requests_ca = false;

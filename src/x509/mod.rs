@@ -7,4 +7,6 @@
 pub mod der_writer;
 pub mod read;
 
-pub use read::{attribute_text, is_whole, name_text, parse_certificate, parse_certificate_request};
+pub use read::{
+    ReadError, attribute_text, is_whole, name_text, parse_certificate, parse_certificate_request,
+};

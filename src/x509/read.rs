@@ -12,30 +12,89 @@ use x509_parser::der_parser::asn1_rs::Tag;
 use x509_parser::prelude::{FromDer, X509Certificate, X509Name};
 use x509_parser::x509::AttributeTypeAndValue;
 
+/// Why a certificate, a CSR or one of their name attributes was refused.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum ReadError {
+    /// Not DER of the structure, in x509-parser's words.
+    #[error("{reason}")]
+    Der {
+        /// x509-parser's reason.
+        reason: String,
+    },
+    /// Bytes after the structure (Go: "x509: trailing data").
+    #[error("trailing bytes after the {structure}")]
+    TrailingData {
+        /// `certificate` or `request`.
+        structure: &'static str,
+    },
+    /// A name x509-parser read only in part.
+    #[error("its {which} name is malformed (an RDN runs past its set)")]
+    PartialName {
+        /// `subject` or `issuer`.
+        which: &'static str,
+    },
+    /// A T61String attribute whose bytes are not UTF-8.
+    #[error("attribute {oid}: a T61String that is not UTF-8")]
+    T61NotUtf8 {
+        /// The attribute type, dotted.
+        oid: String,
+    },
+    /// A BMPString attribute of odd length.
+    #[error("attribute {oid}: a BMPString of odd length")]
+    BmpOddLength {
+        /// The attribute type, dotted.
+        oid: String,
+    },
+    /// An attribute value that is not a string type.
+    #[error(
+        "attribute {oid}: a value of ASN.1 type {tag}, not a string \
+         (PrintableString, UTF8String, IA5String, NumericString, T61String, BMPString)"
+    )]
+    NotAString {
+        /// The attribute type, dotted.
+        oid: String,
+        /// The ASN.1 tag found.
+        tag: String,
+    },
+    /// An attribute type that is not a valid OID.
+    #[error("bad attribute type {oid}")]
+    BadAttributeType {
+        /// The attribute type as x509-parser rendered it.
+        oid: String,
+    },
+}
+
 /// A certificate whose subject and issuer were read in full, with nothing after it.
-pub fn parse_certificate(der: &[u8]) -> Result<X509Certificate<'_>, String> {
-    let (rest, cert) = X509Certificate::from_der(der).map_err(|e| e.to_string())?;
+pub fn parse_certificate(der: &[u8]) -> Result<X509Certificate<'_>, ReadError> {
+    let (rest, cert) = X509Certificate::from_der(der).map_err(|e| ReadError::Der {
+        reason: e.to_string(),
+    })?;
     if !rest.is_empty() {
-        return Err("trailing bytes after the certificate".into());
+        return Err(ReadError::TrailingData {
+            structure: "certificate",
+        });
     }
     for (which, name) in [("subject", cert.subject()), ("issuer", cert.issuer())] {
         if !is_whole(name) {
-            return Err(format!(
-                "its {which} name is malformed (an RDN runs past its set)"
-            ));
+            return Err(ReadError::PartialName { which });
         }
     }
     Ok(cert)
 }
 
 /// A CSR whose subject was read in full, with nothing after it.
-pub fn parse_certificate_request(der: &[u8]) -> Result<X509CertificationRequest<'_>, String> {
-    let (rest, csr) = X509CertificationRequest::from_der(der).map_err(|e| e.to_string())?;
+pub fn parse_certificate_request(der: &[u8]) -> Result<X509CertificationRequest<'_>, ReadError> {
+    let (rest, csr) = X509CertificationRequest::from_der(der).map_err(|e| ReadError::Der {
+        reason: e.to_string(),
+    })?;
     if !rest.is_empty() {
-        return Err("trailing bytes after the request".into());
+        return Err(ReadError::TrailingData {
+            structure: "request",
+        });
     }
     if !is_whole(&csr.certification_request_info.subject) {
-        return Err("its subject name is malformed (an RDN runs past its set)".into());
+        return Err(ReadError::PartialName { which: "subject" });
     }
     Ok(csr)
 }
@@ -53,16 +112,17 @@ pub fn is_whole(name: &X509Name<'_>) -> bool {
 /// ones with "asn1: string not valid UTF-8"); BMPString as UTF-16 with a final NUL dropped and
 /// unpaired surrogates replaced (Go's `utf16.Decode`). openssl writes T61String and BMPString for
 /// non-ASCII values under `string_mask = default`.
-pub fn attribute_text(attr: &AttributeTypeAndValue<'_>) -> Result<String, String> {
+pub fn attribute_text(attr: &AttributeTypeAndValue<'_>) -> Result<String, ReadError> {
     let value = attr.attr_value();
-    let kind = attr.attr_type().to_id_string();
+    let oid = attr.attr_type().to_id_string();
     match value.tag() {
-        Tag::T61String => String::from_utf8(value.data.to_vec())
-            .map_err(|_| format!("attribute {kind}: a T61String that is not UTF-8")),
+        Tag::T61String => {
+            String::from_utf8(value.data.to_vec()).map_err(|_| ReadError::T61NotUtf8 { oid })
+        }
         Tag::BmpString => {
             let mut bytes = value.data;
             if bytes.len() % 2 != 0 {
-                return Err(format!("attribute {kind}: a BMPString of odd length"));
+                return Err(ReadError::BmpOddLength { oid });
             }
             if let [rest @ .., 0, 0] = bytes {
                 bytes = rest;
@@ -74,13 +134,13 @@ pub fn attribute_text(attr: &AttributeTypeAndValue<'_>) -> Result<String, String
                 .map(|c| c.unwrap_or(char::REPLACEMENT_CHARACTER))
                 .collect())
         }
-        _ => attr.as_str().map(str::to_owned).map_err(|_| {
-            format!(
-                "attribute {kind}: a value of ASN.1 type {:?}, not a string \
-                 (PrintableString, UTF8String, IA5String, NumericString, T61String, BMPString)",
-                value.tag()
-            )
-        }),
+        _ => attr
+            .as_str()
+            .map(str::to_owned)
+            .map_err(|_| ReadError::NotAString {
+                oid,
+                tag: format!("{:?}", value.tag()),
+            }),
     }
 }
 
@@ -113,7 +173,9 @@ mod tests {
     fn texts(values: &[(u8, &[u8])]) -> Vec<Result<String, String>> {
         let der = name_der(values);
         let (_, name) = X509Name::from_der(&der).expect("a name");
-        name.iter_attributes().map(attribute_text).collect()
+        name.iter_attributes()
+            .map(|a| attribute_text(a).map_err(|e| e.to_string()))
+            .collect()
     }
 
     #[test]
