@@ -27,6 +27,8 @@
 //!
 //! The command line lives in the binary (`src/cli`) and is a thin shell over these.
 
+mod error;
+
 // Foundation.
 pub mod diag;
 pub mod parallel;
@@ -52,5 +54,6 @@ pub mod renew;
 
 pub use config::{Policy, Profile};
 pub use diag::{Diagnostic, InputError};
+pub use error::{Error, ErrorKind};
 pub use key::{KeySpec, PrivateKey, PublicKey};
 pub use request::CertRequest;

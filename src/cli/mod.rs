@@ -28,6 +28,7 @@ use std::path::Path;
 use std::process::ExitCode;
 
 use clap::{CommandFactory, FromArgMatches};
+use etcdpki::ErrorKind;
 
 use args::{Cli, Command, JsonArgs};
 
@@ -42,9 +43,19 @@ pub enum Failure {
     Help(String),
 }
 
-impl<E: std::fmt::Display> From<E> for Failure {
+/// Library errors, by kind, are the command's failure: exit 1 under every kind (docs/cli.md,
+/// "Exit codes"). The match is written out so that a new kind must be given its code here.
+impl<E: Into<etcdpki::Error>> From<E> for Failure {
     fn from(e: E) -> Self {
-        Failure::Run(e.to_string())
+        let error: etcdpki::Error = e.into();
+        match error.kind() {
+            ErrorKind::Input
+            | ErrorKind::Io
+            | ErrorKind::Busy
+            | ErrorKind::Crypto
+            | ErrorKind::Command => Failure::Run(error.to_string()),
+            _ => Failure::Run(error.to_string()),
+        }
     }
 }
 

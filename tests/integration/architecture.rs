@@ -2,7 +2,8 @@
 //! module's code (comments and `#[cfg(test)]` code aside) must point along an allowed edge.
 //!
 //! Layers, lowest first: foundation (`diag`, `x509`, `parallel`), pipeline stages in pipeline
-//! order (`config`, `key`, `request`, `sign`, `output`), domain (`etcd`, then `pki`), features.
+//! order (`config`, `key`, `request`, `sign`, `output`), domain (`etcd`, then `pki`), features,
+//! and the crate `error` that wraps them all.
 //! A module may use its own layer's earlier modules and every lower layer; a feature never uses
 //! another feature. The CLI (`src/cli`, `src/main.rs`) reaches the library through its public
 //! API and may use any of it.
@@ -30,6 +31,8 @@ const RANKS: &[(&str, u32)] = &[
     ("renew", 30),
     ("revoke", 30),
     ("rotate", 30),
+    // The crate error wraps every module's error, features' included.
+    ("error", 40),
 ];
 
 fn rank(module: &str) -> Option<u32> {
