@@ -3,10 +3,11 @@
 //!
 //! Takes etcd's own flag values (`--initial-cluster`, `--discovery-srv`) and any number of etcd
 //! configurations ([`EtcdConfig`]); returns a [`Context`] that answers "which roles does this
-//! certificate have, and for which member?". Without a configuration, roles come from file names
-//! (`peer`, `server`, `client`, `etcdctl`, a member's name) and then from the certificate's EKU.
+//! certificate have, and for which member?". Without a configuration, roles come from the
+//! certificate's EKU when it allows one role only, and file names (`peer`, `server`, `client`,
+//! `etcdctl`, a member's name) break the tie (docs/lints.md, "Roles").
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
 use super::inventory::CertEntry;
@@ -211,9 +212,23 @@ impl Context {
         self.members.iter().map(|m| m.name.as_str())
     }
 
-    /// The roles of `cert` and the member it belongs to, from an etcd configuration, else its
-    /// file name, else its EKU (a server-only or client-only certificate).
-    pub fn roles_of(&self, cert: &CertEntry) -> (Roles, Option<&Member>) {
+    /// The roles of `cert` and the member it belongs to, judged as etcd would use it: from an
+    /// etcd configuration that names the file; else from its EKU when that allows one role
+    /// only (server auth: a server; client auth: a client); else, to break the tie, from its
+    /// name. `own_peer` holds the members that have a peer certificate of their own
+    /// (`NAME-peer.pem`), whose `NAME.pem` is then their server certificate only.
+    ///
+    /// The fixed names of the layouts etcd's tools write (`server`, `peer`, `client`,
+    /// `healthcheck-client`, `apiserver-etcd-client`, `etcdctl-etcd-client`, and a known
+    /// member's `NAME-peer`/`NAME-server`) are configuration in all but name: kubeadm's and
+    /// etcdadm's etcd commands pass exactly those files (docs/lints.md, "Roles"). Such a name
+    /// keeps its role when the EKU says otherwise, so a misissued certificate is reported. Any
+    /// other name (`kube-apiserver`, `prometheus-server`) never overrides the EKU.
+    pub fn roles_of(
+        &self,
+        cert: &CertEntry,
+        own_peer: &HashSet<String>,
+    ) -> (Roles, Option<&Member>) {
         if cert.index == 0
             && !cert.is_ca()
             && !self.files.is_empty()
@@ -231,41 +246,96 @@ impl Context {
             // A bundle's later certificates are its chain, not what the file name says.
             return (Roles::default(), None);
         }
-        let (roles, member) = name_roles(&cert.file, self.member_names());
-        if cert.is_ca() && (!roles.any() || has_ca_token(&cert.file)) {
+        let named = name_roles(&cert.file, self.member_names(), own_peer);
+        if cert.is_ca() && (!named.roles.any() || has_ca_token(&cert.file)) {
             // A CA, unless its name says it is a leaf (then ca-constraints reports CA:TRUE).
             return (Roles::default(), None);
         }
-        let member = member
+        let roles = match eku_role(cert) {
+            Some(single) if !named.conventional => single,
+            _ => named.roles,
+        };
+        let member = named
+            .member
+            .filter(|_| roles.server || roles.peer)
             .or_else(|| match self.members.as_slice() {
                 // One member: every server or peer certificate is its.
                 [only] if roles.server || roles.peer => Some(only.name.clone()),
                 _ => None,
             })
             .and_then(|n| self.members.iter().find(|m| m.name == n));
-        if roles.any() {
-            return (roles, member);
-        }
-        let from_eku = match cert.eku {
-            Some(e) if e.server && !e.client => Roles {
-                server: true,
-                ..Roles::default()
-            },
-            Some(e) if e.client && !e.server => Roles {
-                client: true,
-                ..Roles::default()
-            },
-            _ => Roles::default(),
-        };
-        (from_eku, member)
+        (roles, member)
     }
 }
 
-/// Roles and member from a file name: `client`, `etcdctl` (also `apiserver-etcd-client`,
-/// `healthcheck-client`) make a client; `peer` a peer; `server` a server; a file named after a
-/// member (`infra0.pem`, as etcd's tutorials name the one certificate a member uses for both)
-/// is that member's server and peer certificate; `infra0-peer.pem` is infra0's peer.
-fn name_roles<'a>(file: &Path, members: impl Iterator<Item = &'a str>) -> (Roles, Option<String>) {
+/// The one role an EKU allows: server auth only is a server, client auth only a client; none
+/// when it allows both (or any, or has no EKU: Go then allows every use).
+fn eku_role(cert: &CertEntry) -> Option<Roles> {
+    let eku = cert.eku.filter(|e| !e.any)?;
+    match (eku.server, eku.client) {
+        (true, false) => Some(Roles {
+            server: true,
+            ..Roles::default()
+        }),
+        (false, true) => Some(Roles {
+            client: true,
+            ..Roles::default()
+        }),
+        _ => None,
+    }
+}
+
+/// The members that have a peer certificate file of their own (`NAME-peer.pem`, as
+/// `etcdpki cluster` and cfssl tutorials name it).
+pub fn members_with_peer_files<'a>(
+    ctx: &Context,
+    files: impl Iterator<Item = &'a Path>,
+) -> HashSet<String> {
+    let none = HashSet::new();
+    files
+        .filter_map(|f| {
+            let named = name_roles(f, ctx.member_names(), &none);
+            (named.roles.peer && !named.roles.server)
+                .then_some(named.member)
+                .flatten()
+        })
+        .collect()
+}
+
+/// What a file name says.
+#[derive(Clone, Debug, PartialEq, Eq)]
+struct Named {
+    /// The roles it names.
+    roles: Roles,
+    /// The member it names.
+    member: Option<String>,
+    /// Whether it is one of the fixed names of a tool's layout (see [`Context::roles_of`]).
+    conventional: bool,
+}
+
+/// The fixed file names (without extension) of kubeadm's, etcdadm's and etcd's own examples'
+/// etcd certificates (kubeadm phases/certs/certlist.go, etcdadm constants.go).
+const CONVENTIONAL: &[&str] = &[
+    "server",
+    "peer",
+    "client",
+    "etcdctl",
+    "healthcheck-client",
+    "apiserver-etcd-client",
+    "etcdctl-etcd-client",
+];
+
+/// Roles and member from a file name: `client`, `etcdctl`, `apiserver`, `healthcheck` or
+/// `prometheus` in it make a client (etcd's clients: etcdctl, kube-apiserver, health checks,
+/// metrics scrapers); else `peer` a peer and `server` a server; a file named after a member
+/// (`infra0.pem`, as etcd's tutorials name the one certificate a member uses for both) is that
+/// member's server and peer certificate, or its server certificate only when the member has a
+/// peer certificate of its own (`own_peer`); `infra0-peer.pem` is infra0's peer.
+fn name_roles<'a>(
+    file: &Path,
+    members: impl Iterator<Item = &'a str>,
+    own_peer: &HashSet<String>,
+) -> Named {
     let name = file
         .file_name()
         .map(|n| n.to_string_lossy().to_ascii_lowercase())
@@ -276,7 +346,14 @@ fn name_roles<'a>(file: &Path, members: impl Iterator<Item = &'a str>) -> (Roles
         .unwrap_or(&name)
         .to_owned();
     let mut roles = Roles::default();
-    if stem.contains("client") || stem.contains("etcdctl") {
+    let client_words = [
+        "client",
+        "etcdctl",
+        "apiserver",
+        "healthcheck",
+        "prometheus",
+    ];
+    if client_words.iter().any(|w| stem.contains(w)) {
         roles.client = true;
     } else {
         roles.peer = stem.contains("peer");
@@ -293,14 +370,22 @@ fn name_roles<'a>(file: &Path, members: impl Iterator<Item = &'a str>) -> (Roles
         })
         .max_by_key(|m| m.len())
         .map(str::to_owned);
-    if member
+    let own = member.as_deref().map(str::to_ascii_lowercase);
+    let rest = own
         .as_deref()
-        .is_some_and(|m| m.eq_ignore_ascii_case(&stem))
-    {
+        .and_then(|m| stem.strip_prefix(m))
+        .map(|r| r.trim_start_matches(['-', '_', '.']));
+    if rest == Some("") {
         roles.server = true;
-        roles.peer = true;
+        roles.peer = !member.as_ref().is_some_and(|m| own_peer.contains(m));
     }
-    (roles, member)
+    let conventional = CONVENTIONAL.contains(&stem.as_str())
+        || rest.is_some_and(|r| ["", "server", "peer", "client"].contains(&r));
+    Named {
+        roles,
+        member,
+        conventional,
+    }
 }
 
 /// True for names like `ca.pem`, `etcd-ca.crt`, `client-ca.pem`: a `ca` word in the name.
@@ -327,59 +412,71 @@ fn resolve(dir: &Path, file: &str) -> Option<PathBuf> {
 mod tests {
     use super::*;
 
+    const SERVER: Roles = Roles {
+        server: true,
+        peer: false,
+        client: false,
+    };
+    const PEER: Roles = Roles {
+        server: false,
+        peer: true,
+        client: false,
+    };
+    const CLIENT: Roles = Roles {
+        server: false,
+        peer: false,
+        client: true,
+    };
+
     #[test]
     fn file_names_give_roles_and_members() {
         let members = ["infra0", "infra1"];
-        let roles = |f: &str| name_roles(Path::new(f), members.iter().copied());
+        let own_peer = HashSet::from(["infra1".to_owned()]);
+        let named = |f: &str| name_roles(Path::new(f), members.iter().copied(), &own_peer);
+        let both = Roles {
+            peer: true,
+            ..SERVER
+        };
         assert_eq!(
-            roles("pki/infra0.pem"),
-            (
-                Roles {
-                    server: true,
-                    peer: true,
-                    client: false
-                },
-                Some("infra0".into())
-            )
+            named("pki/infra0.pem"),
+            Named {
+                roles: both,
+                member: Some("infra0".into()),
+                conventional: true
+            }
         );
+        // infra1 has infra1-peer.pem: infra1.pem is its server certificate only.
+        assert_eq!(named("pki/infra1.pem").roles, SERVER);
         assert_eq!(
-            roles("infra1-peer.pem"),
-            (
-                Roles {
-                    server: false,
-                    peer: true,
-                    client: false
-                },
-                Some("infra1".into())
-            )
-        );
-        assert_eq!(
-            roles("apiserver-etcd-client.crt"),
-            (
-                Roles {
-                    server: false,
-                    peer: false,
-                    client: true
-                },
-                None
-            )
+            named("infra1-peer.pem"),
+            Named {
+                roles: PEER,
+                member: Some("infra1".into()),
+                conventional: true
+            }
         );
         for client in [
+            "apiserver-etcd-client.crt",
             "healthcheck-client.crt",
             "etcdctl-etcd-client.crt",
             "etcdctl.pem",
         ] {
             assert_eq!(
-                roles(client).0,
-                Roles {
-                    server: false,
-                    peer: false,
-                    client: true
-                },
+                (named(client).roles, named(client).conventional),
+                (CLIENT, true),
                 "{client}"
             );
         }
-        assert!(roles("server.crt").0.server);
-        assert_eq!(roles("ca.pem").0, Roles::default());
+        // etcdpki cluster --client names: clients by their words, never conventional.
+        for client in ["kube-apiserver.pem", "prometheus-server.pem"] {
+            assert_eq!(
+                (named(client).roles, named(client).conventional),
+                (CLIENT, false),
+                "{client}"
+            );
+        }
+        assert!(named("server.crt").roles.server && named("server.crt").conventional);
+        assert!(!named("lonely-server.pem").conventional);
+        assert_eq!(named("ca.pem").roles, Roles::default());
     }
 }

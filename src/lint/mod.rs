@@ -42,6 +42,13 @@ pub fn lint(inv: &Inventory, ctx: &Context, options: &LintOptions) -> LintReport
             signs[*j] |= *j != i;
         }
     }
+    let own_peer = context::members_with_peer_files(
+        ctx,
+        inv.certs
+            .iter()
+            .filter(|c| c.index == 0)
+            .map(|c| c.file.as_path()),
+    );
     let roles: Vec<(context::Roles, Option<String>)> = inv
         .certs
         .iter()
@@ -50,7 +57,7 @@ pub fn lint(inv: &Inventory, ctx: &Context, options: &LintOptions) -> LintReport
             if *signs {
                 return (context::Roles::default(), None);
             }
-            let (r, m) = ctx.roles_of(c);
+            let (r, m) = ctx.roles_of(c, &own_peer);
             (r, m.map(|m| m.name.clone()))
         })
         .collect();

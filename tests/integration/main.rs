@@ -12,6 +12,7 @@ mod gencsr;
 mod hostile;
 mod json;
 mod lint;
+mod lint_cluster;
 mod lint_etcd;
 mod parity;
 mod profiles;
