@@ -13,6 +13,7 @@ use crate::key::KeyError;
 use crate::pki::{LeafError, LockError, OutputError, ScanError};
 use crate::renew::{HookError, RenewError, RenewWindowError};
 use crate::sign::SignError;
+use crate::sign::crl::{SerialLineError, TimeError};
 use crate::x509::ReadError;
 
 /// What kind of failure an [`Error`] is: what a caller decides on.
@@ -87,6 +88,10 @@ pub enum Error {
     Renew(#[from] RenewError),
     #[error(transparent)]
     Hook(#[from] HookError),
+    #[error(transparent)]
+    SerialList(#[from] SerialLineError),
+    #[error(transparent)]
+    CrlTime(#[from] TimeError),
 }
 
 impl Error {
@@ -107,7 +112,9 @@ impl Error {
             | Error::Spec(_)
             | Error::SubjectNames(_)
             | Error::Plan(_)
-            | Error::RenewWindow(_) => ErrorKind::Input,
+            | Error::RenewWindow(_)
+            | Error::SerialList(_)
+            | Error::CrlTime(_) => ErrorKind::Input,
             Error::Write(_) | Error::Scan(_) => ErrorKind::Io,
             Error::Lock(LockError::Busy(..)) => ErrorKind::Busy,
             Error::Lock(_) => ErrorKind::Io,

@@ -24,6 +24,9 @@ pub enum Command {
     Expiry(ExpiryArgs),
     /// Generate a key and a certificate: a CA with -initca, else one signed by -ca/-ca-key.
     Gencert(GencertArgs),
+    /// Make a CRL of the serials in a file, signed by a CA, as cfssl gencrl does (base64 DER).
+    #[command(after_help = GENCRL_HELP)]
+    Gencrl(GencrlArgs),
     /// Show what a certificate, a CSR or a TLS server's certificate says, as JSON.
     #[command(after_help = CERTINFO_HELP)]
     Certinfo(CertinfoArgs),
@@ -59,6 +62,41 @@ pub enum Command {
     )]
     Version,
 }
+
+/// `gencrl`: cfssl's positional arguments (`cfssl gencrl INPUTFILE CERT KEY [TIME]`).
+#[derive(Debug, Args)]
+pub struct GencrlArgs {
+    /// Log level (accepted for cfssl compatibility).
+    #[arg(long, value_name = "LEVEL", default_value_t = 1)]
+    pub loglevel: u8,
+    /// A text file with one decimal serial number per line, or - for standard input.
+    #[arg(value_name = "INPUTFILE")]
+    pub serials: Option<String>,
+    /// The CA certificate that signs the CRL (PEM), or - for standard input.
+    #[arg(value_name = "CERT")]
+    pub cert: Option<String>,
+    /// The CA's private key (PEM), or - for standard input.
+    #[arg(value_name = "KEY")]
+    pub key: Option<String>,
+    /// The CRL's validity in seconds from now (a 32-bit integer; 0 or none: one week).
+    #[arg(value_name = "TIME", allow_hyphen_values = true)]
+    pub time: Option<String>,
+}
+
+const GENCRL_HELP: &str = "EXAMPLES:
+  etcdpki gencrl revoke.txt ca.pem ca-key.pem | base64 --decode > revoke.crl
+  etcdpki gencrl revoke.txt ca.pem ca-key.pem 86400 | base64 --decode > revoke.crl
+
+The CRL is what cfssl 1.6.5 makes (Go's Certificate.CreateCRL): every serial revoked now, no
+reasons, no CRL number. For a CRL that keeps a record, reasons and numbers, use revoke.
+
+OUTPUT:
+  the DER CRL in base64 on one line of standard output (decode it for etcd's --client-crl-file).
+
+EXIT CODES:
+  0  success
+  1  the command failed (missing argument, bad serial line or TIME, bad certificate or key, I/O)
+  2  usage error (unknown flag, an argument after TIME)";
 
 /// `selfsign`: cfssl's flags.
 #[derive(Debug, Args)]

@@ -9,6 +9,7 @@ mod certinfo;
 mod cluster;
 mod expiry;
 mod gencert;
+mod gencrl;
 mod gencsr;
 mod genkey;
 mod goflag;
@@ -136,6 +137,7 @@ fn run_subcommand(program: &str, args: &[OsString]) -> Result<(), Failure> {
         Command::Cluster(a) => cluster::run(a),
         Command::Expiry(a) => expiry::run(a),
         Command::Gencert(a) => gencert::run(a),
+        Command::Gencrl(a) => gencrl::run(a),
         Command::Gencsr(a) => gencsr::run(a),
         Command::Genkey(a) => genkey::run(a),
         Command::Json(a) => json::run(a),

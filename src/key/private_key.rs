@@ -196,11 +196,33 @@ impl PrivateKey {
 
     /// Signs `message` with [`Self::signature_algorithm`].
     pub fn sign(&self, message: &[u8]) -> Result<Vec<u8>, KeyError> {
+        self.sign_as(self.signature_algorithm(), message)
+    }
+
+    /// Signs `message` with `algorithm`, which must suit the key (an RSA key may pick its
+    /// hash: cfssl's `gencrl` signs with SHA-256 whatever the modulus size).
+    pub fn sign_as(
+        &self,
+        algorithm: SignatureAlgorithm,
+        message: &[u8],
+    ) -> Result<Vec<u8>, KeyError> {
+        use SignatureAlgorithm::{RsaSha256, RsaSha384, RsaSha512};
+        // aws-lc binds an ECDSA key pair to one hash; RSA takes the padding per signature.
+        let suits = match &self.inner {
+            Inner::Rsa(_) => matches!(algorithm, RsaSha256 | RsaSha384 | RsaSha512),
+            _ => algorithm == self.signature_algorithm(),
+        };
+        if !suits {
+            return Err(KeyError::Unsupported(format!(
+                "signing with {algorithm:?} by a {} key",
+                self.algorithm()
+            )));
+        }
         let failed = |_| KeyError::Crypto("sign");
         let rng = SystemRandom::new();
         match &self.inner {
             Inner::Rsa(k) => {
-                let padding = match self.signature_algorithm() {
+                let padding = match algorithm {
                     SignatureAlgorithm::RsaSha512 => &sig::RSA_PKCS1_SHA512,
                     SignatureAlgorithm::RsaSha384 => &sig::RSA_PKCS1_SHA384,
                     _ => &sig::RSA_PKCS1_SHA256,

@@ -35,6 +35,16 @@ impl SignatureAlgorithm {
         }
     }
 
+    /// Go's choice when no algorithm is asked for (x509.go `signingParamsForKey` with
+    /// `SignatureAlgorithm` 0), as `Certificate.CreateCRL` and so cfssl's `gencrl` sign: like
+    /// [`Self::for_key`], except that every RSA key signs with SHA-256.
+    pub fn go_default_for_key(key: KeyAlgorithm) -> Self {
+        match key {
+            KeyAlgorithm::Rsa { .. } => SignatureAlgorithm::RsaSha256,
+            other => Self::for_key(other),
+        }
+    }
+
     /// The algorithm's OID.
     pub fn oid(self) -> ObjectIdentifier {
         ObjectIdentifier::new_unwrap(match self {

@@ -1,5 +1,6 @@
 //! Stage 4: signing. A [`crate::CertRequest`] and a key become a PKCS#10 CSR; a profile, an
-//! [`Issuer`] and a subject become a certificate.
+//! [`Issuer`] and a subject become a certificate; an [`Issuer`] and revoked serials become a
+//! CRL ([`crl`]).
 //!
 //! Takes validated inputs (a [`crate::Profile`], a [`crate::request::DistinguishedName`],
 //! [`crate::request::Host`]s, a [`crate::PublicKey`]) plus an injected `now` and
@@ -8,6 +9,7 @@
 //! crypto/x509 `CreateCertificate` and `buildCertExtensions`; docs/compat.md). The TBS
 //! structures are written with [`crate::x509::der_writer`] and signed with aws-lc-rs.
 
+pub mod crl;
 mod csr;
 pub mod extension;
 mod initca;
@@ -16,6 +18,7 @@ mod issuer;
 mod serial;
 mod validity;
 
+pub use crl::{gencrl, parse_gencrl_time, parse_serial_list, sign_crl};
 pub use csr::{Csr, CsrInput, build_csr, parse_csr};
 pub use extension::Extension;
 pub use initca::{initca_profile, selfsign_profile};

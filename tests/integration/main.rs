@@ -8,6 +8,7 @@ mod dropin;
 mod etcd;
 mod expiry;
 mod gencert;
+mod gencrl;
 mod gencsr;
 mod hostile;
 mod json;
