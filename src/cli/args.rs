@@ -2,6 +2,13 @@
 //! `goflag` rewrites them before clap sees them.
 
 use clap::{Args, Parser, Subcommand};
+use etcdpki::cluster::{ClusterState, Layout};
+use etcdpki::config::GoDuration;
+use etcdpki::config::duration::parse_window;
+use etcdpki::key::KeyFamily;
+use etcdpki::renew::RenewWindow;
+use time::OffsetDateTime;
+use time::format_description::well_known::Rfc3339;
 
 /// etcdpki: cfssl-compatible certificates for etcd clusters.
 #[derive(Debug, Parser)]
@@ -233,30 +240,40 @@ pub struct ClusterArgs {
     /// The client port of the members' client URLs (spec files may give URLs instead).
     #[arg(long = "client-port", value_name = "PORT", default_value_t = 2379)]
     pub client_port: u16,
-    /// Key algorithm of every certificate: rsa, ecdsa or ed25519.
-    #[arg(long = "key-algo", value_name = "ALGO", default_value = "ecdsa")]
-    pub key_algo: String,
+    /// Key algorithm of every certificate.
+    #[arg(
+        long = "key-algo",
+        value_name = "ALGO",
+        value_enum,
+        default_value = "ecdsa"
+    )]
+    pub key_algo: KeyAlgo,
     /// Key size: rsa 2048 (default), 3072, 4096, 8192; ecdsa 256 (default), 384, 521.
     #[arg(long = "key-size", value_name = "BITS")]
     pub key_size: Option<u32>,
     /// Lifetime of the member and client certificates (Go duration).
-    #[arg(long, value_name = "DURATION", default_value = "8760h")]
-    pub expiry: String,
+    #[arg(long, value_name = "DURATION", default_value = "8760h", value_parser = positive_duration)]
+    pub expiry: GoDuration,
     /// Lifetime of a new CA (Go duration).
-    #[arg(long = "ca-expiry", value_name = "DURATION", default_value = "87600h")]
-    pub ca_expiry: String,
+    #[arg(
+        long = "ca-expiry",
+        value_name = "DURATION",
+        default_value = "87600h",
+        value_parser = positive_duration
+    )]
+    pub ca_expiry: GoDuration,
     /// Subject fields for every certificate: C=..,ST=..,L=..,O=..,OU=.. (default O=etcd).
     #[arg(long, value_name = "NAMES")]
     pub names: Option<String>,
     /// File layout: cfssl (cfssljson names), etcdadm or kubeadm (a directory per member).
-    #[arg(long, value_name = "LAYOUT", default_value = "cfssl")]
-    pub layout: String,
+    #[arg(long, value_name = "LAYOUT", value_enum, default_value = "cfssl")]
+    pub layout: LayoutArg,
     /// Where etcd will find each member's files, for the env files (default: their absolute path).
     #[arg(long = "cert-dir", value_name = "DIR")]
     pub cert_dir: Option<std::path::PathBuf>,
-    /// ETCD_INITIAL_CLUSTER_STATE in the env files: new or existing (default: decided per member).
-    #[arg(long = "initial-cluster-state", value_name = "STATE")]
-    pub initial_cluster_state: Option<String>,
+    /// ETCD_INITIAL_CLUSTER_STATE in the env files (default: decided per member).
+    #[arg(long = "initial-cluster-state", value_name = "STATE", value_enum)]
+    pub initial_cluster_state: Option<StateArg>,
     /// Replace a CA that cannot be used or differs from the plan (every certificate is then reissued).
     #[arg(long)]
     pub force: bool,
@@ -289,8 +306,8 @@ pub struct ExpiryArgs {
     #[arg(long, value_enum, default_value = "text")]
     pub format: ExpiryFormat,
     /// Exit 1 when any certificate expires within this window (Go duration like 720h, or 30d).
-    #[arg(long = "fail-within", value_name = "DURATION")]
-    pub fail_within: Option<String>,
+    #[arg(long = "fail-within", value_name = "DURATION", value_parser = window)]
+    pub fail_within: Option<Window>,
     /// Certificate files or directories (searched recursively; bundles are read whole).
     #[arg(value_name = "PATH", required = true)]
     pub paths: Vec<std::path::PathBuf>,
@@ -327,11 +344,11 @@ pub struct LintArgs {
     #[arg(long = "etcd-config", value_name = "FILE")]
     pub etcd_config: Vec<std::path::PathBuf>,
     /// Judge validity at this time (RFC 3339, e.g. 2027-06-01T00:00:00Z) instead of now.
-    #[arg(long, value_name = "TIME")]
-    pub at: Option<String>,
+    #[arg(long, value_name = "TIME", value_parser = rfc3339)]
+    pub at: Option<OffsetDateTime>,
     /// Warn about certificates that expire within this window (Go duration or days).
-    #[arg(long = "warn-within", value_name = "DURATION", default_value = "30d")]
-    pub warn_within: String,
+    #[arg(long = "warn-within", value_name = "DURATION", default_value = "30d", value_parser = window)]
+    pub warn_within: Window,
     /// Change a rule's level: ID=error|warning|info|off (repeatable).
     #[arg(long = "rule", value_name = "ID=LEVEL")]
     pub rules: Vec<String>,
@@ -398,11 +415,11 @@ pub struct RenewArgs {
     pub ca_key: Option<String>,
     /// Renew when less than this remains: a Go duration (720h), days (30d) or a share of the
     /// lifetime (33%). Default: a third of the lifetime.
-    #[arg(long, value_name = "WINDOW")]
-    pub before: Option<String>,
+    #[arg(long, value_name = "WINDOW", value_parser = renew_window)]
+    pub before: Option<RenewWindow>,
     /// The new certificates' lifetime (Go duration); default: the old lifetime, or the profile's.
-    #[arg(long, value_name = "DURATION")]
-    pub expiry: Option<String>,
+    #[arg(long, value_name = "DURATION", value_parser = positive_duration)]
+    pub expiry: Option<GoDuration>,
     /// A ca-config.json whose -profile gives usages, lifetime and extensions.
     #[arg(long, value_name = "FILE", requires = "profile")]
     pub config: Option<String>,
@@ -419,8 +436,13 @@ pub struct RenewArgs {
     #[arg(long = "dry-run")]
     pub dry_run: bool,
     /// How long to wait for another renew run to finish (Go duration).
-    #[arg(long = "lock-timeout", value_name = "DURATION", default_value = "60s")]
-    pub lock_timeout: String,
+    #[arg(
+        long = "lock-timeout",
+        value_name = "DURATION",
+        default_value = "60s",
+        value_parser = positive_duration
+    )]
+    pub lock_timeout: GoDuration,
     /// Certificate files or directories (searched recursively).
     #[arg(value_name = "PATH", required = true)]
     pub paths: Vec<std::path::PathBuf>,
@@ -634,3 +656,112 @@ EXIT CODES:
   0  success
   1  bad or empty input (nothing is written), or a write failed
   2  usage error";
+
+/// `--key-algo`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum KeyAlgo {
+    /// RSA (2048 bits unless --key-size).
+    Rsa,
+    /// ECDSA (P-256 unless --key-size).
+    Ecdsa,
+    /// Ed25519.
+    Ed25519,
+}
+
+impl From<KeyAlgo> for KeyFamily {
+    fn from(algo: KeyAlgo) -> Self {
+        match algo {
+            KeyAlgo::Rsa => KeyFamily::Rsa,
+            KeyAlgo::Ecdsa => KeyFamily::Ecdsa,
+            KeyAlgo::Ed25519 => KeyFamily::Ed25519,
+        }
+    }
+}
+
+/// `--layout`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum LayoutArg {
+    /// cfssljson's names in one directory.
+    Cfssl,
+    /// etcdadm's names.
+    Etcdadm,
+    /// kubeadm's names.
+    Kubeadm,
+}
+
+impl From<LayoutArg> for Layout {
+    fn from(layout: LayoutArg) -> Self {
+        match layout {
+            LayoutArg::Cfssl => Layout::Cfssl,
+            LayoutArg::Etcdadm => Layout::Etcdadm,
+            LayoutArg::Kubeadm => Layout::Kubeadm,
+        }
+    }
+}
+
+/// `--initial-cluster-state`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum StateArg {
+    /// Every member starts together.
+    New,
+    /// The member joins a running cluster.
+    Existing,
+}
+
+impl From<StateArg> for ClusterState {
+    fn from(state: StateArg) -> Self {
+        match state {
+            StateArg::New => ClusterState::New,
+            StateArg::Existing => ClusterState::Existing,
+        }
+    }
+}
+
+/// A Go duration above zero, for lifetimes and waits.
+fn positive_duration(text: &str) -> Result<GoDuration, String> {
+    match GoDuration::parse(text) {
+        Ok(d) if d.as_nanos() > 0 => Ok(d),
+        Ok(_) => Err("must be positive".into()),
+        Err(e) => {
+            let help = etcdpki::config::duration::suggest(text)
+                .unwrap_or_else(|| "write a Go duration such as \"8760h\"".into());
+            Err(format!("{e}\n  help: {help}"))
+        }
+    }
+}
+
+/// A window: a Go duration (`720h`) or days (`30d`).
+fn window(text: &str) -> Result<Window, String> {
+    parse_window(text)
+        .map(|duration| Window {
+            duration,
+            text: text.to_owned(),
+        })
+        .map_err(|e| e.to_string())
+}
+
+/// A window and the way it was written, to show it back as the user meant it (`30d`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Window {
+    /// The window.
+    pub duration: GoDuration,
+    /// As written.
+    pub text: String,
+}
+
+impl std::fmt::Display for Window {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.text)
+    }
+}
+
+/// `--before`: a window or a share of the lifetime.
+fn renew_window(text: &str) -> Result<RenewWindow, String> {
+    RenewWindow::parse(text).map_err(|e| e.to_string())
+}
+
+/// A time in RFC 3339 (`2027-06-01T00:00:00Z`).
+fn rfc3339(text: &str) -> Result<OffsetDateTime, String> {
+    OffsetDateTime::parse(text, &Rfc3339)
+        .map_err(|e| format!("{e}; write RFC 3339, e.g. 2027-06-01T00:00:00Z"))
+}

@@ -6,43 +6,28 @@ use std::time::Instant;
 
 use etcdpki::KeySpec;
 use etcdpki::cluster::{
-    Action, BuildOptions, ClusterSpec, ClusterState, Layout, PlanOptions, SubjectNames, build,
+    Action, BuildOptions, ClusterSpec, ClusterState, PlanOptions, SubjectNames, build,
     parse_spec_json, plan,
 };
 use etcdpki::diag::{InputError, Severity};
-use etcdpki::key::{Curve, RsaSize};
 use etcdpki::request::{Host, parse_host};
 use time::OffsetDateTime;
 
 use super::args::ClusterArgs;
-use super::inputs::positive_duration;
 use super::log::{eprint_line, warn_exposed_keys};
 use super::{Failure, read_input, write_stdout};
 
 /// Runs `cluster`.
 pub fn run(args: ClusterArgs) -> Result<(), Failure> {
     let usage = |e: String| Failure::Usage(e);
-    let key = key_spec(&args.key_algo, args.key_size).map_err(usage)?;
-    let layout = match args.layout.as_str() {
-        "cfssl" => Layout::Cfssl,
-        "etcdadm" => Layout::Etcdadm,
-        "kubeadm" => Layout::Kubeadm,
-        other => {
-            return Err(usage(format!(
-                "--layout {other:?}: expected one of \"cfssl\", \"etcdadm\", \"kubeadm\""
-            )));
-        }
-    };
-    let state = match args.initial_cluster_state.as_deref() {
-        None => None,
-        Some("new") => Some(ClusterState::New),
-        Some("existing") => Some(ClusterState::Existing),
-        Some(other) => {
-            return Err(usage(format!(
-                "--initial-cluster-state {other:?}: expected \"new\" or \"existing\""
-            )));
-        }
-    };
+    let key = KeySpec::from_family(args.key_algo.into(), args.key_size).map_err(|e| {
+        usage(format!(
+            "--key-size {}: {e}",
+            args.key_size.unwrap_or_default()
+        ))
+    })?;
+    let layout = args.layout.into();
+    let state = args.initial_cluster_state.map(ClusterState::from);
     let names = match &args.names {
         Some(text) => SubjectNames::parse(text).map_err(|e| usage(format!("--names {e}")))?,
         None => SubjectNames::default(),
@@ -51,8 +36,8 @@ pub fn run(args: ClusterArgs) -> Result<(), Failure> {
         out: args.out.clone(),
         layout,
         key,
-        expiry: positive_duration("--expiry", &args.expiry)?,
-        ca_expiry: positive_duration("--ca-expiry", &args.ca_expiry)?,
+        expiry: args.expiry,
+        ca_expiry: args.ca_expiry,
         names,
         client_port: args.client_port,
         cert_dir: args.cert_dir.clone(),
@@ -177,33 +162,6 @@ fn hosts(flag: &str, values: &[String]) -> Result<Vec<Host>, Failure> {
     Ok(out)
 }
 
-/// `--key-algo` and `--key-size` as a key type, with csr.json's defaults (rsa 2048, ecdsa 256).
-fn key_spec(algo: &str, size: Option<u32>) -> Result<KeySpec, String> {
-    match (algo, size) {
-        ("rsa", size) => {
-            let bits = size.unwrap_or(2048);
-            RsaSize::from_bits(i64::from(bits))
-                .map(KeySpec::Rsa)
-                .ok_or_else(|| {
-                    format!("--key-size {bits}: rsa keys have 2048, 3072, 4096 or 8192 bits")
-                })
-        }
-        ("ecdsa", None | Some(256)) => Ok(KeySpec::Ecdsa(Curve::P256)),
-        ("ecdsa", Some(384)) => Ok(KeySpec::Ecdsa(Curve::P384)),
-        ("ecdsa", Some(521)) => Ok(KeySpec::Ecdsa(Curve::P521)),
-        ("ecdsa", Some(bits)) => Err(format!(
-            "--key-size {bits}: ecdsa keys (the default --key-algo) have 256 (P-256), 384 or 521 bits"
-        )),
-        ("ed25519", None | Some(256)) => Ok(KeySpec::Ed25519),
-        ("ed25519", Some(bits)) => Err(format!(
-            "--key-size {bits}: ed25519 keys have a fixed size; leave --key-size out"
-        )),
-        (other, _) => Err(format!(
-            "--key-algo {other:?}: expected one of \"rsa\", \"ecdsa\", \"ed25519\""
-        )),
-    }
-}
-
 /// The key progress line, shown only when standard error is a terminal (RSA-4096 takes
 /// seconds per key; a pipe or a log gets no carriage-return noise).
 struct Progress {
@@ -237,27 +195,5 @@ impl Progress {
         };
         let mut err = std::io::stderr().lock();
         let _ = err.write_all(line.as_bytes()).and_then(|()| err.flush());
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn key_flags_follow_csr_json_defaults_and_sizes() {
-        assert_eq!(key_spec("rsa", None), Ok(KeySpec::Rsa(RsaSize::Bits2048)));
-        assert_eq!(
-            key_spec("ecdsa", Some(384)),
-            Ok(KeySpec::Ecdsa(Curve::P384))
-        );
-        assert_eq!(key_spec("ed25519", None), Ok(KeySpec::Ed25519));
-        assert!(key_spec("rsa", Some(1024)).is_err());
-        assert!(key_spec("ecdsa", Some(2048)).is_err());
-        assert!(
-            key_spec("dsa", None)
-                .expect_err("dsa")
-                .contains("\"rsa\", \"ecdsa\"")
-        );
     }
 }

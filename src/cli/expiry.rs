@@ -1,6 +1,6 @@
 //! `expiry`: when each certificate under the given paths expires.
 
-use etcdpki::config::duration::{parse_window, residual};
+use etcdpki::config::duration::residual;
 use etcdpki::expiry::ExpiryReport;
 use etcdpki::pki::scan::{certificates_in, collect_files};
 use time::OffsetDateTime;
@@ -11,10 +11,7 @@ use super::{Failure, write_stdout};
 
 /// Runs `expiry`.
 pub fn run(args: ExpiryArgs) -> Result<(), Failure> {
-    let window = match &args.fail_within {
-        Some(w) => Some(parse_window(w).map_err(|e| Failure::Usage(format!("--fail-within {e}")))?),
-        None => None,
-    };
+    let window = args.fail_within.as_ref().map(|w| w.duration);
     let files = collect_files(&args.paths).map_err(|e| Failure::Usage(e.to_string()))?;
     let mut found = Vec::new();
     for file in &files {
@@ -47,7 +44,11 @@ pub fn run(args: ExpiryArgs) -> Result<(), Failure> {
     if due.is_empty() {
         return Ok(());
     }
-    let within = args.fail_within.unwrap_or_default();
+    let within = args
+        .fail_within
+        .as_ref()
+        .map(ToString::to_string)
+        .unwrap_or_default();
     for row in &due {
         let at = row
             .expires

@@ -2,7 +2,7 @@
 //! and flags cfssl takes, with warnings logged and errors as [`Failure`]s.
 
 use etcdpki::PrivateKey;
-use etcdpki::config::{GoDuration, Policy, Profile, parse_ca_config};
+use etcdpki::config::{Policy, Profile, parse_ca_config};
 use etcdpki::diag::{Diagnostic, Location, Problem};
 use etcdpki::request::{CertRequest, parse_csr_json};
 use etcdpki::sign::Issuer;
@@ -112,21 +112,4 @@ fn read_ca_input(value: &str, what: &str) -> Result<Vec<u8>, Failure> {
         )));
     }
     read_input(path, what)
-}
-
-/// A positive Go duration for `flag`.
-pub fn positive_duration(flag: &str, text: &str) -> Result<GoDuration, Failure> {
-    match GoDuration::parse(text) {
-        Ok(d) if d.as_nanos() > 0 => Ok(d),
-        Ok(_) => Err(Failure::Usage(format!("{flag} {text:?}: must be positive"))),
-        Err(e) => {
-            let help = etcdpki::config::duration::suggest(text).map_or_else(
-                || "write a Go duration such as \"8760h\"".into(),
-                |s| format!("write {s:?}"),
-            );
-            Err(Failure::Usage(format!(
-                "{flag} {text:?}: {e}\n  help: {help}"
-            )))
-        }
-    }
 }

@@ -1,13 +1,10 @@
 //! `lint`: reads the paths and the cluster's settings, runs every rule, prints the findings.
 
-use etcdpki::config::GoDuration;
-use etcdpki::config::duration::parse_window;
 use etcdpki::etcd::read_etcd_config;
 use etcdpki::lint::certificate_rules::TimeRules;
 use etcdpki::lint::{Context, Inventory, Level, LintOptions, rule};
 use etcdpki::pki::scan::collect_files;
 use time::OffsetDateTime;
-use time::format_description::well_known::Rfc3339;
 
 use super::args::{LintArgs, LintFormat};
 use super::{Failure, write_stdout};
@@ -24,17 +21,8 @@ pub fn run(args: LintArgs) -> Result<(), Failure> {
     }
     let options = LintOptions {
         time: TimeRules {
-            at: match &args.at {
-                Some(text) => OffsetDateTime::parse(text, &Rfc3339).map_err(|e| {
-                    Failure::Usage(format!(
-                        "--at {text:?}: {e}; write RFC 3339, e.g. 2027-06-01T00:00:00Z"
-                    ))
-                })?,
-                None => OffsetDateTime::now_utc(),
-            },
-            warn_within: parse_window(&args.warn_within)
-                .map(GoDuration::to_time)
-                .map_err(|e| Failure::Usage(format!("--warn-within {e}")))?,
+            at: args.at.unwrap_or_else(OffsetDateTime::now_utc),
+            warn_within: args.warn_within.duration.to_time(),
         },
         workers: std::thread::available_parallelism().map_or(1, usize::from),
         overrides: args

@@ -7,14 +7,12 @@ use std::path::Path;
 use etcdpki::config::duration::residual;
 use etcdpki::pki::RenewLock;
 use etcdpki::pki::scan::collect_files;
-use etcdpki::renew::{
-    RenewEvent, RenewPolicy, RenewReport, RenewWindow, RunMode, renew_files, run_hook,
-};
+use etcdpki::renew::{RenewEvent, RenewPolicy, RenewReport, RunMode, renew_files, run_hook};
 use time::format_description::well_known::Rfc3339;
 use time::{Duration, OffsetDateTime};
 
 use super::args::RenewArgs;
-use super::inputs::{load_issuer, load_policy, positive_duration, select_profile};
+use super::inputs::{load_issuer, load_policy, select_profile};
 use super::log::{Log, eprint_line};
 use super::{Failure, write_stdout};
 
@@ -31,18 +29,9 @@ pub fn run(args: RenewArgs) -> Result<(), Failure> {
             "{missing} is required: renew signs with the CA that issued the certificates\n  help: {usage}"
         )));
     };
-    let window = match &args.before {
-        Some(text) => {
-            RenewWindow::parse(text).map_err(|e| Failure::Usage(format!("--before {e}")))?
-        }
-        None => RenewWindow::default(),
-    };
-    let expiry = args
-        .expiry
-        .as_deref()
-        .map(|text| positive_duration("--expiry", text))
-        .transpose()?;
-    let lock_wait = positive_duration("--lock-timeout", &args.lock_timeout)?;
+    let window = args.before.unwrap_or_default();
+    let expiry = args.expiry;
+    let lock_wait = args.lock_timeout;
     let log = Log::from_flag(1)?;
     let profile = match (&args.config, &args.profile) {
         (Some(config), Some(name)) => {

@@ -118,6 +118,50 @@ impl fmt::Display for KeySpec {
     }
 }
 
+/// A key family, as `--key-algo` and csr.json's `key.algo` name it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum KeyFamily {
+    /// RSA.
+    Rsa,
+    /// ECDSA.
+    Ecdsa,
+    /// Ed25519.
+    Ed25519,
+}
+
+/// A key size the family does not have.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum KeySizeError {
+    /// RSA keys are made in four sizes.
+    #[error("rsa keys have 2048, 3072, 4096 or 8192 bits")]
+    Rsa,
+    /// ECDSA keys are on one of three curves.
+    #[error("ecdsa keys have 256 (P-256), 384 or 521 bits")]
+    Ecdsa,
+    /// Ed25519 keys have one size.
+    #[error("ed25519 keys have a fixed size; leave the size out")]
+    Ed25519,
+}
+
+impl KeySpec {
+    /// The key of `family` and `bits`, with csr.json's defaults when `bits` is `None` (rsa
+    /// 2048, ecdsa 256; cfssl csr.NewKeyRequest and csr.KeyRequest.Generate).
+    pub fn from_family(family: KeyFamily, bits: Option<u32>) -> Result<Self, KeySizeError> {
+        match (family, bits) {
+            (KeyFamily::Rsa, bits) => RsaSize::from_bits(i64::from(bits.unwrap_or(2048)))
+                .map(KeySpec::Rsa)
+                .ok_or(KeySizeError::Rsa),
+            (KeyFamily::Ecdsa, None | Some(256)) => Ok(KeySpec::Ecdsa(Curve::P256)),
+            (KeyFamily::Ecdsa, Some(384)) => Ok(KeySpec::Ecdsa(Curve::P384)),
+            (KeyFamily::Ecdsa, Some(521)) => Ok(KeySpec::Ecdsa(Curve::P521)),
+            (KeyFamily::Ecdsa, Some(_)) => Err(KeySizeError::Ecdsa),
+            (KeyFamily::Ed25519, None | Some(256)) => Ok(KeySpec::Ed25519),
+            (KeyFamily::Ed25519, Some(_)) => Err(KeySizeError::Ed25519),
+        }
+    }
+}
+
 /// The algorithm of an existing key (a CA key may have any RSA size aws-lc accepts).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum KeyAlgorithm {
@@ -173,4 +217,33 @@ pub enum KeyError {
     /// A public key that cannot be parsed.
     #[error("invalid public key: {0}")]
     PublicKey(String),
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn key_families_take_csr_json_defaults_and_sizes() {
+        assert_eq!(
+            KeySpec::from_family(KeyFamily::Rsa, None),
+            Ok(KeySpec::Rsa(RsaSize::Bits2048))
+        );
+        assert_eq!(
+            KeySpec::from_family(KeyFamily::Ecdsa, Some(384)),
+            Ok(KeySpec::Ecdsa(Curve::P384))
+        );
+        assert_eq!(
+            KeySpec::from_family(KeyFamily::Ed25519, None),
+            Ok(KeySpec::Ed25519)
+        );
+        assert_eq!(
+            KeySpec::from_family(KeyFamily::Rsa, Some(1024)),
+            Err(KeySizeError::Rsa)
+        );
+        assert_eq!(
+            KeySpec::from_family(KeyFamily::Ecdsa, Some(2048)),
+            Err(KeySizeError::Ecdsa)
+        );
+    }
 }

@@ -885,7 +885,7 @@ fn usage_errors_exit_2_and_name_the_flag_and_what_it_takes() {
         ),
         (
             vec!["--key-algo", "dsa"],
-            "error: --key-algo \"dsa\": expected one of \"rsa\", \"ecdsa\", \"ed25519\"",
+            "error: invalid value 'dsa' for '--key-algo <ALGO>'\n  [possible values: rsa, ecdsa, ed25519]",
         ),
         (
             vec!["--names", "X=1"],
@@ -893,11 +893,11 @@ fn usage_errors_exit_2_and_name_the_flag_and_what_it_takes() {
         ),
         (
             vec!["--layout", "kubespray"],
-            "error: --layout \"kubespray\": expected one of \"cfssl\", \"etcdadm\", \"kubeadm\"",
+            "error: invalid value 'kubespray' for '--layout <LAYOUT>'\n  [possible values: cfssl, etcdadm, kubeadm]",
         ),
         (
             vec!["--expiry", "1y"],
-            "error: --expiry \"1y\": time: unknown unit \"y\" in duration \"1y\"",
+            "error: invalid value '1y' for '--expiry <DURATION>': time: unknown unit \"y\" in duration \"1y\"\n  help: durations are Go durations with units h, m, s, ms, us, ns; write \"8760h\" for 1y",
         ),
         (
             vec!["--client", "default"],

@@ -678,7 +678,10 @@ fn formats_and_exit_codes() {
             vec!["--rule", "expired=loud", "pki"],
             "unknown level \"loud\"",
         ),
-        (vec!["--at", "tomorrow", "pki"], "--at \"tomorrow\""),
+        (
+            vec!["--at", "tomorrow", "pki"],
+            "invalid value 'tomorrow' for '--at <TIME>'",
+        ),
         (
             vec!["--initial-cluster", "infra0", "pki"],
             "--initial-cluster",

@@ -307,14 +307,17 @@ fn a_ca_within_the_window_is_a_warning_and_never_renewed() {
 fn bad_flags_are_usage_errors() {
     let dir = pki();
     for (args, message) in [
-        (vec!["--before", "1y", "pki"], "--before \"1y\""),
+        (
+            vec!["--before", "1y", "pki"],
+            "invalid value '1y' for '--before <WINDOW>'",
+        ),
         (
             vec!["--before", "150%", "pki"],
             "whole percentage from 0% to 100%",
         ),
         (
             vec!["--expiry", "0s", "pki"],
-            "--expiry \"0s\": must be positive",
+            "invalid value '0s' for '--expiry <DURATION>': must be positive",
         ),
         (vec!["nope"], "nope: no such file or directory"),
     ] {
