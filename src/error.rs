@@ -10,7 +10,7 @@ use crate::config::{DurationError, ProfileError, WindowError};
 use crate::diag::InputError;
 use crate::etcd::{DiscoverySrvError, EtcdConfigError, InitialClusterError, MemberUrlError};
 use crate::key::KeyError;
-use crate::pki::{LeafError, LockError, OutputError, ScanError};
+use crate::pki::{BackupError, LeafError, LockError, OutputError, ScanError};
 use crate::renew::{HookError, RenewError, RenewWindowError};
 use crate::sign::SignError;
 use crate::sign::crl::{SerialLineError, TimeError};
@@ -65,6 +65,8 @@ pub enum Error {
     #[error(transparent)]
     Write(#[from] OutputError),
     #[error(transparent)]
+    Backup(#[from] BackupError),
+    #[error(transparent)]
     Lock(#[from] LockError),
     #[error(transparent)]
     Scan(#[from] ScanError),
@@ -115,7 +117,7 @@ impl Error {
             | Error::RenewWindow(_)
             | Error::SerialList(_)
             | Error::CrlTime(_) => ErrorKind::Input,
-            Error::Write(_) | Error::Scan(_) => ErrorKind::Io,
+            Error::Write(_) | Error::Backup(_) | Error::Scan(_) => ErrorKind::Io,
             Error::Lock(LockError::Busy(..)) => ErrorKind::Busy,
             Error::Lock(_) => ErrorKind::Io,
             Error::Key(_) | Error::Sign(_) | Error::Fetch(_) => ErrorKind::Crypto,

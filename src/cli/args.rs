@@ -642,6 +642,10 @@ pub struct JsonArgs {
     /// Base name of the files: BASENAME.pem, BASENAME-key.pem, BASENAME.csr.
     #[arg(value_name = "BASENAME", default_value = "cert")]
     pub basename: String,
+    /// Arguments after BASENAME: cfssljson ignores them (`cfssljson -bare ca -` in many
+    /// guides), and so does this, with a warning.
+    #[arg(value_name = "IGNORED", hide = true, num_args = 0..)]
+    pub ignored: Vec<String>,
 }
 
 const JSON_HELP: &str = "EXAMPLES:

@@ -4,14 +4,15 @@ use etcdpki::PrivateKey;
 use etcdpki::config::{Policy, Profile};
 use etcdpki::diag::{Diagnostic, Location, Problem};
 use etcdpki::output::{Bundle, to_json_line};
-use etcdpki::request::{CertRequest, parse_hostname_flag};
+use etcdpki::request::CertRequest;
 use etcdpki::sign::{Authority, Subject, initca_profile, issue_request};
 use time::OffsetDateTime;
 use x509_parser::prelude::FromDer;
 
 use super::args::GencertArgs;
 use super::inputs::{
-    load_issuer, load_policy, load_request, read_key, reject_ca_section, require_ca, select_profile,
+    load_hostname_flag, load_issuer, load_policy, load_request, read_key, reject_ca_section,
+    require_ca, select_profile,
 };
 use super::issuing::{generate, issue_logged, log_signed, serial};
 use super::log::Log;
@@ -31,7 +32,9 @@ pub fn run(args: GencertArgs) -> Result<(), Failure> {
         return renewca(&args, &log);
     }
     let csrjson = args.csrjson.clone().unwrap_or_default();
-    let mut request = load_request(&log, &csrjson)?;
+    // -hostname does not apply to -initca (cfssl), so the request's own hosts count there.
+    let hostname = args.signing.hostname.as_deref().filter(|_| !args.initca);
+    let mut request = load_request(&log, &csrjson, hostname)?;
     if let Some(cn) = &args.cn {
         request.common_name.clone_from(cn);
     }
@@ -44,6 +47,7 @@ pub fn run(args: GencertArgs) -> Result<(), Failure> {
                 "-hostname is ignored with -initca, as in cfssl; put the CA's hosts in the request",
             );
         }
+        log.diagnostics(&policy.unknown_usages_elsewhere(None));
         initca(&log, &request, &csrjson, args.signing.ca_key.as_deref())
     } else {
         leaf(&args, &log, &policy, &csrjson, request)
@@ -167,6 +171,7 @@ fn leaf(
         "etcdpki gencert -ca=ca.pem -ca-key=ca-key.pem -config=ca-config.json -profile=NAME CSRJSON, or -initca for a CA",
     )?;
     let profile = select_profile(
+        log,
         policy,
         args.signing.profile.as_deref(),
         args.signing.crl.as_deref(),
@@ -177,7 +182,7 @@ fn leaf(
         .as_deref()
         .is_some_and(|h| !h.is_empty());
     if let Some(h) = args.signing.hostname.as_deref().filter(|h| !h.is_empty()) {
-        request.hosts = parse_hostname_flag(h)?;
+        request.hosts = load_hostname_flag(log, h)?;
     }
     let serves = profile
         .ext_key_usage

@@ -1,11 +1,11 @@
 //! `gencsr`: a CSR for an existing key, from a request or from the certificate it renews.
 
 use etcdpki::output::{Bundle, to_json_line};
-use etcdpki::request::{CaRequest, DistinguishedName, Host, NameFields, parse_hostname_flag};
+use etcdpki::request::{CaRequest, DistinguishedName, Host, NameFields};
 use etcdpki::sign::build_csr;
 
 use super::args::GencsrArgs;
-use super::inputs::{load_request, read_key};
+use super::inputs::{load_hostname_flag, load_request, read_key};
 use super::log::Log;
 use super::{Failure, read_input, write_stdout};
 
@@ -22,14 +22,14 @@ pub fn run(args: GencsrArgs) -> Result<(), Failure> {
     let (fields, mut hosts, ca) = match (&args.cert, &args.csrjson) {
         (Some(cert), None) => from_certificate(cert, &key)?,
         (None, Some(file)) => {
-            let request = load_request(&log, file)?;
+            let request = load_request(&log, file, args.hostname.as_deref())?;
             (request.subject_fields(), request.hosts.clone(), request.ca)
         }
         (Some(_), Some(_)) => return Err(Failure::Usage("give CSRJSON or -cert, not both".into())),
         (None, None) => return Err(Failure::Usage("a CSRJSON or -cert is required".into())),
     };
     if let Some(h) = args.hostname.as_deref().filter(|h| !h.is_empty()) {
-        hosts = parse_hostname_flag(h)?;
+        hosts = load_hostname_flag(&log, h)?;
     }
     let csr = build_csr(
         &DistinguishedName::from_fields(&fields),

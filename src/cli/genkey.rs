@@ -15,7 +15,7 @@ pub fn run(args: GenkeyArgs) -> Result<(), Failure> {
     let log = Log::from_flag(args.loglevel)?;
     // cfssl loads and checks -config although genkey never signs with it.
     load_policy(&log, args.config.as_deref())?;
-    let request = load_request(&log, &args.csrjson)?;
+    let request = load_request(&log, &args.csrjson, None)?;
     if args.initca {
         return initca(&log, &request, &args.csrjson, None);
     }

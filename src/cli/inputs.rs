@@ -4,7 +4,7 @@
 use etcdpki::PrivateKey;
 use etcdpki::config::{Policy, Profile, parse_ca_config};
 use etcdpki::diag::{Diagnostic, Location, Problem};
-use etcdpki::request::{CertRequest, parse_csr_json};
+use etcdpki::request::{CertRequest, Host, about_hosts, parse_csr_json, parse_hostname_flag};
 use etcdpki::sign::Issuer;
 
 use super::log::Log;
@@ -22,9 +22,24 @@ pub fn load_policy(log: &Log, config: Option<&str>) -> Result<Policy, Failure> {
     }
 }
 
-/// The csr.json named `file` (`-` for standard input); warnings are logged.
-pub fn load_request(log: &Log, file: &str) -> Result<CertRequest, Failure> {
+/// The csr.json named `file` (`-` for standard input); warnings are logged, except those
+/// about `hosts` when a non-empty `-hostname` replaces them (cfssl: an empty `-hostname` is
+/// none).
+pub fn load_request(log: &Log, file: &str, hostname: Option<&str>) -> Result<CertRequest, Failure> {
     let checked = parse_csr_json(file, &read_input(file, "the request")?)?;
+    let replaced = hostname.is_some_and(|h| !h.is_empty());
+    let shown: Vec<_> = checked
+        .warnings
+        .into_iter()
+        .filter(|d| !(replaced && about_hosts(d)))
+        .collect();
+    log.diagnostics(&shown);
+    Ok(checked.value)
+}
+
+/// `-hostname a,b,c`: the hosts that replace the request's; warnings are logged.
+pub fn load_hostname_flag(log: &Log, value: &str) -> Result<Vec<Host>, Failure> {
+    let checked = parse_hostname_flag(value)?;
     log.diagnostics(&checked.warnings);
     Ok(checked.value)
 }
@@ -66,11 +81,13 @@ pub fn require_ca<'a>(
 
 /// The profile `-profile` names, with `-crl` applied.
 pub fn select_profile(
+    log: &Log,
     policy: &Policy,
     name: Option<&str>,
     crl: Option<&str>,
 ) -> Result<Profile, Failure> {
     let mut profile = policy.select(name.unwrap_or(""))?.clone();
+    log.diagnostics(&policy.unknown_usages_elsewhere(Some(&profile.name)));
     if let Some(url) = crl.filter(|u| !u.is_empty()) {
         profile.crl_url = Some(url.to_owned());
     }

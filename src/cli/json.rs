@@ -2,17 +2,29 @@
 
 use base64::Engine as _;
 use etcdpki::output::parse_cfssljson;
-use etcdpki::pki::{PlannedFile, replaced_ca_keys, write_files};
+use etcdpki::pki::{PlannedFile, backup_of, replaced_ca_keys, write_files};
 use std::path::PathBuf;
 
 use super::args::JsonArgs;
-use super::log::warn_exposed_keys;
-use super::{Failure, read_input, write_stdout};
+use super::log::{eprint_line, warn_exposed_keys};
+use super::{Failure, Personality, read_input, write_stdout};
 
-/// Runs `json`.
-pub fn run(args: JsonArgs) -> Result<(), Failure> {
+/// Runs `json`; as `cfssljson`, an existing CA's key is replaced as cfssljson replaces it,
+/// after a backup of the old pair.
+pub fn run(args: JsonArgs, personality: Personality) -> Result<(), Failure> {
     if args.version {
-        return super::version();
+        return super::version(personality);
+    }
+    if !args.ignored.is_empty() {
+        // cmd/cfssljson uses flag.Arg(0) only; `cfssljson -bare ca -` is in many guides.
+        eprint_line(&format!(
+            "warning: only the first argument names the files; ignoring {} (as cfssljson does)",
+            args.ignored
+                .iter()
+                .map(|a| format!("{a:?}"))
+                .collect::<Vec<_>>()
+                .join(" ")
+        ));
     }
     let input = read_input(&args.file, "the input")?;
     let set = parse_cfssljson(&args.file, &input, args.bare)?;
@@ -44,8 +56,31 @@ pub fn run(args: JsonArgs) -> Result<(), Failure> {
             }
         })
         .collect();
+    let replaced = replaced_ca_keys(&planned);
+    if personality == Personality::Cfssljson && !replaced.is_empty() {
+        let mut with_backups = Vec::new();
+        for key in &replaced {
+            let backups = backup_of(key, time::OffsetDateTime::now_utc())?;
+            let names: Vec<String> = backups
+                .iter()
+                .map(|b| b.path.display().to_string())
+                .collect();
+            eprint_line(&format!(
+                "warning: {}: the CA's key is replaced by a new one, as cfssljson does; the old CA is kept as {}",
+                key.display(),
+                names.join(" and ")
+            ));
+            with_backups.extend(backups);
+        }
+        // The backups come first in the set, so they are in place before any rename replaces
+        // what they keep.
+        with_backups.extend(planned);
+        warn_exposed_keys(&with_backups);
+        write_files(&with_backups)?;
+        return Ok(());
+    }
     if !args.overwrite_ca_key
-        && let Some(key) = replaced_ca_keys(&planned).first()
+        && let Some(key) = replaced.first()
     {
         return Err(Failure::Run(format!(
             "{}: refusing to replace the key of the CA {}.pem with a new one: every certificate the old CA signed would stop verifying. Nothing was written.\n  help: to renew the CA with its key use `etcdpki gencert -renewca`; to really start a new CA, pass -overwrite-ca-key (cfssljson overwrites silently)",

@@ -33,15 +33,60 @@ use etcdpki::ErrorKind;
 
 use args::{Cli, Command, JsonArgs};
 
-/// Why a command failed, and with which exit code.
+/// Why a command failed; [`Personality::exit_code`] turns it into an exit code.
 #[derive(Debug)]
 pub enum Failure {
     /// The command ran and failed: exit 1.
     Run(String),
-    /// The command line is wrong: exit 2.
+    /// The command line is wrong: exit 2 as etcdpki, 1 under cfssl's names.
     Usage(String),
+    /// Go `flag` syntax refused (an undefined flag, a missing value): exit 2 under every name,
+    /// as Go's `flag.ExitOnError` exits.
+    Flag(String),
     /// Help or version was asked for: printed on stdout, exit 0.
     Help(String),
+}
+
+/// The name the binary runs under, which picks its commands and its exit codes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Personality {
+    /// `etcdpki` (or any other name): the documented 0/1/2 contract (docs/cli.md).
+    Etcdpki,
+    /// `cfssl`.
+    Cfssl,
+    /// `cfssljson`: the `json` command.
+    Cfssljson,
+    /// `cfssl-certinfo`: the `certinfo` command.
+    CfsslCertinfo,
+}
+
+impl Personality {
+    /// The personality of the program name `argv[0]` ends with.
+    pub fn of(program: &str) -> Self {
+        match program {
+            "cfssl" => Self::Cfssl,
+            "cfssljson" => Self::Cfssljson,
+            "cfssl-certinfo" => Self::CfsslCertinfo,
+            _ => Self::Etcdpki,
+        }
+    }
+
+    /// Invoked under one of cfssl's names.
+    pub fn is_cfssl(self) -> bool {
+        self != Self::Etcdpki
+    }
+
+    /// The exit code of `failure`. cfssl's commands exit 1 on every error they return
+    /// (cmd/cfssl, cmd/cfssljson: `os.Exit(1)`), and scripts and cfssl's own tests check for
+    /// it; only Go's flag parser exits 2. etcdpki keeps 2 for every usage error.
+    fn exit_code(self, failure: &Failure) -> u8 {
+        match failure {
+            Failure::Help(_) => 0,
+            Failure::Run(_) => 1,
+            Failure::Usage(_) if self.is_cfssl() => 1,
+            Failure::Usage(_) | Failure::Flag(_) => 2,
+        }
+    }
 }
 
 /// Library errors, by kind, are the command's failure: exit 1 under every kind (docs/cli.md,
@@ -69,27 +114,25 @@ pub fn main() -> ExitCode {
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_else(|| "etcdpki".into());
     let rest = argv.get(1..).unwrap_or_default();
-    let result = if program == "cfssljson" {
-        run_json_personality(rest)
-    } else if program == "cfssl-certinfo" {
-        run_subcommand_as(&program, "certinfo", rest)
-    } else {
-        run_subcommand(&program, rest)
+    let personality = Personality::of(&program);
+    let result = match personality {
+        Personality::Cfssljson => run_json_personality(rest),
+        Personality::CfsslCertinfo => run_subcommand_as(&program, "certinfo", rest),
+        Personality::Etcdpki | Personality::Cfssl => run_subcommand(&program, personality, rest),
     };
-    match result {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(Failure::Run(message)) => {
-            report(&message);
-            ExitCode::from(1)
-        }
-        Err(Failure::Usage(message)) => {
-            report(&message);
-            ExitCode::from(2)
-        }
-        Err(Failure::Help(text)) => match write_stdout(text.as_bytes()) {
-            Ok(()) => ExitCode::SUCCESS,
+    let Err(failure) = result else {
+        return ExitCode::SUCCESS;
+    };
+    let code = personality.exit_code(&failure);
+    match failure {
+        Failure::Help(text) => match write_stdout(text.as_bytes()) {
+            Ok(()) => ExitCode::from(code),
             Err(_) => ExitCode::from(1),
         },
+        Failure::Run(message) | Failure::Usage(message) | Failure::Flag(message) => {
+            report(&message);
+            ExitCode::from(code)
+        }
     }
 }
 
@@ -102,7 +145,11 @@ fn report(message: &str) {
     }
 }
 
-fn run_subcommand(program: &str, args: &[OsString]) -> Result<(), Failure> {
+fn run_subcommand(
+    program: &str,
+    personality: Personality,
+    args: &[OsString],
+) -> Result<(), Failure> {
     let mut cli = Cli::command()
         .name(program.to_owned())
         .bin_name(program.to_owned());
@@ -112,12 +159,12 @@ fn run_subcommand(program: &str, args: &[OsString]) -> Result<(), Failure> {
     };
     // Go style `cfssl -version` is the version command.
     if sub_name == "-version" || sub_name == "--version" {
-        return version();
+        return version(personality);
     }
     let normalized = match cli.find_subcommand(sub_name) {
         Some(sub) => {
             let flags = goflag::normalize(sub, &args[1..]).map_err(|e| {
-                Failure::Usage(format!("{}\n  help: run '{program} {sub_name} -help'", e.0))
+                Failure::Flag(format!("{}\n  help: run '{program} {sub_name} -help'", e.0))
             })?;
             std::iter::once(OsString::from(program))
                 .chain(std::iter::once(OsString::from(sub_name)))
@@ -140,31 +187,39 @@ fn run_subcommand(program: &str, args: &[OsString]) -> Result<(), Failure> {
         Command::Gencrl(a) => gencrl::run(a),
         Command::Gencsr(a) => gencsr::run(a),
         Command::Genkey(a) => genkey::run(a),
-        Command::Json(a) => json::run(a),
+        Command::Json(a) => json::run(a, personality),
         Command::Lint(a) => lint::run(a),
         Command::PrintDefaults(a) => print_defaults::run(&a.kind),
         Command::Renew(a) => renew::run(a),
         Command::Selfsign(a) => selfsign::run(a),
         Command::Sign(a) => sign::run(a),
-        Command::Version => version(),
+        Command::Version => version(personality),
     }
 }
 
-/// `version`, in cfssl's form.
-pub fn version() -> Result<(), Failure> {
-    write_stdout(
-        format!(
-            "Version: {}\nRuntime: etcdpki (Rust)\n",
-            env!("CARGO_PKG_VERSION")
-        )
-        .as_bytes(),
-    )
+/// The cfssl release whose behaviour etcdpki follows where releases differ (docs/compat.md).
+const CFSSL_VERSION: &str = "1.6.5";
+
+/// `version`, in cfssl's two-line shape (cli/version: `Version: …` then `Runtime: …`). Under
+/// cfssl's names it claims the cfssl release whose behaviour it follows, so scripts that check
+/// for cfssl ≥ 1.3.4 pass, and names itself on the `Runtime:` line.
+pub fn version(personality: Personality) -> Result<(), Failure> {
+    let own = env!("CARGO_PKG_VERSION");
+    let text = if personality.is_cfssl() {
+        format!("Version: {CFSSL_VERSION}\nRuntime: etcdpki {own}\n")
+    } else {
+        format!("Version: {own}\nRuntime: etcdpki (Rust)\n")
+    };
+    write_stdout(text.as_bytes())
 }
 
 /// `cfssljson [flags] [BASENAME]`: the `json` subcommand under its own name.
 fn run_json_personality(args: &[OsString]) -> Result<(), Failure> {
     let matches = personality_matches("cfssljson", "json", args)?;
-    json::run(JsonArgs::from_arg_matches(&matches).map_err(clap_failure)?)
+    json::run(
+        JsonArgs::from_arg_matches(&matches).map_err(clap_failure)?,
+        Personality::Cfssljson,
+    )
 }
 
 /// `cfssl-certinfo [flags]`: the `certinfo` subcommand under its own name.
@@ -187,25 +242,28 @@ fn personality_matches(
         .name(program.to_owned())
         .bin_name(program.to_owned());
     let flags = goflag::normalize(&command, args)
-        .map_err(|e| Failure::Usage(format!("{}\n  help: run '{program} -help'", e.0)))?;
+        .map_err(|e| Failure::Flag(format!("{}\n  help: run '{program} -help'", e.0)))?;
     let normalized = std::iter::once(OsString::from(program)).chain(flags);
     command
         .try_get_matches_from(normalized)
         .map_err(clap_failure)
 }
 
-/// clap's own help and version output succeed; its errors are usage errors.
+/// clap's own help and version output succeed; a flag value it refuses is a flag error, as
+/// in Go's parser; its other errors are usage errors.
 fn clap_failure(e: clap::Error) -> Failure {
     use clap::error::ErrorKind;
+    let text = || {
+        e.render()
+            .to_string()
+            .trim_end()
+            .trim_start_matches("error: ")
+            .to_owned()
+    };
     match e.kind() {
         ErrorKind::DisplayHelp | ErrorKind::DisplayVersion => Failure::Help(e.render().to_string()),
-        _ => Failure::Usage(
-            e.render()
-                .to_string()
-                .trim_end()
-                .trim_start_matches("error: ")
-                .to_owned(),
-        ),
+        ErrorKind::InvalidValue | ErrorKind::ValueValidation => Failure::Flag(text()),
+        _ => Failure::Usage(text()),
     }
 }
 

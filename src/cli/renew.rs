@@ -36,7 +36,7 @@ pub fn run(args: RenewArgs) -> Result<(), Failure> {
     let profile = match (&args.config, &args.profile) {
         (Some(config), Some(name)) => {
             let policy = load_policy(&log, Some(config))?;
-            let profile = select_profile(&policy, Some(name), None)?;
+            let profile = select_profile(&log, &policy, Some(name), None)?;
             if profile.ca.is_some() {
                 return Err(Failure::Usage(format!(
                     "{config}: signing.{} issues CAs; renew renews leaves only",

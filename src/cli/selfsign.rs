@@ -16,7 +16,7 @@ use super::{Failure, write_stdout};
 pub fn run(args: SelfsignArgs) -> Result<(), Failure> {
     let log = Log::from_flag(args.loglevel)?;
     let policy = load_policy(&log, args.config.as_deref())?;
-    let mut request = load_request(&log, &args.csrjson)?;
+    let mut request = load_request(&log, &args.csrjson, None)?;
     reject_ca_section(&args.csrjson, &request)?;
     // cfssl #1404: the HOSTNAME argument is ignored there; here it joins the SANs.
     let host = parse_host(&args.hostname)
@@ -27,7 +27,9 @@ pub fn run(args: SelfsignArgs) -> Result<(), Failure> {
     // Without -config cfssl uses its default profile with a 2190h expiry (cli/selfsign);
     // with one, -profile must name a profile.
     let base = match &args.profile {
-        Some(name) if args.config.is_some() => policy.select(name)?.clone(),
+        Some(name) if args.config.is_some() => {
+            super::inputs::select_profile(&log, &policy, Some(name), None)?
+        }
         _ => Profile {
             expiry: GoDuration::from_hours(2190),
             ..Profile::cfssl_default()

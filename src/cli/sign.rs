@@ -1,7 +1,7 @@
 //! `sign`: a CSR made elsewhere, signed by `-ca`/`-ca-key` under a profile.
 
 use etcdpki::output::{Bundle, to_json_line};
-use etcdpki::request::{DistinguishedName, parse_hostname_flag, parse_subject_json};
+use etcdpki::request::{DistinguishedName, parse_subject_json};
 use etcdpki::sign::{Authority, SignError, Subject, parse_csr};
 use time::OffsetDateTime;
 
@@ -42,6 +42,7 @@ pub fn run(args: SignArgs) -> Result<(), Failure> {
         "etcdpki sign -ca=ca.pem -ca-key=ca-key.pem -config=ca-config.json -profile=NAME CSR",
     )?;
     let profile = select_profile(
+        &log,
         &policy,
         args.signing.profile.as_deref(),
         args.signing.crl.as_deref(),
@@ -51,7 +52,7 @@ pub fn run(args: SignArgs) -> Result<(), Failure> {
     }
     let hostname = args.signing.hostname.as_deref().filter(|h| !h.is_empty());
     let hosts = match hostname {
-        Some(h) => parse_hostname_flag(h)?,
+        Some(h) => super::inputs::load_hostname_flag(&log, h)?,
         None => input.hosts.clone(),
     };
     let issuer = load_issuer(&log, ca_file, ca_key_file)?;

@@ -12,6 +12,7 @@ use time::OffsetDateTime;
 
 use super::duration::GoDuration;
 use super::usage::{ExtKeyUsage, KeyUsage, KeyUsageBit};
+use crate::diag::Diagnostic;
 
 /// BasicConstraints for certificates issued under an `is_ca` profile.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -88,6 +89,10 @@ pub struct Profile {
     pub copy_extensions: bool,
     /// Fields of the CSR that may be used.
     pub csr_whitelist: Option<CsrWhitelist>,
+    /// Usages cfssl does not know, each an error at its JSON path. cfssl drops them silently;
+    /// here they stop signing with this profile ([`Policy::select`]) and are warnings while
+    /// another profile signs ([`Policy::unknown_usages_elsewhere`]).
+    pub unknown_usages: Vec<Diagnostic>,
 }
 
 impl Profile {
@@ -113,6 +118,7 @@ impl Profile {
             policies: Vec::new(),
             copy_extensions: false,
             csr_whitelist: None,
+            unknown_usages: Vec::new(),
         }
     }
 
@@ -176,6 +182,9 @@ pub enum ProfileError {
         /// The config file.
         file: String,
     },
+    /// The chosen profile lists usages cfssl does not know (cfssl drops them silently).
+    #[error("{}", render(.0))]
+    UnknownUsages(Vec<Diagnostic>),
     /// The chosen profile has no usages, so a certificate from it could be used for nothing
     /// (cfssl error 5100 "Invalid policy: no key usage available").
     #[error("{file}: signing.{path}: the profile has no usages, so it cannot sign\n  help: {hint}")]
@@ -187,6 +196,14 @@ pub enum ProfileError {
         /// What to do.
         hint: String,
     },
+}
+
+fn render(diagnostics: &[Diagnostic]) -> String {
+    diagnostics
+        .iter()
+        .map(ToString::to_string)
+        .collect::<Vec<_>>()
+        .join("\n")
 }
 
 fn unknown_profile_message(name: &str, file: Option<&str>, known: &[String]) -> String {
@@ -250,6 +267,9 @@ impl Policy {
                     .collect(),
             });
         };
+        if !profile.unknown_usages.is_empty() {
+            return Err(ProfileError::UnknownUsages(profile.unknown_usages.clone()));
+        }
         if profile.has_no_usages() {
             let names: Vec<String> = self.profiles.keys().map(|k| format!("{k:?}")).collect();
             let hint = if names.is_empty() {
@@ -260,5 +280,24 @@ impl Policy {
             return Err(ProfileError::NoUsages { file, path, hint });
         }
         Ok(profile)
+    }
+
+    /// Every unknown usage of every profile, as errors (for `lint`).
+    pub fn unknown_usages(&self) -> impl Iterator<Item = &Diagnostic> {
+        std::iter::once(&self.default)
+            .chain(self.profiles.values())
+            .flat_map(|p| p.unknown_usages.iter())
+    }
+
+    /// The unknown usages of the profiles other than `selected` (a profile's name, or
+    /// `default`), as warnings: cfssl ignores them, and they do not touch this certificate.
+    /// `None` when no profile signs (`-initca`).
+    pub fn unknown_usages_elsewhere(&self, selected: Option<&str>) -> Vec<Diagnostic> {
+        std::iter::once(&self.default)
+            .chain(self.profiles.values())
+            .filter(|p| Some(p.name.as_str()) != selected)
+            .flat_map(|p| p.unknown_usages.iter())
+            .map(|d| Diagnostic::warning(d.location.clone(), d.problem.clone()))
+            .collect()
     }
 }

@@ -14,7 +14,7 @@ use super::policy::{
 };
 use super::usage::{Usage, parse_usage, usage_names};
 use crate::diag::gojson::{Node, Object, Reader};
-use crate::diag::{Checked, InputError, JsonPath, Problem, quote};
+use crate::diag::{Checked, Diagnostic, InputError, JsonPath, Location, Problem, quote};
 
 const TOP_KEYS: &[&str] = &["signing", "auth_keys", "remotes", "ocsp"];
 const SIGNING_KEYS: &[&str] = &["default", "profiles"];
@@ -205,15 +205,21 @@ fn read_profile(
                 match parse_usage(u) {
                     Some(Usage::Key(bit)) => p.key_usage = p.key_usage.with(bit),
                     Some(Usage::Extended(e)) => p.ext_key_usage.push(e),
-                    None => r.error(
-                        path,
+                    None => p.unknown_usages.push(Diagnostic::error(
+                        Location::at(r.file(), path.clone()),
                         Problem::UnknownValue {
                             what: "usage",
                             value: u.clone(),
                             expected: usage_names(),
                         },
-                    ),
+                    )),
                 }
+            }
+            // cfssl config.go validProfile: a named local profile with no known usage makes
+            // the whole configuration invalid; unknown ones beside known ones are dropped.
+            let all_unknown = p.unknown_usages.len() == usages.len();
+            if !usages.is_empty() && all_unknown && !is_default && remote.is_none() {
+                r.diagnostics.append(&mut p.unknown_usages);
             }
             if usages.is_empty() && !is_default && remote.is_none() {
                 r.error(&obj.path().key("usages"), no_usages());
@@ -723,24 +729,41 @@ mod tests {
         assert!(x.key_usage.is_empty(), "usages are not inherited");
     }
 
+    /// Issue 14 point 3: cfssl drops an unknown usage; here it stops the profile that has it
+    /// and only that one, and is a warning while another profile signs.
     #[test]
-    fn unknown_usage_is_an_error_with_its_path_and_the_accepted_names() {
-        let m = messages(
-            r#"{"signing": {"profiles": {"peer": {"usages": ["signing", "key encipherment", "sever auth"], "expiry": "1h"}}}}"#,
-        );
-        assert_eq!(m.len(), 1, "{m:?}");
+    fn unknown_usage_stops_only_its_own_profile_with_its_path_and_the_accepted_names() {
+        let policy = parse(
+            r#"{"signing": {"profiles": {
+                "peer": {"usages": ["signing", "key encipherment", "sever auth"], "expiry": "1h"},
+                "client": {"usages": ["client auth"], "expiry": "1h"}}}}"#,
+        )
+        .expect("an unknown usage beside known ones does not fail the file")
+        .value;
+        let e = policy.select("peer").expect_err("peer has it").to_string();
         assert!(
-            m[0].starts_with(
+            e.starts_with(
                 "error: ca-config.json: signing.profiles.peer.usages[2]: unknown usage \"sever auth\"; expected one of \"signing\", "
             ),
-            "{}",
-            m[0]
+            "{e}"
         );
+        assert!(e.ends_with("help: did you mean \"server auth\"?"), "{e}");
+        let client = policy.select("client").expect("client is fine");
+        let elsewhere: Vec<String> = policy
+            .unknown_usages_elsewhere(Some(&client.name))
+            .iter()
+            .map(ToString::to_string)
+            .collect();
+        assert_eq!(elsewhere.len(), 1, "{elsewhere:?}");
         assert!(
-            m[0].ends_with("help: did you mean \"server auth\"?"),
-            "{}",
-            m[0]
+            elsewhere[0].starts_with(
+                "warning: ca-config.json: signing.profiles.peer.usages[2]: unknown usage \"sever auth\""
+            ),
+            "{elsewhere:?}"
         );
+        assert!(policy.unknown_usages_elsewhere(Some("peer")).is_empty());
+        assert_eq!(policy.unknown_usages_elsewhere(None).len(), 1, "-initca");
+        assert_eq!(policy.unknown_usages().count(), 1, "lint sees it");
     }
 
     #[test]

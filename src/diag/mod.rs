@@ -43,6 +43,14 @@ impl JsonPath {
     pub fn index(&self, index: usize) -> Self {
         Self(format!("{}[{index}]", self.0))
     }
+
+    /// True when this path is `ancestor` or lies inside it (`hosts[1]` is within `hosts`).
+    pub fn is_within(&self, ancestor: &JsonPath) -> bool {
+        match self.0.strip_prefix(&ancestor.0) {
+            Some(rest) => ancestor.0.is_empty() || rest.is_empty() || rest.starts_with(['.', '[']),
+            None => false,
+        }
+    }
 }
 
 impl fmt::Display for JsonPath {

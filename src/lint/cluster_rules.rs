@@ -6,7 +6,7 @@ use super::context::{Context, Member, Roles};
 use super::inventory::{CertEntry, Inventory};
 use super::report::Finding;
 use super::rule::{self, Level};
-use crate::diag::{InputError, Severity};
+use crate::diag::{Diagnostic, InputError, Severity};
 use crate::request::Host;
 use crate::request::{normalize_dns, sans_cover};
 
@@ -147,25 +147,25 @@ fn go_hostname_error(hosts: &[Host], host: &str) -> String {
 /// cfssl JSON files, each problem with its JSON path.
 pub fn json_rules(inv: &Inventory) -> Vec<Finding> {
     let mut out = Vec::new();
+    let diagnostics_of = |parsed: Result<Vec<Diagnostic>, &InputError>| match parsed {
+        Ok(warnings) => warnings,
+        Err(e) => e.diagnostics.clone(),
+    };
+    // Unknown usages stop only the profile that signs (cfssl drops them); lint reports each
+    // one as the error it is.
     let configs = inv.configs.iter().map(|c| {
-        (
-            rule::CONFIG_INVALID,
-            &c.file,
-            c.parsed.as_ref().map(|p| &p.warnings),
-        )
+        let parsed = c.parsed.as_ref().map(|p| {
+            let mut all = p.warnings.clone();
+            all.extend(p.value.unknown_usages().cloned());
+            all
+        });
+        (rule::CONFIG_INVALID, &c.file, diagnostics_of(parsed))
     });
     let requests = inv.requests.iter().map(|r| {
-        (
-            rule::REQUEST_INVALID,
-            &r.file,
-            r.parsed.as_ref().map(|p| &p.warnings),
-        )
+        let parsed = r.parsed.as_ref().map(|p| p.warnings.clone());
+        (rule::REQUEST_INVALID, &r.file, diagnostics_of(parsed))
     });
-    for (rule, file, parsed) in configs.chain(requests) {
-        let diagnostics = match parsed {
-            Ok(warnings) => warnings.clone(),
-            Err(InputError { diagnostics }) => diagnostics.clone(),
-        };
+    for (rule, file, diagnostics) in configs.chain(requests) {
         for d in diagnostics {
             let level = match d.severity {
                 Severity::Error => Level::Error,

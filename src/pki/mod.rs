@@ -1,13 +1,15 @@
 //! Domain: a PKI on disk. Finding certificates and the files that go with them ([`scan`]:
 //! walking, each tool's file naming), reading a leaf and what its renewal keeps ([`leaf`]), and
 //! every write: crash-safe sets of files ([`atomic`]), a key and certificate replaced as one
-//! change with recovery ([`swap`]), the checks before writing ([`guard`]) and the lock that
+//! change with recovery ([`swap`]), the checks before writing ([`guard`]), the backup kept
+//! before cfssljson's name replaces a CA ([`backup`]) and the lock that
 //! serialises runs over one directory ([`lock`]).
 //!
 //! Takes paths; returns found certificates, leaves, and files written. Only this module and the
 //! CLI touch the file system.
 
 pub mod atomic;
+pub mod backup;
 pub mod guard;
 pub mod leaf;
 pub mod lock;
@@ -18,6 +20,7 @@ pub use atomic::{
     KEY_MODE, OutputError, PUBLIC_MODE, PlannedFile, is_scratch_name, others_have_access,
     write_files,
 };
+pub use backup::{BackupError, backup_of};
 pub use guard::{exposed_key_directories, others_can_replace, replaced_ca_keys};
 pub use leaf::{Leaf, LeafError};
 pub use lock::{LOCK_FILE_NAME, LockError, RenewLock};

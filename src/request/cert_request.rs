@@ -2,7 +2,7 @@
 
 use der::asn1::ObjectIdentifier;
 
-use super::hosts::{Host, parse_host};
+use super::hosts::{Host, LONE_WILDCARD, parse_host};
 use super::names::{Attribute, DistinguishedName, NameFields, oid};
 use crate::config::GoDuration;
 use crate::config::read::{read_duration, read_path_len};
@@ -102,6 +102,10 @@ fn read_request(r: &mut Reader, root: &Node<'_>) -> Option<CertRequest> {
     }
     if let Some(n) = obj.field("hosts") {
         for (s, path) in r.strings(&n).unwrap_or_default() {
+            if let Some(kept) = odd_host(r, &s, &path) {
+                req.hosts.extend(kept);
+                continue;
+            }
             match parse_host(&s) {
                 Ok(h) => req.hosts.push(h),
                 Err(e) => r.error(
@@ -141,6 +145,54 @@ fn read_request(r: &mut Reader, root: &Node<'_>) -> Option<CertRequest> {
         );
     }
     Some(req)
+}
+
+/// The odd hosts scripts write, handled as cfssl handles them but with a warning: `""` (the
+/// Kubernetes and CoreOS client requests) is dropped, since cfssl would write an empty dNSName,
+/// which RFC 5280 §4.2.1.6 forbids and etcd ignores; a lone `"*"` is kept as the URI SAN cfssl
+/// 1.6.5 writes (Go's `url.ParseRequestURI` accepts `*`; csr.go GenerateDER). `None` for every
+/// other host. The warnings sit under `hosts`, so [`about_hosts`] finds them when `-hostname`
+/// replaces the hosts.
+fn odd_host(r: &mut Reader, host: &str, path: &JsonPath) -> Option<Option<Host>> {
+    match host {
+        "" => {
+            r.warn(
+                path,
+                Problem::Invalid {
+                    value: quote(host),
+                    reason: "an empty host is dropped (cfssl writes an empty DNS name, which RFC 5280 forbids)".into(),
+                    help: Some("remove it; a client certificate needs no hosts".into()),
+                },
+            );
+            Some(None)
+        }
+        LONE_WILDCARD => {
+            r.warn(path, lone_wildcard_problem());
+            Some(Some(Host::Uri(LONE_WILDCARD.to_owned())))
+        }
+        _ => None,
+    }
+}
+
+/// The warning for a lone `*` host.
+fn lone_wildcard_problem() -> Problem {
+    Problem::Invalid {
+        value: quote(LONE_WILDCARD),
+        reason: "a lone \"*\" matches no name; it is written as cfssl 1.6.5 writes it, a URI SAN"
+            .into(),
+        help: Some(
+            "write a wildcard under a domain, e.g. \"*.etcd.example.com\", or remove it".into(),
+        ),
+    }
+}
+
+/// True for the warnings about `hosts` entries, which do not apply when `-hostname` replaces
+/// the request's hosts.
+pub fn about_hosts(d: &Diagnostic) -> bool {
+    d.location
+        .path
+        .as_ref()
+        .is_some_and(|p| p.is_within(&JsonPath::root().key("hosts")))
 }
 
 /// Keys people put in csr.json that belong elsewhere get a pointed hint (cfssl #793, #1020).
@@ -340,10 +392,19 @@ fn read_ca(r: &mut Reader, node: &Node<'_>) -> Option<CaRequest> {
 
 /// Splits cfssl's `-hostname a,b,c`, which replaces the request's `hosts`. cfssl splits without
 /// trimming and keeps empty items; here each item must be a valid host.
-pub fn parse_hostname_flag(value: &str) -> Result<Vec<Host>, InputError> {
+pub fn parse_hostname_flag(value: &str) -> Result<Checked<Vec<Host>>, InputError> {
     let mut hosts = Vec::new();
     let mut diagnostics = Vec::new();
+    let mut warnings = Vec::new();
     for (i, item) in value.split(',').enumerate() {
+        if item == LONE_WILDCARD {
+            warnings.push(Diagnostic::warning(
+                Location::at("-hostname", JsonPath::root().index(i)),
+                lone_wildcard_problem(),
+            ));
+            hosts.push(Host::Uri(LONE_WILDCARD.to_owned()));
+            continue;
+        }
         match parse_host(item) {
             Ok(h) => hosts.push(h),
             Err(e) => diagnostics.push(Diagnostic::error(
@@ -357,7 +418,10 @@ pub fn parse_hostname_flag(value: &str) -> Result<Vec<Host>, InputError> {
         }
     }
     if diagnostics.is_empty() {
-        Ok(hosts)
+        Ok(Checked {
+            value: hosts,
+            warnings,
+        })
     } else {
         Err(InputError { diagnostics })
     }
@@ -646,7 +710,10 @@ mod tests {
 
     #[test]
     fn hostname_flag_items_are_validated() {
-        assert_eq!(parse_hostname_flag("a,127.0.0.1").expect("ok").len(), 2);
+        assert_eq!(
+            parse_hostname_flag("a,127.0.0.1").expect("ok").value.len(),
+            2
+        );
         let e = parse_hostname_flag("a, b,,").expect_err("bad").to_string();
         assert!(
             e.contains("-hostname: [1]: \" b\": leading or trailing white space"),

@@ -62,6 +62,11 @@ impl Host {
     }
 }
 
+/// The lone `*` of some scripts' requests (Kubernetes' etcd client request): Go's
+/// `url.ParseRequestURI` takes it for the `OPTIONS *` request target, so cfssl 1.6.5 makes it a
+/// URI SAN. [`parse_host`] refuses it; requests and `-hostname` keep it with a warning.
+pub const LONE_WILDCARD: &str = "*";
+
 /// Why a host is refused, with a hint.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct HostError {

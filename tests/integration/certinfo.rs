@@ -97,7 +97,7 @@ fn cfssl_certinfo_link_behaves_as_certinfo() {
     let out = dir.run(&link, &[], b"");
     assert_eq!(
         out.status.code(),
-        Some(2),
-        "no target is a usage error (cfssl-certinfo exits 0)"
+        Some(1),
+        "no target fails with 1 under a cfssl name (cfssl-certinfo exits 0; issue 14)"
     );
 }

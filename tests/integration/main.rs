@@ -2,6 +2,7 @@
 
 mod architecture;
 mod certinfo;
+mod cfssl_names;
 mod cluster;
 mod defaults;
 mod dropin;
