@@ -6,7 +6,7 @@
 use std::path::Path;
 
 use etcdpki::lint::Context;
-use etcdpki::etcd::read_etcd_config;
+use etcdpki::etcd::{Release, read_etcd_config};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
@@ -14,10 +14,16 @@ fuzz_target!(|data: &[u8]| {
         return;
     };
     let path = Path::new("/nonexistent/etcd.conf");
-    match read_etcd_config(path, text) {
+    let release = match data.first().map(|b| b % 4) {
+        Some(1) => Some(Release::V3_4),
+        Some(2) => Some(Release::V3_5),
+        Some(3) => Some(Release::V3_6),
+        _ => None,
+    };
+    match read_etcd_config(path, text, release) {
         Ok(cfg) => {
             assert_eq!(
-                read_etcd_config(path, text),
+                read_etcd_config(path, text, release),
                 Ok(cfg.clone()),
                 "reading is deterministic"
             );

@@ -343,6 +343,10 @@ pub struct LintArgs {
     /// An etcd configuration: YAML (--config-file), an ETCD_* env file, or a systemd unit.
     #[arg(long = "etcd-config", value_name = "FILE")]
     pub etcd_config: Vec<std::path::PathBuf>,
+    /// The etcd release to judge for: 3.4, 3.5 or 3.6 (default: all three, and a finding names
+    /// the releases it applies to).
+    #[arg(long = "etcd-version", value_enum, value_name = "VERSION")]
+    pub etcd_version: Option<EtcdVersion>,
     /// Judge validity at this time (RFC 3339, e.g. 2027-06-01T00:00:00Z) instead of now.
     #[arg(long, value_name = "TIME", value_parser = rfc3339)]
     pub at: Option<OffsetDateTime>,
@@ -371,6 +375,20 @@ pub struct LintArgs {
 pub enum DenyLevel {
     /// Warnings fail the run too.
     Warnings,
+}
+
+/// `lint --etcd-version`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum EtcdVersion {
+    /// etcd 3.4 (Debian bookworm's 3.4.23 among them).
+    #[value(name = "3.4")]
+    V3_4,
+    /// etcd 3.5.
+    #[value(name = "3.5")]
+    V3_5,
+    /// etcd 3.6.
+    #[value(name = "3.6")]
+    V3_6,
 }
 
 /// `lint --format`.

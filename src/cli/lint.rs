@@ -1,12 +1,12 @@
 //! `lint`: reads the paths and the cluster's settings, runs every rule, prints the findings.
 
-use etcdpki::etcd::read_etcd_config;
+use etcdpki::etcd::{Release, read_etcd_config};
 use etcdpki::lint::certificate_rules::TimeRules;
 use etcdpki::lint::{Context, Inventory, Level, LintOptions, rule};
 use etcdpki::pki::scan::collect_files;
 use time::OffsetDateTime;
 
-use super::args::{LintArgs, LintFormat};
+use super::args::{EtcdVersion, LintArgs, LintFormat};
 use super::{Failure, write_stdout};
 
 /// Runs `lint`.
@@ -36,6 +36,11 @@ pub fn run(args: LintArgs) -> Result<(), Failure> {
         args.discovery_srv.as_deref(),
     )
     .map_err(|e| Failure::Usage(format!("--initial-cluster: {e}")))?;
+    ctx.release = args.etcd_version.map(|v| match v {
+        EtcdVersion::V3_4 => Release::V3_4,
+        EtcdVersion::V3_5 => Release::V3_5,
+        EtcdVersion::V3_6 => Release::V3_6,
+    });
     for file in &args.etcd_config {
         let text = std::fs::read_to_string(file).map_err(|e| {
             Failure::Usage(format!(
@@ -43,7 +48,7 @@ pub fn run(args: LintArgs) -> Result<(), Failure> {
                 file.display()
             ))
         })?;
-        let cfg = read_etcd_config(file, &text)
+        let cfg = read_etcd_config(file, &text, ctx.release)
             .map_err(|e| Failure::Usage(format!("--etcd-config {e}")))?;
         ctx.add_etcd_config(&cfg);
     }

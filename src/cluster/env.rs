@@ -67,7 +67,7 @@ mod tests {
             text.contains("\nETCD_CERT_FILE=/etc/etcd/pki/infra1.pem\n"),
             "{text}"
         );
-        let cfg = read_etcd_config(Path::new("infra1.env"), &text).expect("etcd config");
+        let cfg = read_etcd_config(Path::new("infra1.env"), &text, None).expect("etcd config");
         assert_eq!(cfg.form, ConfigForm::EnvFile);
         assert_eq!(cfg.name.as_deref(), Some("infra1"));
         assert!(cfg.client_cert_auth && cfg.peer_client_cert_auth);
@@ -104,7 +104,7 @@ mod tests {
         assert_eq!(quote("/my pki/$x\"y"), "\"/my pki/\\$x\\\"y\"");
         let p = plan_of("a=https://10.0.0.1:2380", "/my pki");
         let text = member_env_file(&p, &p.members[0], ClusterState::New);
-        let cfg = read_etcd_config(Path::new("a.env"), &text).expect("etcd config");
+        let cfg = read_etcd_config(Path::new("a.env"), &text, None).expect("etcd config");
         assert_eq!(cfg.cert_file.as_deref(), Some("/my pki/a.pem"));
     }
 }

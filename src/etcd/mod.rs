@@ -1,6 +1,7 @@
 //! Domain: everything about etcd itself. Its `--initial-cluster` value and member URLs
 //! ([`initial_cluster`], [`member_url`]), its configurations read as etcd reads them ([`config`]: flags,
-//! `ETCD_*` env files, systemd units, YAML) and written ([`env_file`]).
+//! `ETCD_*` env files, systemd units, YAML) and written ([`env_file`]), and what each release
+//! from 3.4 to 3.6 reads ([`release`]).
 //!
 //! Takes text (flag values, configuration files); returns what etcd would take from it. Depends
 //! on the foundation only: features (`cluster`, `lint`) build on it.
@@ -8,11 +9,14 @@
 pub mod config;
 pub mod env_file;
 pub mod initial_cluster;
+mod keys;
 pub mod member_url;
+pub mod release;
 
-pub use config::{ConfigForm, EtcdConfig, EtcdConfigError, read_etcd_config};
+pub use config::{ConfigForm, EtcdConfig, EtcdConfigError, Problem, ProblemKind, read_etcd_config};
 pub use env_file::{Bootstrap, ClusterState, MemberSettings, env_file_text, same_settings};
 pub use initial_cluster::{InitialClusterError, parse_initial_cluster, url_host};
 pub use member_url::{
     DiscoverySrvError, MemberUrl, MemberUrlError, parse_discovery_srv, parse_member_url,
 };
+pub use release::{Availability, Release};

@@ -13,7 +13,10 @@ use std::path::{Path, PathBuf};
 use super::inventory::CertEntry;
 use super::report::Finding;
 use super::rule;
-use crate::etcd::{EtcdConfig, InitialClusterError, parse_initial_cluster, url_host};
+use super::rule::Level;
+use crate::etcd::{
+    EtcdConfig, InitialClusterError, Problem, ProblemKind, Release, parse_initial_cluster, url_host,
+};
 use crate::request::normalize_dns;
 
 /// The roles a certificate plays.
@@ -61,6 +64,8 @@ pub struct Context {
     pub discovery_srv: Option<String>,
     /// `--client-cert-auth`, when a configuration says.
     pub client_cert_auth: Option<bool>,
+    /// The etcd release to judge for (`--etcd-version`); `None` for every release.
+    pub release: Option<Release>,
     /// Roles and member of the files an etcd configuration names (canonical paths).
     files: HashMap<PathBuf, (Roles, Option<String>)>,
     /// (certificate, key) file pairs the configurations name, canonical.
@@ -105,6 +110,9 @@ impl Context {
     pub fn add_etcd_config(&mut self, cfg: &EtcdConfig) {
         let source = cfg.source.display().to_string();
         let name = cfg.name.clone().unwrap_or_else(|| "default".into());
+        for problem in &cfg.problems {
+            self.findings.push(problem_finding(&source, problem));
+        }
         if let Some(value) = &cfg.initial_cluster {
             match parse_initial_cluster(value) {
                 Ok(entries) => {
@@ -117,7 +125,11 @@ impl Context {
                         }
                     }
                 }
-                Err(e) => self.invalid(&source, format!("initial-cluster: {e}")),
+                Err(e) => self.invalid(
+                    &source,
+                    cfg.line_of("initial-cluster"),
+                    format!("initial-cluster: {e}"),
+                ),
             }
         }
         let peer_hosts: Vec<String> = cfg
@@ -193,18 +205,16 @@ impl Context {
                 }
                 None => self.invalid(
                     &source,
+                    cfg.line_of(setting),
                     format!("{setting} names {file}, which does not exist (etcd will not start)"),
                 ),
             }
         }
     }
 
-    fn invalid(&mut self, source: &str, message: String) {
-        self.findings.push(Finding::new(
-            rule::ETCD_CONFIG_INVALID,
-            vec![source.to_owned()],
-            message,
-        ));
+    fn invalid(&mut self, source: &str, line: Option<usize>, message: String) {
+        let finding = Finding::new(rule::ETCD_CONFIG_INVALID, vec![source.to_owned()], message);
+        self.findings.push(finding.at_line(line));
     }
 
     /// The member names.
@@ -265,6 +275,27 @@ impl Context {
             })
             .and_then(|n| self.members.iter().find(|m| m.name == n));
         (roles, member)
+    }
+}
+
+/// The finding of a problem etcd has with a configuration: `etcd-config-invalid` for what it
+/// refuses, `etcd-config-ignored` for what it ignores (a warning when no release has the
+/// setting or a later line sets it again), `etcd-version-specific` for what only some
+/// releases refuse or ignore.
+fn problem_finding(source: &str, problem: &Problem) -> Finding {
+    let (rule, level) = match problem.kind {
+        ProblemKind::Refused => (rule::ETCD_CONFIG_INVALID, None),
+        ProblemKind::Ignored => (rule::ETCD_CONFIG_IGNORED, None),
+        ProblemKind::Unknown | ProblemKind::Overridden => {
+            (rule::ETCD_CONFIG_IGNORED, Some(Level::Warning))
+        }
+        ProblemKind::SomeReleases => (rule::ETCD_VERSION_SPECIFIC, None),
+    };
+    let finding = Finding::new(rule, vec![source.to_owned()], problem.message.clone());
+    let finding = finding.at_line(problem.line);
+    match level {
+        Some(level) => finding.at(level),
+        None => finding,
     }
 }
 

@@ -15,6 +15,10 @@ pub struct Finding {
     pub severity: Level,
     /// The files concerned, as the user named them (`FILE#N` for a bundle's N-th certificate).
     pub files: Vec<String>,
+    /// The 1-based line of the first file the finding is about (an etcd configuration's
+    /// setting), when it has one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub line: Option<usize>,
     /// What is wrong, what it breaks and how to fix it.
     pub message: String,
 }
@@ -26,8 +30,24 @@ impl Finding {
             rule: rule.id,
             severity: rule.level,
             files,
+            line: None,
             message,
         }
+    }
+
+    /// The same finding, about line `line` of its first file.
+    pub fn at_line(mut self, line: Option<usize>) -> Self {
+        self.line = line;
+        self
+    }
+
+    /// The files, the first with `:LINE` when the finding has a line.
+    pub fn places(&self) -> String {
+        let mut files = self.files.clone();
+        if let (Some(first), Some(line)) = (files.first_mut(), self.line) {
+            first.push_str(&format!(":{line}"));
+        }
+        files.join(", ")
     }
 
     /// The same finding at another level.
@@ -81,6 +101,7 @@ impl LintReport {
             b.severity
                 .cmp(&a.severity)
                 .then_with(|| a.files.cmp(&b.files))
+                .then_with(|| a.line.cmp(&b.line))
                 .then_with(|| a.rule.cmp(b.rule))
                 .then_with(|| a.message.cmp(&b.message))
         });
@@ -111,7 +132,7 @@ impl LintReport {
                 "{}[{}] {}: {}\n",
                 f.severity,
                 f.rule,
-                f.files.join(", "),
+                f.places(),
                 f.message
             ));
         }
@@ -199,10 +220,11 @@ impl LintReport {
                 .first()
                 .map(|p| format!("file={},", gh_property(p.split('#').next().unwrap_or(p))))
                 .unwrap_or_default();
+            let line = f.line.map(|n| format!("line={n},")).unwrap_or_default();
             out.push_str(&format!(
-                "::{command} {file}title={}::{}\n",
+                "::{command} {file}{line}title={}::{}\n",
                 gh_property(f.rule),
-                gh_data(&format!("{}: {}", f.files.join(", "), f.message))
+                gh_data(&format!("{}: {}", f.places(), f.message))
             ));
         }
         out.push_str(&format!(

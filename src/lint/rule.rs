@@ -93,7 +93,11 @@ rules! {
     REQUEST_INVALID = "request-invalid", Error,
         "a cfssl csr.json with a host:port host, a weak key size or another error";
     ETCD_CONFIG_INVALID = "etcd-config-invalid", Error,
-        "an etcd configuration that names a missing file or holds a bad initial-cluster";
+        "an etcd configuration etcd refuses (a flag it lacks, a value of the wrong type), that names a missing file or holds a bad initial-cluster";
+    ETCD_CONFIG_IGNORED = "etcd-config-ignored", Error,
+        "an etcd setting etcd ignores where it is written (a misplaced YAML key, an unknown key or variable, a key set twice)";
+    ETCD_VERSION_SPECIFIC = "etcd-version-specific", Warning,
+        "an etcd setting that some releases of etcd 3.4-3.6 refuse, ignore or read differently";
     UNREADABLE = "unreadable", Error,
         "a PEM or JSON file that holds nothing usable";
 }

@@ -16,6 +16,7 @@ mod json;
 mod lint;
 mod lint_cluster;
 mod lint_etcd;
+mod lint_etcd_config;
 mod parity;
 mod profiles;
 mod renew;

@@ -1,0 +1,306 @@
+//! `lint` reads etcd's configuration as etcd does (issue #15, points 2 and 9), shown with
+//! Debian's etcd 3.4.23 on loopback: for each mistake, etcd started with the configuration
+//! logs its own message and stops, `etcdpki lint --etcd-config` reports the mistake first (with
+//! its line, and etcd's message quoted in docs/lints.md), and the corrected configuration
+//! lints clean and starts.
+//!
+//! Members listen on 127.0.0.1 only, on ports from `free_port`, with their data directories and
+//! logs in the test's temp dir. A member is killed when dropped; every wait is bounded.
+
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use crate::etcd::{Member, free_port, wait_healthy};
+use crate::lint::{Finding, lint_json};
+use crate::util::{Dir, Tool, require};
+
+const CONFIG: &str = r#"{"signing": {"default": {"expiry": "8760h"}, "profiles": {
+  "server": {"expiry": "8760h", "usages": ["signing", "key encipherment", "server auth", "client auth"]},
+  "client": {"expiry": "8760h", "usages": ["signing", "key encipherment", "client auth"]}}}}"#;
+
+/// How long etcd may take to stop at a configuration it refuses (well under a second here).
+const EXIT_WAIT: Duration = Duration::from_secs(15);
+
+/// The docs the messages must be quoted in.
+const DOCS: &str = include_str!("../../docs/lints.md");
+
+/// A CA, member m1's server and peer certificates for 127.0.0.1, and a client certificate.
+fn pki() -> Dir {
+    let dir = Dir::new();
+    dir.write("ca-config.json", CONFIG);
+    dir.write(
+        "ca.json",
+        r#"{"CN": "etcd-ca", "names": [{"O": "etcd"}], "key": {"algo": "ecdsa", "size": 256}}"#,
+    );
+    dir.gencert(Tool::Etcdpki, &["-initca", "ca.json"], "ca");
+    dir.issue(
+        "ca",
+        "ca-config.json",
+        "server",
+        "m1",
+        "127.0.0.1,localhost",
+        "m1-server",
+    );
+    dir.issue(
+        "ca",
+        "ca-config.json",
+        "server",
+        "m1-peer",
+        "127.0.0.1",
+        "m1-peer",
+    );
+    dir.issue("ca", "ca-config.json", "client", "root", "", "client");
+    dir
+}
+
+/// Runs `etcd ARGS` in `dir` until it exits by itself (at most [`EXIT_WAIT`]); returns its log.
+fn etcd_refuses(dir: &Dir, args: &[&str]) -> String {
+    let log = std::fs::File::create(dir.join("etcd.log")).expect("etcd.log");
+    let child = Command::new(require("etcd", "etcd-server"))
+        .current_dir(dir.path())
+        .args(args)
+        .stdout(Stdio::null())
+        .stderr(log)
+        .spawn()
+        .expect("start etcd");
+    let mut member = Member {
+        child,
+        name: "m1".into(),
+    };
+    let deadline = Instant::now() + EXIT_WAIT;
+    let text = || String::from_utf8_lossy(&dir.read("etcd.log")).into_owned();
+    loop {
+        if let Some(status) = member.child.try_wait().expect("wait for etcd") {
+            assert!(!status.success(), "etcd accepted {args:?}:\n{}", text());
+            return text();
+        }
+        assert!(
+            Instant::now() < deadline,
+            "etcd still runs with {args:?}:\n{}",
+            text()
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+/// Starts `etcd --config-file FILE` in `dir` and waits until it serves `client.pem`.
+fn etcd_serves(dir: &Dir, file: &str, endpoint: &str) {
+    let log = std::fs::File::create(dir.join("m1.log")).expect("m1.log");
+    let child = Command::new(require("etcd", "etcd-server"))
+        .current_dir(dir.path())
+        .args(["--config-file", file])
+        .stdout(Stdio::null())
+        .stderr(log)
+        .spawn()
+        .expect("start etcd");
+    let mut running = [Member {
+        child,
+        name: "m1".into(),
+    }];
+    wait_healthy(dir, endpoint, "client.pem", &mut running);
+}
+
+/// The one finding of `rule` on `file` whose message contains `needle`.
+fn reported<'a>(found: &'a [Finding], rule: &str, file: &str, needle: &str) -> &'a Finding {
+    let hits: Vec<&Finding> = found
+        .iter()
+        .filter(|f| f.rule == rule && f.files[0] == file && f.message.contains(needle))
+        .collect();
+    assert_eq!(
+        hits.len(),
+        1,
+        "{rule} on {file} saying {needle:?}: {found:#?}"
+    );
+    hits[0]
+}
+
+/// m1's YAML file: plain-HTTP peers (one member), TLS on the client port, and `tls` spliced in.
+fn yaml(client: u16, peer: u16, tls: &str) -> String {
+    format!(
+        "name: m1\ndata-dir: m1.etcd\n\
+         listen-client-urls: https://127.0.0.1:{client}\n\
+         advertise-client-urls: https://127.0.0.1:{client}\n\
+         listen-peer-urls: http://127.0.0.1:{peer}\n\
+         initial-advertise-peer-urls: http://127.0.0.1:{peer}\n\
+         initial-cluster: m1=http://127.0.0.1:{peer}\n{tls}"
+    )
+}
+
+/// issue #15: a top-level `cert-file:` is not read by etcd 3.4; lint says where it belongs.
+#[test]
+fn issue_15_a_top_level_cert_file_is_reported_where_etcd_ignores_it() {
+    let dir = pki();
+    let (client, peer) = (free_port("127.0.0.1"), free_port("127.0.0.1"));
+    let wrong = "cert-file: m1-server.pem\nkey-file: m1-server-key.pem\n";
+    dir.write("etcd.yml", &yaml(client, peer, wrong));
+    let said = "TLS key/cert (--cert-file, --key-file) must be provided for client url";
+    let log = etcd_refuses(&dir, &["--config-file", "etcd.yml"]);
+    assert!(log.contains(said), "{log}");
+    assert!(DOCS.contains(said), "docs/lints.md does not quote {said:?}");
+
+    let (code, found) = lint_json(
+        &dir,
+        &["--etcd-config", "etcd.yml", "--etcd-version", "3.4", "."],
+    );
+    assert_eq!(code, 1, "{found:#?}");
+    let where_ = "write it as cert-file under client-transport-security:";
+    let finding = reported(&found, "etcd-config-ignored", "etcd.yml", where_);
+    assert_eq!(finding.severity, "error");
+    let text = String::from_utf8_lossy(
+        &dir.run(
+            &crate::util::etcdpki(),
+            &["lint", "--etcd-config", "etcd.yml", "."],
+            b"",
+        )
+        .stdout,
+    )
+    .into_owned();
+    assert!(
+        text.contains("error[etcd-config-ignored] etcd.yml:8: etcd ignores a top-level cert-file"),
+        "{text}"
+    );
+
+    let right =
+        "client-transport-security:\n  cert-file: m1-server.pem\n  key-file: m1-server-key.pem\n";
+    dir.write("etcd.yml", &yaml(client, peer, right));
+    let (code, found) = lint_json(
+        &dir,
+        &["--etcd-config", "etcd.yml", "--etcd-version", "3.4", "."],
+    );
+    assert!(code == 0 && found.is_empty(), "{found:#?}");
+    etcd_serves(&dir, "etcd.yml", &format!("https://127.0.0.1:{client}"));
+}
+
+/// issue #15 (etcd #12887, #13117): `peer-cert-file` inside `peer-transport-security` is not read.
+#[test]
+fn issue_15_peer_cert_file_inside_peer_transport_security_is_reported() {
+    let dir = pki();
+    let (client, peer) = (free_port("127.0.0.1"), free_port("127.0.0.1"));
+    let text = |tls: &str| {
+        yaml(client, peer, tls)
+            .replace("http://", "https://")
+            .replace("listen-client-urls: https", "listen-client-urls: http")
+            .replace(
+                "advertise-client-urls: https",
+                "advertise-client-urls: http",
+            )
+    };
+    let wrong = "peer-transport-security:\n  peer-cert-file: m1-peer.pem\n  peer-key-file: m1-peer-key.pem\n";
+    dir.write("etcd.yml", &text(wrong));
+    let said = "KeyFile and CertFile are not presented";
+    let log = etcd_refuses(&dir, &["--config-file", "etcd.yml"]);
+    assert!(log.contains(said), "{log}");
+    assert!(DOCS.contains(said), "docs/lints.md does not quote {said:?}");
+    let (code, found) = lint_json(&dir, &["--etcd-config", "etcd.yml", "."]);
+    assert_eq!(code, 1, "{found:#?}");
+    let finding = reported(
+        &found,
+        "etcd-config-ignored",
+        "etcd.yml",
+        "write it as cert-file",
+    );
+    assert!(
+        finding
+            .message
+            .starts_with("etcd ignores peer-cert-file inside peer-transport-security"),
+        "{finding:#?}"
+    );
+    reported(
+        &found,
+        "etcd-config-ignored",
+        "etcd.yml",
+        "write it as key-file",
+    );
+
+    let right = "peer-transport-security:\n  cert-file: m1-peer.pem\n  key-file: m1-peer-key.pem\n";
+    dir.write("etcd.yml", &text(right));
+    let (code, found) = lint_json(&dir, &["--etcd-config", "etcd.yml", "."]);
+    assert!(code == 0 && found.is_empty(), "{found:#?}");
+    let plain = format!("http://127.0.0.1:{client}");
+    etcd_serves_plain(&dir, &plain);
+}
+
+/// Starts `etcd --config-file etcd.yml` and waits until its plain-HTTP client port is healthy.
+fn etcd_serves_plain(dir: &Dir, endpoint: &str) {
+    let log = std::fs::File::create(dir.join("m1.log")).expect("m1.log");
+    let child = Command::new(require("etcd", "etcd-server"))
+        .current_dir(dir.path())
+        .args(["--config-file", "etcd.yml"])
+        .stdout(Stdio::null())
+        .stderr(log)
+        .spawn()
+        .expect("start etcd");
+    let mut member = Member {
+        child,
+        name: "m1".into(),
+    };
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while !etcdctl_plain(dir, endpoint).0 {
+        if let Ok(Some(status)) = member.child.try_wait() {
+            panic!(
+                "etcd exited with {status}: {}",
+                String::from_utf8_lossy(&dir.read("m1.log"))
+            );
+        }
+        assert!(Instant::now() < deadline, "etcd is not healthy after 60 s");
+        std::thread::sleep(Duration::from_millis(300));
+    }
+}
+
+/// `etcdctl endpoint health` over plain HTTP.
+fn etcdctl_plain(dir: &Dir, endpoint: &str) -> (bool, String) {
+    crate::etcd::outcome(
+        Command::new(require("etcdctl", "etcd-client"))
+            .args([
+                "--endpoints",
+                endpoint,
+                "--dial-timeout",
+                "2s",
+                "endpoint",
+                "health",
+            ])
+            .env("ETCDCTL_API", "3")
+            .current_dir(dir.path()),
+    )
+}
+
+/// issue #15: a flag etcd 3.4.23 lacks stops it; lint names the releases that have it.
+#[test]
+fn issue_15_a_flag_of_a_later_release_is_reported_with_etcds_message() {
+    let dir = pki();
+    let said = "flag provided but not defined: -tls-min-version";
+    let log = etcd_refuses(&dir, &["--name", "m1", "--tls-min-version", "TLS1.3"]);
+    assert!(log.contains(said), "{log}");
+    dir.write(
+        "etcd.service",
+        "[Service]\nExecStart=/usr/bin/etcd --name m1 --tls-min-version TLS1.3\n",
+    );
+    let (_, found) = lint_json(
+        &dir,
+        &[
+            "--etcd-config",
+            "etcd.service",
+            "--etcd-version",
+            "3.4",
+            ".",
+        ],
+    );
+    let finding = reported(&found, "etcd-version-specific", "etcd.service", said);
+    assert!(
+        finding
+            .message
+            .starts_with("etcd 3.4 before 3.4.25 has no flag --tls-min-version"),
+        "{finding:#?}"
+    );
+    let (code, found) = lint_json(
+        &dir,
+        &[
+            "--etcd-config",
+            "etcd.service",
+            "--etcd-version",
+            "3.6",
+            ".",
+        ],
+    );
+    assert!(code == 0 && found.is_empty(), "{found:#?}");
+}
