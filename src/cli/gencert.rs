@@ -36,7 +36,7 @@ pub fn run(args: GencertArgs) -> Result<(), Failure> {
     let hostname = args.signing.hostname.as_deref().filter(|_| !args.initca);
     let mut request = load_request(&log, &csrjson, hostname)?;
     if let Some(cn) = &args.cn {
-        request.common_name.clone_from(cn);
+        request.set_common_name(cn);
     }
     if args.initca {
         if args.signing.config.is_some() || args.signing.profile.is_some() {
@@ -139,12 +139,12 @@ pub fn initca(
     let (key, key_pem) = match ca_key {
         Some(file) => (read_key(file)?, None),
         None => {
-            let key = generate(log, request.key)?;
+            let key = generate(log, request.key())?;
             let pem = key.to_pem()?;
             (key, Some(pem))
         }
     };
-    let profile = initca_profile(request.ca.as_ref(), request.crl_url.as_deref());
+    let profile = initca_profile(request.ca(), request.crl_url());
     issue_and_print(
         log,
         Authority::SelfSigned(&key),
@@ -182,16 +182,16 @@ fn leaf(
         .as_deref()
         .is_some_and(|h| !h.is_empty());
     if let Some(h) = args.signing.hostname.as_deref().filter(|h| !h.is_empty()) {
-        request.hosts = load_hostname_flag(log, h)?;
+        request.set_hosts(load_hostname_flag(log, h)?);
     }
     let serves = profile
-        .ext_key_usage
+        .ext_key_usage()
         .contains(&etcdpki::config::ExtKeyUsage::ServerAuth);
-    if request.hosts.is_empty() && serves {
+    if request.hosts().is_empty() && serves {
         log.warn("the certificate has no hosts, so it has no Subject Alternative Names; TLS servers and etcd peers need their names and IPs there (Go ignores the CN)");
     }
     let issuer = load_issuer(log, ca_file, ca_key_file)?;
-    let key = generate(log, request.key)?;
+    let key = generate(log, request.key())?;
     let key_pem = key.to_pem()?;
     issue_and_print(
         log,

@@ -23,7 +23,11 @@ pub fn run(args: GencsrArgs) -> Result<(), Failure> {
         (Some(cert), None) => from_certificate(cert, &key)?,
         (None, Some(file)) => {
             let request = load_request(&log, file, args.hostname.as_deref())?;
-            (request.subject_fields(), request.hosts.clone(), request.ca)
+            (
+                request.subject_fields(),
+                request.hosts().to_vec(),
+                request.ca().cloned(),
+            )
         }
         (Some(_), Some(_)) => return Err(Failure::Usage("give CSRJSON or -cert, not both".into())),
         (None, None) => return Err(Failure::Usage("a CSRJSON or -cert is required".into())),

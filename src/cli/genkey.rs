@@ -20,8 +20,8 @@ pub fn run(args: GenkeyArgs) -> Result<(), Failure> {
         return initca(&log, &request, &args.csrjson, None);
     }
     reject_ca_section(&args.csrjson, &request)?;
-    let key = generate(&log, request.key)?;
-    let csr = build_csr(&request.subject(), &request.hosts, None, &key)?;
+    let key = generate(&log, request.key())?;
+    let csr = build_csr(&request.subject(), request.hosts(), None, &key)?;
     log.info("encoded CSR");
     let json = to_json_line(&Bundle {
         cert: None,

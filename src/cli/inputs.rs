@@ -46,7 +46,7 @@ pub fn load_hostname_flag(log: &Log, value: &str) -> Result<Vec<Host>, Failure> 
 
 /// A `ca` section outside `-initca` is refused, as in cfssl ("ca section only permitted in initca").
 pub fn reject_ca_section(csrjson: &str, request: &CertRequest) -> Result<(), Failure> {
-    if request.ca.is_none() {
+    if request.ca().is_none() {
         return Ok(());
     }
     Err(Failure::Run(
@@ -86,12 +86,12 @@ pub fn select_profile(
     name: Option<&str>,
     crl: Option<&str>,
 ) -> Result<Profile, Failure> {
-    let mut profile = policy.select(name.unwrap_or(""))?.clone();
-    log.diagnostics(&policy.unknown_usages_elsewhere(Some(&profile.name)));
-    if let Some(url) = crl.filter(|u| !u.is_empty()) {
-        profile.crl_url = Some(url.to_owned());
-    }
-    Ok(profile)
+    let profile = policy.select(name.unwrap_or(""))?.clone();
+    log.diagnostics(&policy.unknown_usages_elsewhere(Some(profile.name())));
+    Ok(match crl.filter(|u| !u.is_empty()) {
+        Some(url) => profile.with_crl_url(url),
+        None => profile,
+    })
 }
 
 /// The CA from `-ca` and `-ca-key`; warnings about the certificate are logged.

@@ -37,7 +37,7 @@ pub fn run(args: RenewArgs) -> Result<(), Failure> {
         (Some(config), Some(name)) => {
             let policy = load_policy(&log, Some(config))?;
             let profile = select_profile(&log, &policy, Some(name), None)?;
-            if profile.ca.is_some() {
+            if profile.ca().is_some() {
                 return Err(Failure::Usage(format!(
                     "{config}: signing.{} issues CAs; renew renews leaves only",
                     profile.path()

@@ -21,23 +21,20 @@ pub fn run(args: SelfsignArgs) -> Result<(), Failure> {
     // cfssl #1404: the HOSTNAME argument is ignored there; here it joins the SANs.
     let host = parse_host(&args.hostname)
         .map_err(|e| Failure::Usage(format!("HOSTNAME {:?}: {}", args.hostname, e.reason)))?;
-    if !request.hosts.contains(&host) {
-        request.hosts.push(host);
-    }
+    request.add_host(host);
     // Without -config cfssl uses its default profile with a 2190h expiry (cli/selfsign);
     // with one, -profile must name a profile.
     let base = match &args.profile {
         Some(name) if args.config.is_some() => {
             super::inputs::select_profile(&log, &policy, Some(name), None)?
         }
-        _ => Profile {
-            expiry: GoDuration::from_hours(2190),
-            ..Profile::cfssl_default()
-        },
+        _ => Profile::cfssl_default()
+            .with_expiry(GoDuration::from_hours(2190))
+            .expect("2190h is positive"),
     };
     let now = OffsetDateTime::now_utc();
     let profile = selfsign_profile(&base, now);
-    let key = generate(&log, request.key)?;
+    let key = generate(&log, request.key())?;
     let serial = SerialNumber::random_63().map_err(|_| Failure::from(SignError::Random))?;
     // The request has no `ca` section (refused above), so the CSR carries no CA constraint.
     let (csr, cert) = issue_request(

@@ -47,7 +47,7 @@ pub fn run(args: SignArgs) -> Result<(), Failure> {
         args.signing.profile.as_deref(),
         args.signing.crl.as_deref(),
     )?;
-    if input.requests_ca && profile.ca.is_none() {
+    if input.requests_ca && profile.ca().is_none() {
         return Err(SignError::CaNotAllowed(profile.path()).into());
     }
     let hostname = args.signing.hostname.as_deref().filter(|h| !h.is_empty());

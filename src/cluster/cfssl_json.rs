@@ -161,9 +161,9 @@ mod tests {
 
     #[test]
     fn csr_json_reads_back_as_the_same_request() {
-        let request = CertRequest {
-            common_name: "infra0".into(),
-            names: vec![
+        let request = CertRequest::new(
+            "infra0",
+            vec![
                 SubjectEntry {
                     country: "US".into(),
                     organization: "Example".into(),
@@ -175,28 +175,24 @@ mod tests {
                     ..SubjectEntry::default()
                 },
             ],
-            hosts: vec![
+            vec![
                 Host::Ip("10.0.1.10".parse().expect("ip")),
                 Host::Ip("::1".parse().expect("ip")),
                 Host::Dns("localhost".into()),
             ],
-            key: KeySpec::Ecdsa(Curve::P384),
-            ..CertRequest::default()
-        };
+            KeySpec::Ecdsa(Curve::P384),
+        );
         let text = csr_json_text(&request);
         let back = parse_csr_json("infra0-csr.json", text.as_bytes()).expect("valid");
         assert!(back.warnings.is_empty(), "{:?}", back.warnings);
         assert_eq!(back.value, request);
 
-        let ca = CertRequest {
-            common_name: "etcd-ca".into(),
-            key: KeySpec::Ed25519,
-            ca: Some(CaRequest {
+        let ca = CertRequest::new("etcd-ca", Vec::new(), Vec::new(), KeySpec::Ed25519).with_ca(
+            CaRequest {
                 expiry: Some(GoDuration::from_hours(87600)),
                 ..CaRequest::default()
-            }),
-            ..CertRequest::default()
-        };
+            },
+        );
         let text = csr_json_text(&ca);
         assert!(text.contains("\"expiry\": \"87600h\""), "{text}");
         let back = parse_csr_json("ca-csr.json", text.as_bytes()).expect("valid");

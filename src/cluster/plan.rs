@@ -249,17 +249,17 @@ pub fn plan(spec: &ClusterSpec, options: &PlanOptions) -> Result<Plan, PlanError
         ca: CertPlan {
             label: "CA".into(),
             role: Role::Ca,
-            request: CertRequest {
-                // profiles/etcd/ca-csr.json.
-                common_name: "etcd-ca".into(),
-                names: options.names.entries(Role::Ca.unit(), None),
-                key: options.key,
-                ca: Some(CaRequest {
-                    expiry: Some(options.ca_expiry),
-                    ..CaRequest::default()
-                }),
-                ..CertRequest::default()
-            },
+            // profiles/etcd/ca-csr.json.
+            request: CertRequest::new(
+                "etcd-ca",
+                options.names.entries(Role::Ca.unit(), None),
+                Vec::new(),
+                options.key,
+            )
+            .with_ca(CaRequest {
+                expiry: Some(options.ca_expiry),
+                ..CaRequest::default()
+            }),
             files: vec![under(out, layout.ca())],
             request_file: out.join(layout::request_file("ca")),
         },
@@ -272,13 +272,12 @@ pub fn plan(spec: &ClusterSpec, options: &PlanOptions) -> Result<Plan, PlanError
         |role: Role, label: String, cn: &str, hosts: Vec<Host>, org: Option<&str>| CertPlan {
             label,
             role,
-            request: CertRequest {
-                common_name: cn.to_owned(),
-                names: options.names.entries(role.unit(), org),
+            request: CertRequest::new(
+                cn,
+                options.names.entries(role.unit(), org),
                 hosts,
-                key: options.key,
-                ..CertRequest::default()
-            },
+                options.key,
+            ),
             files: Vec::new(),
             request_file: PathBuf::new(),
         };

@@ -54,45 +54,119 @@ pub struct CsrWhitelist {
     pub uris: bool,
 }
 
-/// A local signing profile.
+/// A local signing profile, validated: usages as enums, a positive lifetime. Made by
+/// `parse_ca_config` or from [`Profile::cfssl_default`]; read through its accessors.
 #[derive(Clone, Debug)]
 pub struct Profile {
     /// `default` or the profile's name.
-    pub name: String,
+    pub(crate) name: String,
     /// KeyUsage bits from `usages`.
-    pub key_usage: KeyUsage,
+    pub(crate) key_usage: KeyUsage,
     /// ExtendedKeyUsage purposes from `usages`, in order, duplicates kept (as Go writes them).
-    pub ext_key_usage: Vec<ExtKeyUsage>,
+    pub(crate) ext_key_usage: Vec<ExtKeyUsage>,
     /// The lifetime, counted from notBefore (so the backdate is inside it). Positive.
-    pub expiry: GoDuration,
+    pub(crate) expiry: GoDuration,
     /// How far notBefore is moved back from now, rounded to the minute.
-    pub backdate: GoDuration,
+    pub(crate) backdate: GoDuration,
     /// `Some` for `ca_constraint.is_ca` profiles.
-    pub ca: Option<CaConstraint>,
+    pub(crate) ca: Option<CaConstraint>,
     /// Fixed notBefore (`not_before`), which disables the backdate.
-    pub not_before: Option<OffsetDateTime>,
+    pub(crate) not_before: Option<OffsetDateTime>,
     /// Fixed notAfter (`not_after`).
-    pub not_after: Option<OffsetDateTime>,
+    pub(crate) not_after: Option<OffsetDateTime>,
     /// AIA OCSP responder.
-    pub ocsp_url: Option<String>,
+    pub(crate) ocsp_url: Option<String>,
     /// AIA caIssuers URLs.
-    pub issuer_urls: Vec<String>,
+    pub(crate) issuer_urls: Vec<String>,
     /// CRL distribution point.
-    pub crl_url: Option<String>,
+    pub(crate) crl_url: Option<String>,
     /// Adds id-pkix-ocsp-nocheck.
-    pub ocsp_no_check: bool,
+    pub(crate) ocsp_no_check: bool,
     /// Every name in the certificate must match (unanchored), cfssl's `name_whitelist`.
-    pub name_whitelist: Option<Regex>,
+    pub(crate) name_whitelist: Option<Regex>,
     /// certificatePolicies.
-    pub policies: Vec<CertificatePolicy>,
+    pub(crate) policies: Vec<CertificatePolicy>,
     /// Copy the CSR's extensions (except BasicConstraints) into the certificate.
-    pub copy_extensions: bool,
+    pub(crate) copy_extensions: bool,
     /// Fields of the CSR that may be used.
-    pub csr_whitelist: Option<CsrWhitelist>,
+    pub(crate) csr_whitelist: Option<CsrWhitelist>,
     /// Usages cfssl does not know, each an error at its JSON path. cfssl drops them silently;
     /// here they stop signing with this profile ([`Policy::select`]) and are warnings while
     /// another profile signs ([`Policy::unknown_usages_elsewhere`]).
-    pub unknown_usages: Vec<Diagnostic>,
+    pub(crate) unknown_usages: Vec<Diagnostic>,
+}
+
+impl Profile {
+    /// `default` or the profile's name.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// KeyUsage bits from `usages`.
+    pub fn key_usage(&self) -> KeyUsage {
+        self.key_usage
+    }
+
+    /// ExtendedKeyUsage purposes from `usages`, in order.
+    pub fn ext_key_usage(&self) -> &[ExtKeyUsage] {
+        &self.ext_key_usage
+    }
+
+    /// The lifetime, counted from notBefore. Positive.
+    pub fn expiry(&self) -> GoDuration {
+        self.expiry
+    }
+
+    /// How far notBefore is moved back from now.
+    pub fn backdate(&self) -> GoDuration {
+        self.backdate
+    }
+
+    /// `Some` for profiles that issue CAs.
+    pub fn ca(&self) -> Option<&CaConstraint> {
+        self.ca.as_ref()
+    }
+
+    /// The CRL distribution point.
+    pub fn crl_url(&self) -> Option<&str> {
+        self.crl_url.as_deref()
+    }
+
+    /// The same profile with another lifetime; `None` unless `expiry` is positive.
+    pub fn with_expiry(mut self, expiry: GoDuration) -> Option<Self> {
+        (expiry.as_nanos() > 0).then(|| {
+            self.expiry = expiry;
+            self
+        })
+    }
+
+    /// The same profile with a CRL distribution point (`-crl-url`, `-crl`).
+    pub fn with_crl_url(mut self, url: &str) -> Self {
+        self.crl_url = Some(url.to_owned());
+        self
+    }
+}
+
+impl Policy {
+    /// `signing.default`, or cfssl's implicit default.
+    pub fn default_profile(&self) -> &Profile {
+        &self.default
+    }
+
+    /// The local profiles of `signing.profiles`, by name.
+    pub fn profiles(&self) -> impl Iterator<Item = (&str, &Profile)> {
+        self.profiles.iter().map(|(n, p)| (n.as_str(), p))
+    }
+
+    /// True when the default is cfssl's implicit one rather than written in the file.
+    pub fn default_is_implicit(&self) -> bool {
+        self.default_is_implicit
+    }
+
+    /// The file it came from; `None` for the built-in policy.
+    pub fn file(&self) -> Option<&str> {
+        self.file.as_deref()
+    }
 }
 
 impl Profile {
@@ -145,15 +219,15 @@ pub const DEFAULT_BACKDATE: GoDuration = GoDuration::from_minutes(5);
 #[derive(Clone, Debug)]
 pub struct Policy {
     /// `signing.default`, or cfssl's implicit default.
-    pub default: Profile,
+    pub(crate) default: Profile,
     /// True when the default is cfssl's implicit one rather than written in the file.
-    pub default_is_implicit: bool,
+    pub(crate) default_is_implicit: bool,
     /// `signing.profiles`, local ones only.
-    pub profiles: BTreeMap<String, Profile>,
+    pub(crate) profiles: BTreeMap<String, Profile>,
     /// `signing.profiles` that sign through a remote cfssl, by name → remote name.
-    pub remote_profiles: BTreeMap<String, String>,
+    pub(crate) remote_profiles: BTreeMap<String, String>,
     /// The file it came from; `None` for the built-in policy.
-    pub file: Option<String>,
+    pub(crate) file: Option<String>,
 }
 
 /// Why a profile cannot be used.

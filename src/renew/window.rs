@@ -13,10 +13,16 @@ use crate::config::GoDuration;
 use crate::config::WindowError;
 use crate::config::duration::parse_window;
 
-/// When a certificate is due for renewal.
+/// When a certificate is due for renewal: a fixed time before its end, or a share of its
+/// lifetime. Made only by [`RenewWindow::parse`], [`RenewWindow::fixed`],
+/// [`RenewWindow::percent`] and `default`, so a share is always at most the whole lifetime and
+/// a fixed window is never negative.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum RenewWindow {
-    /// Due when less than this remains.
+pub struct RenewWindow(Kind);
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Kind {
+    /// Due when less than this remains (not negative).
     Fixed(GoDuration),
     /// Due when less than `numerator / denominator` of the lifetime remains.
     Share {
@@ -30,22 +36,22 @@ pub enum RenewWindow {
 impl Default for RenewWindow {
     /// One third of the lifetime.
     fn default() -> Self {
-        Self::Share {
+        Self(Kind::Share {
             numerator: 1,
             denominator: 3,
-        }
+        })
     }
 }
 
 impl fmt::Display for RenewWindow {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Self::Fixed(d) => write!(f, "{d}"),
-            Self::Share {
+        match self.0 {
+            Kind::Fixed(d) => write!(f, "{d}"),
+            Kind::Share {
                 numerator: 1,
                 denominator: 3,
             } => f.write_str("a third of the lifetime"),
-            Self::Share { numerator, .. } => write!(f, "{numerator}% of the lifetime"),
+            Kind::Share { numerator, .. } => write!(f, "{numerator}% of the lifetime"),
         }
     }
 }
@@ -69,26 +75,37 @@ impl RenewWindow {
     /// `720h`, `30d` or `33%` (a whole percentage from 0 to 100).
     pub fn parse(text: &str) -> Result<Self, RenewWindowError> {
         if let Some(percent) = text.strip_suffix('%') {
-            return match percent.parse::<u32>() {
-                Ok(p) if p <= 100 => Ok(Self::Share {
-                    numerator: p,
-                    denominator: 100,
-                }),
-                _ => Err(RenewWindowError::Percentage {
+            return percent
+                .parse::<u32>()
+                .ok()
+                .and_then(Self::percent)
+                .ok_or_else(|| RenewWindowError::Percentage {
                     text: text.to_owned(),
-                }),
-            };
+                });
         }
         parse_window(text)
-            .map(Self::Fixed)
+            .map(|d| Self(Kind::Fixed(d)))
             .map_err(RenewWindowError::Window)
+    }
+
+    /// Due when less than `window` remains; `None` for a negative window.
+    pub fn fixed(window: GoDuration) -> Option<Self> {
+        (!window.is_negative()).then_some(Self(Kind::Fixed(window)))
+    }
+
+    /// Due when less than `percent`% of the lifetime remains; `None` above 100.
+    pub fn percent(percent: u32) -> Option<Self> {
+        (percent <= 100).then_some(Self(Kind::Share {
+            numerator: percent,
+            denominator: 100,
+        }))
     }
 
     /// The window for a certificate living `lifetime`.
     pub fn for_lifetime(self, lifetime: Duration) -> Duration {
-        match self {
-            Self::Fixed(d) => d.to_time(),
-            Self::Share {
+        match self.0 {
+            Kind::Fixed(d) => d.to_time(),
+            Kind::Share {
                 numerator,
                 denominator,
             } => {
@@ -114,19 +131,17 @@ mod tests {
     fn windows_read_durations_days_and_shares() {
         assert_eq!(
             RenewWindow::parse("720h"),
-            Ok(RenewWindow::Fixed(GoDuration::from_hours(720)))
+            Ok(RenewWindow::fixed(GoDuration::from_hours(720)).expect("positive"))
         );
         assert_eq!(
             RenewWindow::parse("30d"),
-            Ok(RenewWindow::Fixed(GoDuration::from_hours(720)))
+            Ok(RenewWindow::fixed(GoDuration::from_hours(720)).expect("positive"))
         );
         assert_eq!(
             RenewWindow::parse("33%"),
-            Ok(RenewWindow::Share {
-                numerator: 33,
-                denominator: 100
-            })
+            Ok(RenewWindow::percent(33).expect("at most 100"))
         );
+        assert_eq!(RenewWindow::percent(101), None);
         for bad in ["101%", "-1%", "x%", "1y", "-5h", ""] {
             assert!(RenewWindow::parse(bad).is_err(), "{bad}");
         }

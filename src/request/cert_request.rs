@@ -46,23 +46,102 @@ impl CaRequest {
     pub const DEFAULT_EXPIRY: GoDuration = GoDuration::from_hours(43800);
 }
 
-/// A validated csr.json.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+/// A validated csr.json: hosts classified and valid as SANs, a key cfssl can make. Made by
+/// [`parse_csr_json`] or [`CertRequest::new`]; read through its accessors.
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct CertRequest {
     /// `CN`.
-    pub common_name: String,
+    pub(crate) common_name: String,
     /// `names`.
-    pub names: Vec<SubjectEntry>,
+    pub(crate) names: Vec<SubjectEntry>,
     /// `hosts`, classified, in order.
-    pub hosts: Vec<Host>,
+    pub(crate) hosts: Vec<Host>,
     /// `key`, merged into the ecdsa-256 default.
-    pub key: KeySpec,
+    pub(crate) key: KeySpec,
     /// `ca`, for `-initca`.
-    pub ca: Option<CaRequest>,
+    pub(crate) ca: Option<CaRequest>,
     /// `serialnumber`: the subject's serialNumber attribute.
-    pub serial_number: String,
+    pub(crate) serial_number: String,
     /// `crl_url`: a CRL distribution point for an `-initca` CA.
-    pub crl_url: Option<String>,
+    pub(crate) crl_url: Option<String>,
+}
+
+impl CertRequest {
+    /// A request for `common_name` with `names`, `hosts` and a key of `key`, and no CA section.
+    pub fn new(
+        common_name: &str,
+        names: Vec<SubjectEntry>,
+        hosts: Vec<Host>,
+        key: KeySpec,
+    ) -> Self {
+        Self {
+            common_name: common_name.to_owned(),
+            names,
+            hosts,
+            key,
+            ca: None,
+            serial_number: String::new(),
+            crl_url: None,
+        }
+    }
+
+    /// The same request with a CA section, for `-initca`.
+    pub fn with_ca(mut self, ca: CaRequest) -> Self {
+        self.ca = Some(ca);
+        self
+    }
+
+    /// `CN`.
+    pub fn common_name(&self) -> &str {
+        &self.common_name
+    }
+
+    /// `names`.
+    pub fn names(&self) -> &[SubjectEntry] {
+        &self.names
+    }
+
+    /// `hosts`, classified, in order.
+    pub fn hosts(&self) -> &[Host] {
+        &self.hosts
+    }
+
+    /// `key`, merged into the ecdsa-256 default.
+    pub fn key(&self) -> KeySpec {
+        self.key
+    }
+
+    /// `ca`, for `-initca`.
+    pub fn ca(&self) -> Option<&CaRequest> {
+        self.ca.as_ref()
+    }
+
+    /// `serialnumber`: the subject's serialNumber attribute.
+    pub fn serial_number(&self) -> &str {
+        &self.serial_number
+    }
+
+    /// `crl_url`: a CRL distribution point for an `-initca` CA.
+    pub fn crl_url(&self) -> Option<&str> {
+        self.crl_url.as_deref()
+    }
+
+    /// `-cn`: replaces `CN`, as cfssl's flag does.
+    pub fn set_common_name(&mut self, common_name: &str) {
+        common_name.clone_into(&mut self.common_name);
+    }
+
+    /// `-hostname`: replaces the hosts, as cfssl's `signer.OverrideHosts` does.
+    pub fn set_hosts(&mut self, hosts: Vec<Host>) {
+        self.hosts = hosts;
+    }
+
+    /// Adds a host unless it is there already (`selfsign`'s HOSTNAME).
+    pub fn add_host(&mut self, host: Host) {
+        if !self.hosts.contains(&host) {
+            self.hosts.push(host);
+        }
+    }
 }
 
 const TOP_KEYS: &[&str] = &[
@@ -86,11 +165,13 @@ pub fn parse_csr_json(file: &str, bytes: &[u8]) -> Result<Checked<CertRequest>, 
 fn read_request(r: &mut Reader, root: &Node<'_>) -> Option<CertRequest> {
     let obj = r.object(root, TOP_KEYS)?;
     explain_misplaced_keys(r);
-    let mut req = CertRequest {
-        common_name: str_field(r, &obj, "CN"),
-        serial_number: str_field(r, &obj, "serialnumber"),
-        ..CertRequest::default()
-    };
+    let mut req = CertRequest::new(
+        &str_field(r, &obj, "CN"),
+        Vec::new(),
+        Vec::new(),
+        KeySpec::default(),
+    );
+    req.serial_number = str_field(r, &obj, "serialnumber");
     let url = str_field(r, &obj, "crl_url");
     req.crl_url = (!url.is_empty()).then_some(url);
     if let Some(n) = obj.field("names") {
@@ -464,13 +545,14 @@ impl SubjectOverride {
     /// The CSR's subject with this override applied field by field, as cfssl does: a field the
     /// override leaves empty keeps the CSR's values.
     pub fn apply(&self, csr: &NameFields) -> NameFields {
-        let own = CertRequest {
-            common_name: self.common_name.clone(),
-            names: self.names.clone(),
-            serial_number: self.serial_number.clone(),
-            ..CertRequest::default()
-        }
-        .subject_fields();
+        let mut own = CertRequest::new(
+            &self.common_name,
+            self.names.clone(),
+            Vec::new(),
+            KeySpec::default(),
+        );
+        own.serial_number.clone_from(&self.serial_number);
+        let own = own.subject_fields();
         let pick = |mine: &Vec<String>, theirs: &Vec<String>| {
             if mine.is_empty() {
                 theirs.clone()

@@ -28,7 +28,7 @@ fn every_preset_parses_without_warnings() {
         ("client", &[ExtKeyUsage::ClientAuth]),
     ] {
         assert_eq!(
-            config.value.select(profile).expect(profile).ext_key_usage,
+            config.value.select(profile).expect(profile).ext_key_usage(),
             ekus,
             "{profile}"
         );
