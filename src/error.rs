@@ -10,8 +10,9 @@ use crate::config::{DurationError, ProfileError, WindowError};
 use crate::diag::InputError;
 use crate::etcd::{DiscoverySrvError, EtcdConfigError, InitialClusterError, MemberUrlError};
 use crate::key::KeyError;
-use crate::pki::{BackupError, LeafError, LockError, OutputError, ScanError};
+use crate::pki::{BackupError, LeafError, LockError, OutputError, RevocationError, ScanError};
 use crate::renew::{HookError, RenewError, RenewWindowError};
+use crate::revoke::RevokeError;
 use crate::sign::SignError;
 use crate::sign::crl::{SerialLineError, TimeError};
 use crate::x509::ReadError;
@@ -94,6 +95,10 @@ pub enum Error {
     SerialList(#[from] SerialLineError),
     #[error(transparent)]
     CrlTime(#[from] TimeError),
+    #[error(transparent)]
+    Revocation(#[from] RevocationError),
+    #[error(transparent)]
+    Revoke(#[from] RevokeError),
 }
 
 impl Error {
@@ -132,6 +137,16 @@ impl Error {
                 RenewError::Output(_) => ErrorKind::Io,
             },
             Error::Hook(_) => ErrorKind::Command,
+            Error::Revocation(e) | Error::Revoke(RevokeError::Revocation(e)) => revocation_kind(e),
+            Error::Revoke(_) => ErrorKind::Input,
         }
+    }
+}
+
+fn revocation_kind(e: &RevocationError) -> ErrorKind {
+    match e {
+        RevocationError::Read { .. } | RevocationError::Write(_) => ErrorKind::Io,
+        RevocationError::Sign(_) => ErrorKind::Crypto,
+        _ => ErrorKind::Input,
     }
 }

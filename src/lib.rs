@@ -4,7 +4,7 @@
 //! among the stages, on earlier stages), which `tests/integration/architecture.rs` checks:
 //!
 //! ```text
-//!  features   cluster   lint   renew   expiry   certinfo      (never on each other)
+//!  features   cluster   lint   renew   revoke   expiry   certinfo   (never on each other)
 //!     │
 //!  domain     etcd (flags, configs, env files)  ◄──  pki (a PKI on disk: scan, leaves, writes, locks)
 //!     │
@@ -22,8 +22,9 @@
 //! - Domain: [`etcd`] (what etcd reads and writes: `--initial-cluster`, its configurations,
 //!   env files) and [`pki`] (certificates, keys and requests on disk, and every write).
 //! - Features: [`cluster`] (a whole etcd PKI from the member list), [`lint`] (an etcd PKI judged
-//!   as etcd will), [`renew`] (leaves close to expiry), [`expiry`] (when each certificate
-//!   expires), [`certinfo`] (cfssl's certificate and CSR descriptions).
+//!   as etcd will), [`renew`] (leaves close to expiry), [`revoke`] (certificates cut off before
+//!   they expire, and the CRL etcd reads), [`expiry`] (when each certificate expires),
+//!   [`certinfo`] (cfssl's certificate and CSR descriptions).
 //!
 //! The command line lives in the binary (`src/cli`) and is a thin shell over these.
 
@@ -51,6 +52,7 @@ pub mod cluster;
 pub mod expiry;
 pub mod lint;
 pub mod renew;
+pub mod revoke;
 
 pub use config::{Policy, Profile};
 pub use diag::{Diagnostic, InputError};

@@ -57,6 +57,9 @@ pub enum Command {
     /// Renew the leaf certificates under PATH that a CA issued and that expire soon (for cron).
     #[command(after_help = RENEW_HELP)]
     Renew(RenewArgs),
+    /// Revoke certificates (files or hex serials) and re-sign the CRL etcd reads.
+    #[command(after_help = REVOKE_HELP)]
+    Revoke(RevokeArgs),
     /// Generate a key and a self-signed certificate (for tests only, as in cfssl).
     #[command(after_help = SELFSIGN_HELP)]
     Selfsign(SelfsignArgs),
@@ -104,6 +107,87 @@ EXIT CODES:
   0  success
   1  the command failed (missing argument, bad serial line or TIME, bad certificate or key, I/O)
   2  usage error (unknown flag, an argument after TIME)";
+
+/// `revoke`: which CA, what to revoke and why, and where the CRL goes.
+#[derive(Debug, Args)]
+pub struct RevokeArgs {
+    /// The CA certificate (PEM); its revocation list lives beside it (NAME-revoked.json).
+    #[arg(long, value_name = "FILE")]
+    pub ca: Option<String>,
+    /// The CA's private key.
+    #[arg(long = "ca-key", value_name = "FILE")]
+    pub ca_key: Option<String>,
+    /// Why (RFC 5280 reason; unspecified writes no reason code).
+    #[arg(long, value_enum, default_value = "unspecified")]
+    pub reason: ReasonArg,
+    /// The PEM CRL to write (etcd 3.4 and 3.5). Default: crl.pem beside the CA, unless
+    /// --crl-der alone is given.
+    #[arg(long, value_name = "FILE")]
+    pub crl: Option<std::path::PathBuf>,
+    /// A DER CRL to write (every etcd release; the only form etcd 3.6 reads).
+    #[arg(long = "crl-der", value_name = "FILE")]
+    pub crl_der: Option<std::path::PathBuf>,
+    /// How long the CRL is valid: its nextUpdate from now (Go duration).
+    #[arg(
+        long = "next-update",
+        value_name = "DURATION",
+        default_value = "720h",
+        value_parser = positive_duration
+    )]
+    pub next_update: GoDuration,
+    /// How long to wait for another revoke or renew run on the CA's directory (Go duration).
+    #[arg(
+        long = "lock-timeout",
+        value_name = "DURATION",
+        default_value = "60s",
+        value_parser = positive_duration
+    )]
+    pub lock_timeout: GoDuration,
+    /// Certificate files (issued by the CA) or hex serial numbers (3039, 30:39, 0x3039).
+    #[arg(value_name = "CERT_OR_SERIAL")]
+    pub targets: Vec<String>,
+}
+
+/// `revoke --reason`: RFC 5280 §5.3.1 reasons, in kebab case or RFC 5280's own spelling.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum ReasonArg {
+    /// No reason code.
+    Unspecified,
+    /// The key leaked, or may have.
+    #[value(alias = "keyCompromise")]
+    KeyCompromise,
+    /// The CA's key leaked.
+    #[value(alias = "cACompromise")]
+    CaCompromise,
+    /// The subject's name or role changed.
+    #[value(alias = "affiliationChanged")]
+    AffiliationChanged,
+    /// Replaced by a new certificate.
+    Superseded,
+    /// No longer needed (a member removed, a client retired).
+    #[value(alias = "cessationOfOperation")]
+    CessationOfOperation,
+    /// A privilege was withdrawn.
+    #[value(alias = "privilegeWithdrawn")]
+    PrivilegeWithdrawn,
+}
+
+const REVOKE_HELP: &str = "EXAMPLES:
+  etcdpki revoke -ca=ca.pem -ca-key=ca-key.pem --reason key-compromise client-1.pem
+  etcdpki revoke -ca=ca.pem -ca-key=ca-key.pem --crl-der crl.der 3039 4a:5f
+  etcdpki revoke -ca=ca.pem -ca-key=ca-key.pem        (refresh the CRL: new number, new nextUpdate)
+
+Each revocation is recorded in NAME-revoked.json beside the CA (docs/rotation.md), and the CRL is
+made from that list every time, so no entry is ever lost. Point etcd's --client-crl-file and
+--peer-crl-file at the CRL; etcd reads it on every new connection, no restart needed.
+
+OUTPUT:
+  one line per certificate (revoked, or already revoked) and one per CRL written.
+
+EXIT CODES:
+  0  success
+  1  the command failed (not a certificate of this CA, not a serial, an unreadable list or CRL, I/O)
+  2  usage error (missing -ca/-ca-key, bad flag)";
 
 /// `selfsign`: cfssl's flags.
 #[derive(Debug, Args)]

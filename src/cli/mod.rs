@@ -20,6 +20,7 @@ mod lint;
 mod log;
 mod print_defaults;
 mod renew;
+mod revoke;
 mod selfsign;
 mod sign;
 
@@ -191,6 +192,7 @@ fn run_subcommand(
         Command::Lint(a) => lint::run(a),
         Command::PrintDefaults(a) => print_defaults::run(&a.kind),
         Command::Renew(a) => renew::run(a),
+        Command::Revoke(a) => revoke::run(a),
         Command::Selfsign(a) => selfsign::run(a),
         Command::Sign(a) => sign::run(a),
         Command::Version => version(personality),

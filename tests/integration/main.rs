@@ -20,6 +20,7 @@ mod lint_etcd_config;
 mod parity;
 mod profiles;
 mod renew;
+mod revoke;
 mod selfsign;
 mod sign;
 mod transcripts;
