@@ -134,7 +134,8 @@ fn signature_name(oid: &str) -> &'static str {
         "1.2.840.10045.4.3.2" => "ECDSAWithSHA256",
         "1.2.840.10045.4.3.3" => "ECDSAWithSHA384",
         "1.2.840.10045.4.3.4" => "ECDSAWithSHA512",
-        "1.3.101.112" => "PureEd25519",
+        // cfssl helpers.SignatureString names x509.PureEd25519 "Ed25519" (1.6.5).
+        "1.3.101.112" => "Ed25519",
         _ => "Unknown Signature",
     }
 }

@@ -59,11 +59,20 @@ pub fn run(args: GencertArgs) -> Result<(), Failure> {
 /// still chain to it: same name, same key, same key identifier.
 fn renewca(args: &GencertArgs, log: &Log) -> Result<(), Failure> {
     log.info("re-generate a CA certificate from CA cert and key");
-    let (ca_file, ca_key_file) = require_ca(
-        args.signing.ca.as_deref(),
-        args.signing.ca_key.as_deref(),
-        "etcdpki gencert -renewca -ca=ca.pem -ca-key=ca-key.pem",
-    )?;
+    // cfssl reads the empty file name and fails (initca.RenewFromPEM: "open : no such file or
+    // directory", exit 1); say which flag is missing instead.
+    let (Some(ca_file), Some(ca_key_file)) =
+        (args.signing.ca.as_deref(), args.signing.ca_key.as_deref())
+    else {
+        let missing = if args.signing.ca.is_none() {
+            "-ca"
+        } else {
+            "-ca-key"
+        };
+        return Err(Failure::Usage(format!(
+            "{missing} is required with -renewca: it renews that CA with that key (cfssl fails too, with \"open : no such file or directory\")\n  help: etcdpki gencert -renewca -ca=ca.pem -ca-key=ca-key.pem"
+        )));
+    };
     let issuer = load_issuer(log, ca_file, ca_key_file)?;
     let bad = |reason: &str| Failure::Run(format!("{ca_file}: {reason}"));
     let (_, cert) = x509_parser::prelude::X509Certificate::from_der(issuer.certificate_der())
@@ -120,7 +129,14 @@ pub fn initca(
     csrjson: &str,
     ca_key: Option<&str>,
 ) -> Result<(), Failure> {
-    log.info("generating a new CA key and certificate from CSR");
+    // cfssl gencert: the CA from an existing key skips csr.Generator, so it has neither
+    // "generate received request" nor "received CSR" (initca.NewFromSigner).
+    if ca_key.is_some() {
+        log.info("re-generate a CA certificate from CSR and CA key");
+    } else {
+        log.info("generating a new CA key and certificate from CSR");
+        log.info("generate received request");
+    }
     if !request.has_ca_subject() {
         return Err(Failure::Run(
             Diagnostic::error(

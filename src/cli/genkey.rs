@@ -20,6 +20,7 @@ pub fn run(args: GenkeyArgs) -> Result<(), Failure> {
         return initca(&log, &request, &args.csrjson, None);
     }
     reject_ca_section(&args.csrjson, &request)?;
+    log.info("generate received request");
     let key = generate(&log, request.key())?;
     let csr = build_csr(&request.subject(), request.hosts(), None, &key)?;
     log.info("encoded CSR");

@@ -11,6 +11,8 @@ use super::log::Log;
 
 /// gencert makes one key and exits, so RSA searches may race on every core.
 pub fn generate(log: &Log, spec: KeySpec) -> Result<PrivateKey, Failure> {
+    // cfssl csr.ParseRequest logs "received CSR" before it generates the key.
+    log.info("received CSR");
     log.info(&format!("generating key: {spec}"));
     let cores = std::thread::available_parallelism().map_or(1, usize::from);
     Ok(PrivateKey::generate_racing(spec, cores.min(4))?)

@@ -34,6 +34,7 @@ pub fn run(args: SelfsignArgs) -> Result<(), Failure> {
     };
     let now = OffsetDateTime::now_utc();
     let profile = selfsign_profile(&base, now);
+    log.info("generate received request");
     let key = generate(&log, request.key())?;
     let serial = SerialNumber::random_63().map_err(|_| Failure::from(SignError::Random))?;
     // The request has no `ca` section (refused above), so the CSR carries no CA constraint.

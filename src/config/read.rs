@@ -144,17 +144,24 @@ fn read_policy(r: &mut Reader, root: &Node<'_>) -> Option<Policy> {
 
 /// The names a profile may refer to.
 struct Names {
-    auth_keys: Vec<String>,
+    auth_keys: AuthKeys,
     remotes: Vec<String>,
 }
 
-fn read_auth_keys(r: &mut Reader, node: &Node<'_>) -> Option<Vec<String>> {
+fn read_auth_keys(r: &mut Reader, node: &Node<'_>) -> Option<AuthKeys> {
     let map = r.map(node)?;
-    let mut names = Vec::new();
+    let mut names = AuthKeys::default();
     for (name, node) in map.entries() {
         let Some(key) = r.object(&node, &["type", "key"]) else {
             continue;
         };
+        let value = key
+            .field("key")
+            .and_then(|n| r.string(&n))
+            .unwrap_or_default();
+        if let Err(reason) = check_auth_key(&value) {
+            names.unusable.insert(name.to_owned(), reason);
+        }
         match key.field("type").and_then(|n| r.string(&n)) {
             Some(t) if t == "standard" => {}
             other => r.error(
@@ -166,9 +173,39 @@ fn read_auth_keys(r: &mut Reader, node: &Node<'_>) -> Option<Vec<String>> {
                 },
             ),
         }
-        names.push(name.to_owned());
+        names.defined.push(name.to_owned());
     }
     Some(names)
+}
+
+/// The `auth_keys` of a ca-config.json: the names defined, and why some cannot be used.
+#[derive(Default)]
+struct AuthKeys {
+    defined: Vec<String>,
+    /// Name → why its key is unusable, reported where a profile refers to it (cfssl checks a
+    /// key only when a profile uses it: config.go populate).
+    unusable: BTreeMap<String, String>,
+}
+
+/// cfssl auth.New: `env:NAME` and `file:PATH` give the key's text, any other `x:` prefix is an
+/// error, and the key is hex (Go `hex.DecodeString`).
+fn check_auth_key(value: &str) -> Result<(), String> {
+    let text = match value.split_once(':') {
+        Some(("env", name)) => std::env::var(name).unwrap_or_default(),
+        Some(("file", path)) => std::fs::read_to_string(path)
+            .map_err(|e| format!("cannot read {path}: {e}"))?
+            .trim()
+            .to_owned(),
+        Some((prefix, _)) => return Err(format!("unknown key prefix: {prefix}")),
+        None => value.to_owned(),
+    };
+    if let Some(c) = text.chars().find(|c| !c.is_ascii_hexdigit()) {
+        return Err(format!("not hex: invalid character {c:?}"));
+    }
+    if text.len() % 2 == 1 {
+        return Err("not hex: an odd number of digits".into());
+    }
+    Ok(())
 }
 
 fn read_remotes(r: &mut Reader, node: &Node<'_>) -> Option<Vec<String>> {
@@ -398,18 +435,31 @@ fn read_remote_fields(r: &mut Reader, obj: &Object<'_>, names: &Names) -> Option
         }
         Some(value)
     };
-    check(
-        r,
-        obj.field("auth_key"),
-        &names.auth_keys,
-        "auth key (defined in auth_keys)",
-    );
-    check(
-        r,
-        obj.field("prev_auth_key"),
-        &names.auth_keys,
-        "auth key (defined in auth_keys)",
-    );
+    let check_key = |r: &mut Reader, node: Option<Node<'_>>| {
+        let path = node.as_ref().map(|n| n.path.clone());
+        let name = check(
+            r,
+            node,
+            &names.auth_keys.defined,
+            "auth key (defined in auth_keys)",
+        );
+        if let (Some(name), Some(path)) = (name, path)
+            && let Some(reason) = names.auth_keys.unusable.get(&name)
+        {
+            r.error(
+                &path,
+                Problem::Invalid {
+                    value: quote(&name),
+                    reason: format!(
+                        "auth_keys.{name}.key is unusable: {reason} (cfssl: failed to create new standard auth provider)"
+                    ),
+                    help: Some("an auth key is hex, e.g. \"0123456789ABCDEF0123456789ABCDEF\"".into()),
+                },
+            );
+        }
+    };
+    check_key(r, obj.field("auth_key"));
+    check_key(r, obj.field("prev_auth_key"));
     let mut remote = check(
         r,
         obj.field("remote"),
@@ -425,12 +475,7 @@ fn read_remote_fields(r: &mut Reader, obj: &Object<'_>, names: &Names) -> Option
             &names.remotes,
             "remote (defined in remotes)",
         );
-        check(
-            r,
-            ar.field("auth_key"),
-            &names.auth_keys,
-            "auth key (defined in auth_keys)",
-        );
+        check_key(r, ar.field("auth_key"));
         remote = remote.or(ar_remote);
     }
     remote
@@ -764,6 +809,29 @@ mod tests {
         assert!(policy.unknown_usages_elsewhere(Some("peer")).is_empty());
         assert_eq!(policy.unknown_usages_elsewhere(None).len(), 1, "-initca");
         assert_eq!(policy.unknown_usages().count(), 1, "lint sees it");
+    }
+
+    /// Issue 14 point 7: an auth key that a profile uses must be hex, as cfssl's auth.New
+    /// requires; one no profile uses is not checked, as in cfssl.
+    #[test]
+    fn a_used_auth_key_that_is_not_hex_is_an_error() {
+        let config = |key: &str| {
+            format!(
+                r#"{{"auth_keys": {{"k": {{"type": "standard", "key": "{key}"}}, "unused": {{"type": "standard", "key": "zz"}}}},
+                   "signing": {{"default": {{"expiry": "1h", "usages": ["signing"], "auth_key": "k"}}}}}}"#
+            )
+        };
+        assert!(parse(&config("0123456789abcdef")).is_ok());
+        let m = messages(&config("not-hex"));
+        assert_eq!(m.len(), 1, "{m:?}");
+        assert!(
+            m[0].starts_with(
+                "error: ca-config.json: signing.default.auth_key: \"k\": auth_keys.k.key is unusable: not hex: invalid character 'n' (cfssl: failed to create new standard auth provider)"
+            ),
+            "{m:?}"
+        );
+        assert!(messages(&config("abc"))[0].contains("an odd number of digits"));
+        assert!(messages(&config("vault:x"))[0].contains("unknown key prefix: vault"));
     }
 
     #[test]

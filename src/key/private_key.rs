@@ -152,6 +152,12 @@ impl PrivateKey {
                 return Self::new(Inner::Ecdsa(k));
             }
         }
+        // A SEC1 key on another curve (openssl's P-224): name the curve.
+        if let Ok(sec1) = Sec1Key::from_der(der)
+            && let Some(curve) = sec1.parameters
+        {
+            return Err(unsupported_curve(Some(&curve.to_string())));
+        }
         // Say why RSA failed if it looks like RSA (e.g. a 1024-bit key), else give up.
         match rsa::KeyPair::from_der(der) {
             Err(e) if der.len() > 100 && looks_like_pkcs1(der) => Err(rejected(e)),
@@ -172,10 +178,7 @@ impl PrivateKey {
             Some("1.2.840.10045.3.1.7") => Ok(Curve::P256),
             Some("1.3.132.0.34") => Ok(Curve::P384),
             Some("1.3.132.0.35") => Ok(Curve::P521),
-            other => Err(KeyError::Unsupported(format!(
-                "EC curve {} (etcdpki signs with P-256, P-384 and P-521)",
-                other.unwrap_or("(none)")
-            ))),
+            other => Err(unsupported_curve(other)),
         }
     }
 
@@ -303,6 +306,32 @@ pub fn rsa_public_parts(der: &[u8]) -> Option<(Vec<u8>, u32)> {
         &crate::x509::der_writer::unsigned_integer(key.public_exponent.as_bytes()),
     ]);
     Some((public, bits))
+}
+
+/// SEC1 `ECPrivateKey` (RFC 5915 §3), read only to name a curve etcdpki cannot sign with.
+#[derive(der::Sequence)]
+struct Sec1Key<'a> {
+    _version: u8,
+    _private_key: &'a der::asn1::OctetStringRef,
+    #[asn1(context_specific = "0", optional = "true")]
+    parameters: Option<der::asn1::ObjectIdentifier>,
+    #[asn1(context_specific = "1", optional = "true")]
+    _public_key: Option<der::asn1::BitStringRef<'a>>,
+}
+
+/// An EC key on a curve other than P-256, P-384 and P-521, named as openssl names it (cfssl
+/// signs with a P-224 CA key, using ECDSA with SHA-1; RFC 5480 §2.1.1.1 names the curves).
+fn unsupported_curve(oid: Option<&str>) -> KeyError {
+    let name = match oid {
+        Some("1.3.132.0.33") => "P-224 (secp224r1)".to_owned(),
+        Some("1.2.840.10045.3.1.1") => "P-192 (prime192v1)".to_owned(),
+        Some("1.3.132.0.10") => "secp256k1".to_owned(),
+        Some(other) => other.to_owned(),
+        None => "(none named)".to_owned(),
+    };
+    KeyError::Unsupported(format!(
+        "EC curve {name}: etcdpki signs with P-256, P-384 and P-521 only"
+    ))
 }
 
 fn looks_like_pkcs1(der: &[u8]) -> bool {

@@ -101,6 +101,36 @@ impl PublicKey {
         self.verifier(signature_oid)?.verify(message, signature)
     }
 
+    /// Checks a certificate request's self-signature as Go's `CertificateRequest.CheckSignature`
+    /// does (crypto/x509, `checkSignature` with SHA-1 allowed): RSA and ECDSA with SHA-1 are
+    /// accepted besides everything [`Self::verify`] accepts. The certificate is still signed
+    /// with the CA's algorithm; SHA-1 only proves the requester holds the key.
+    pub fn verify_request(
+        &self,
+        signature_oid: &str,
+        message: &[u8],
+        signature: &[u8],
+    ) -> Result<(), KeyError> {
+        use aws_lc_rs::signature as s;
+        let sha1: &'static dyn s::VerificationAlgorithm = match (signature_oid, self.algorithm) {
+            ("1.2.840.113549.1.1.5", KeyAlgorithm::Rsa { bits }) if bits >= 2048 => {
+                &s::RSA_PKCS1_2048_8192_SHA1_FOR_LEGACY_USE_ONLY
+            }
+            ("1.2.840.10045.4.1", KeyAlgorithm::Ecdsa(Curve::P256)) => &s::ECDSA_P256_SHA1_ASN1,
+            ("1.2.840.10045.4.1", KeyAlgorithm::Ecdsa(Curve::P521)) => &s::ECDSA_P521_SHA1_ASN1,
+            ("1.2.840.10045.4.1", KeyAlgorithm::Ecdsa(Curve::P384)) => {
+                return Err(KeyError::Unsupported(
+                    "ECDSA with SHA-1 on P-384 (aws-lc has no verifier for it); sign the request with SHA-256 or SHA-384".into(),
+                ));
+            }
+            _ => return self.verify(signature_oid, message, signature),
+        };
+        s::ParsedPublicKey::new(sha1, self.key_bits())
+            .map_err(|e| KeyError::PublicKey(e.to_string()))?
+            .verify_sig(message, signature)
+            .map_err(|_| KeyError::BadSignature)
+    }
+
     /// This key parsed once for many checks of `signature_oid` signatures (`lint` checks
     /// thousands of certificates against one CA; parsing the key each time doubles the cost).
     pub fn verifier(&self, signature_oid: &str) -> Result<Verifier, KeyError> {

@@ -111,8 +111,17 @@ pub fn parse_csr(file: &str, pem_bytes: &[u8]) -> Result<CsrInput, SignError> {
     let info = &csr.certification_request_info;
     let public_key =
         PublicKey::from_spki_der(info.subject_pki.raw).map_err(|e| bad(e.to_string()))?;
+    // Go (and so cfssl 1.2.0) signs a 1024-bit RSA key; aws-lc checks no signature under 2048
+    // bits, so say what is wrong instead of "does not verify".
+    if let crate::key::KeyAlgorithm::Rsa { bits } = public_key.algorithm()
+        && bits < 2048
+    {
+        return Err(bad(format!(
+            "its RSA key has {bits} bits; etcdpki signs RSA keys of 2048 bits or more (NIST SP 800-131A)"
+        )));
+    }
     public_key
-        .verify(
+        .verify_request(
             &csr.signature_algorithm.algorithm.to_id_string(),
             info.raw,
             &csr.signature_value.data,

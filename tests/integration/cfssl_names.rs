@@ -366,3 +366,181 @@ fn issue_14_cfssljson_name_keeps_a_backup_before_replacing_a_ca() {
         .count();
     assert_eq!(count, 2, "no backup of a leaf");
 }
+
+/// cfssl's `[INFO]` lines without their time stamps and serial numbers.
+fn info_lines(stderr: &str) -> Vec<String> {
+    stderr
+        .lines()
+        .filter_map(|l| l.split_once(" [INFO] ").map(|(_, m)| m))
+        .map(|m| match m.split_once("serial number ") {
+            Some((head, _)) => format!("{head}serial number N"),
+            None => m.to_owned(),
+        })
+        .collect()
+}
+
+#[test]
+fn issue_14_info_lines_are_cfssls_for_initca_and_leaves() {
+    let (dir, cfssl, json, _) = linked();
+    let real = require("cfssl", "golang-cfssl");
+    dir.write("ca.json", r#"{"CN": "ca"}"#);
+    dir.write(
+        "leaf.json",
+        r#"{"CN": "leaf", "hosts": ["leaf.example.com"]}"#,
+    );
+    let ours = dir.run(&cfssl, &["gencert", "-initca", "ca.json"], b"");
+    let theirs = dir.run(&real, &["gencert", "-initca", "ca.json"], b"");
+    assert_eq!(info_lines(&stderr(&ours)), info_lines(&stderr(&theirs)));
+    assert!(stderr(&ours).contains("[INFO] received CSR"));
+    let written = dir.run(&json, &["-bare", "ca"], &ours.stdout);
+    assert!(written.status.success());
+    let args = ["gencert", "-ca=ca.pem", "-ca-key=ca-key.pem", "leaf.json"];
+    let ours = dir.run(&cfssl, &args, b"");
+    let theirs = dir.run(&real, &args, b"");
+    assert_eq!(info_lines(&stderr(&ours)), info_lines(&stderr(&theirs)));
+    assert_eq!(
+        info_lines(&stderr(&ours)),
+        [
+            "generate received request",
+            "received CSR",
+            "generating key: ecdsa-256",
+            "encoded CSR",
+            "signed certificate with serial number N",
+        ]
+    );
+}
+
+#[test]
+fn issue_14_certinfo_names_an_ed25519_signature_as_cfssl_1_6_5() {
+    let (dir, cfssl, json, certinfo) = linked();
+    pipe(
+        &dir,
+        &cfssl,
+        &json,
+        &["-initca", "-"],
+        br#"{"CN": "ed", "key": {"algo": "ed25519"}}"#,
+        "ed",
+    );
+    for program in [&cfssl, &certinfo] {
+        let args: &[&str] = if program == &cfssl {
+            &["certinfo", "-cert", "ed.pem"]
+        } else {
+            &["-cert", "ed.pem"]
+        };
+        let out = dir.run(program, args, b"");
+        let info: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
+        assert_eq!(info["sigalg"], "Ed25519", "helpers.SignatureString");
+    }
+}
+
+/// `sign` with CSRs made by openssl: SHA-1 self-signatures are accepted as Go accepts them
+/// (the certificate is signed with the CA's algorithm), a 1024-bit RSA key is refused with a
+/// message that says so, and a P-224 CA key is refused naming its curve.
+#[test]
+fn issue_14_sign_takes_sha1_requests_and_names_weak_keys_and_curves() {
+    let (dir, cfssl, json) = with_ca();
+    dir.openssl(&[
+        "req",
+        "-new",
+        "-newkey",
+        "ec",
+        "-pkeyopt",
+        "ec_paramgen_curve:P-256",
+        "-nodes",
+        "-keyout",
+        "sha1-key.pem",
+        "-out",
+        "sha1.csr",
+        "-subj",
+        "/CN=sha1",
+        "-sha1",
+    ]);
+    let out = dir.run(
+        &cfssl,
+        &["sign", "-ca=ca.pem", "-ca-key=ca-key.pem", "sha1.csr"],
+        b"",
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let written = dir.run(&json, &["-bare", "sha1"], &out.stdout);
+    assert!(written.status.success());
+    let cert = dir.cert("sha1.pem");
+    assert_eq!(
+        cert.signature_oid, "1.2.840.10045.4.3.2",
+        "the CA's ECDSA-SHA256"
+    );
+    cert.verify_signed_by(&dir.cert("ca.pem"));
+    let real = dir.run(
+        &require("cfssl", "golang-cfssl"),
+        &["sign", "-ca=ca.pem", "-ca-key=ca-key.pem", "sha1.csr"],
+        b"",
+    );
+    assert!(real.status.success(), "cfssl signs it too");
+
+    dir.openssl(&[
+        "req",
+        "-new",
+        "-newkey",
+        "rsa:1024",
+        "-nodes",
+        "-keyout",
+        "weak-key.pem",
+        "-out",
+        "weak.csr",
+        "-subj",
+        "/CN=weak",
+    ]);
+    let out = dir.run(
+        &cfssl,
+        &["sign", "-ca=ca.pem", "-ca-key=ca-key.pem", "weak.csr"],
+        b"",
+    );
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out).contains(
+            "weak.csr: its RSA key has 1024 bits; etcdpki signs RSA keys of 2048 bits or more"
+        ),
+        "{}",
+        stderr(&out)
+    );
+    assert!(!stderr(&out).contains("does not verify"));
+
+    dir.openssl(&[
+        "ecparam",
+        "-name",
+        "secp224r1",
+        "-genkey",
+        "-noout",
+        "-out",
+        "p224-key.pem",
+    ]);
+    dir.openssl(&[
+        "req",
+        "-x509",
+        "-new",
+        "-key",
+        "p224-key.pem",
+        "-subj",
+        "/CN=p224",
+        "-days",
+        "1",
+        "-out",
+        "p224.pem",
+    ]);
+    dir.write("leaf.json", r#"{"CN": "leaf"}"#);
+    let out = dir.run(
+        &cfssl,
+        &[
+            "gencert",
+            "-ca=p224.pem",
+            "-ca-key=p224-key.pem",
+            "leaf.json",
+        ],
+        b"",
+    );
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out).contains("p224-key.pem: unsupported key: EC curve P-224 (secp224r1)"),
+        "{}",
+        stderr(&out)
+    );
+}
