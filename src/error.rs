@@ -10,7 +10,10 @@ use crate::config::{DurationError, ProfileError, WindowError};
 use crate::diag::InputError;
 use crate::etcd::{DiscoverySrvError, EtcdConfigError, InitialClusterError, MemberUrlError};
 use crate::key::KeyError;
-use crate::pki::{BackupError, LeafError, LockError, OutputError, RevocationError, ScanError};
+use crate::pki::{
+    BackupError, CommitError, FsError, LeafError, LockError, OutputError, RevocationError,
+    ScanError,
+};
 use crate::renew::{HookError, RenewError, RenewWindowError};
 use crate::revoke::RevokeError;
 use crate::sign::SignError;
@@ -70,6 +73,8 @@ pub enum Error {
     #[error(transparent)]
     Lock(#[from] LockError),
     #[error(transparent)]
+    Fs(#[from] FsError),
+    #[error(transparent)]
     Scan(#[from] ScanError),
     #[error(transparent)]
     Leaf(#[from] LeafError),
@@ -122,12 +127,16 @@ impl Error {
             | Error::RenewWindow(_)
             | Error::SerialList(_)
             | Error::CrlTime(_) => ErrorKind::Input,
-            Error::Write(_) | Error::Backup(_) | Error::Scan(_) => ErrorKind::Io,
-            Error::Lock(LockError::Busy(..)) => ErrorKind::Busy,
+            Error::Write(CommitError::Lock(LockError::Busy { .. }))
+            | Error::Lock(LockError::Busy { .. })
+            | Error::Cluster(ClusterError::Lock(LockError::Busy { .. })) => ErrorKind::Busy,
+            Error::Write(_) | Error::Backup(_) | Error::Scan(_) | Error::Fs(_) => ErrorKind::Io,
             Error::Lock(_) => ErrorKind::Io,
             Error::Key(_) | Error::Sign(_) | Error::Fetch(_) => ErrorKind::Crypto,
             Error::Cluster(e) => match e {
-                ClusterError::CaUnusable(_) | ClusterError::CaCopy { .. } => ErrorKind::Input,
+                ClusterError::CaUnusable(_)
+                | ClusterError::CaCopy { .. }
+                | ClusterError::NotOwn { .. } => ErrorKind::Input,
                 ClusterError::Key(_) | ClusterError::Sign(_) => ErrorKind::Crypto,
                 _ => ErrorKind::Io,
             },

@@ -755,8 +755,9 @@ const JSON_HELP: &str = "EXAMPLES:
   cfssl gencert … | cfssljson -bare etcd      (through links named cfssl and cfssljson)
 
 FILES:
-  BASENAME.pem 0644, BASENAME-key.pem 0600 (always, also over a wider old file), BASENAME.csr 0644;
-  each written to a temporary file, synced and renamed into place.
+  new files BASENAME.pem 0644, BASENAME-key.pem 0600, BASENAME.csr 0644; a replaced file keeps
+  its owner, group and mode (a key never group-writable or readable by others); each written
+  to a temporary file, synced, committed and renamed into place; never through a link.
 
 EXIT CODES:
   0  success

@@ -5,16 +5,18 @@ use std::io::{IsTerminal, Write};
 use std::time::Instant;
 
 use etcdpki::KeySpec;
+use etcdpki::cluster::build::open_output;
 use etcdpki::cluster::{
     Action, BuildOptions, ClusterSpec, ClusterState, PlanOptions, SubjectNames, build,
     parse_spec_json, plan,
 };
 use etcdpki::diag::{InputError, Severity};
+use etcdpki::pki::{DEFAULT_LOCK_WAIT, DirLock, recover_dir};
 use etcdpki::request::{Host, parse_host};
 use time::OffsetDateTime;
 
 use super::args::ClusterArgs;
-use super::log::{eprint_line, warn_exposed_keys};
+use super::log::{eprint_line, recovery_note, warn_exposed_keys};
 use super::{Failure, read_input, write_stdout};
 
 /// Runs `cluster`.
@@ -51,6 +53,14 @@ pub fn run(args: ClusterArgs) -> Result<(), Failure> {
             Failure::Usage(e.to_string())
         }
     })?;
+    // The output directory is opened (made) and locked, and a set a killed run left is
+    // finished or dropped, before anything in it is read.
+    let root = open_output(&plan.out)?;
+    let wait = DEFAULT_LOCK_WAIT;
+    let mut lock = DirLock::acquire(vec![root.handle()?], wait)?;
+    for done in recover_dir(root.dir())? {
+        eprint_line(&recovery_note(&done));
+    }
     let workers = std::thread::available_parallelism().map_or(1, usize::from);
     let progress = Progress::new(key);
     let outcome = build(
@@ -67,7 +77,10 @@ pub fn run(args: ClusterArgs) -> Result<(), Failure> {
         eprint_line(&format!("warning: {warning}"));
     }
     warn_exposed_keys(&outcome.writes);
-    outcome.write()?;
+    let written = outcome.write(&root, &mut lock, wait)?;
+    for warning in &written.warnings {
+        eprint_line(&format!("warning: {warning}"));
+    }
 
     let mut report = String::new();
     for entry in &outcome.entries {

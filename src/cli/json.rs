@@ -6,7 +6,7 @@ use etcdpki::pki::{PlannedFile, backup_of, replaced_ca_keys, write_files};
 use std::path::PathBuf;
 
 use super::args::JsonArgs;
-use super::log::{eprint_line, warn_exposed_keys};
+use super::log::{eprint_line, recovery_note, warn_exposed_keys};
 use super::{Failure, Personality, read_input, write_stdout};
 
 /// Runs `json`; as `cfssljson`, an existing CA's key is replaced as cfssljson replaces it,
@@ -44,8 +44,10 @@ pub fn run(args: JsonArgs, personality: Personality) -> Result<(), Failure> {
         }
         return write_stdout(&text);
     }
-    let planned: Vec<PlannedFile> = set
-        .files
+    // The certificate last: the other files of its pair are in place before it is.
+    let mut files = set.files;
+    files.sort_by_key(|f| f.suffix == ".pem");
+    let planned: Vec<PlannedFile> = files
         .into_iter()
         .map(|f| {
             let path = PathBuf::from(format!("{}{}", args.basename, f.suffix));
@@ -75,9 +77,7 @@ pub fn run(args: JsonArgs, personality: Personality) -> Result<(), Failure> {
         // The backups come first in the set, so they are in place before any rename replaces
         // what they keep.
         with_backups.extend(planned);
-        warn_exposed_keys(&with_backups);
-        write_files(&with_backups)?;
-        return Ok(());
+        return write(&with_backups);
     }
     if !args.overwrite_ca_key
         && let Some(key) = replaced.first()
@@ -88,7 +88,19 @@ pub fn run(args: JsonArgs, personality: Personality) -> Result<(), Failure> {
             args.basename
         )));
     }
-    warn_exposed_keys(&planned);
-    write_files(&planned)?;
+    write(&planned)
+}
+
+/// Writes the set (after finishing or dropping what a killed run left), saying what recovery
+/// did and what the user should know.
+fn write(files: &[PlannedFile]) -> Result<(), Failure> {
+    warn_exposed_keys(files);
+    let written = write_files(files)?;
+    for done in &written.recovered {
+        eprint_line(&recovery_note(done));
+    }
+    for warning in &written.warnings {
+        eprint_line(&format!("warning: {warning}"));
+    }
     Ok(())
 }

@@ -98,3 +98,18 @@ pub fn exposed_key_warning(dir: &std::path::Path) -> String {
         dir.display()
     )
 }
+
+/// A line saying what recovery did with a set a killed run left.
+pub fn recovery_note(r: &etcdpki::pki::Recovery) -> String {
+    match r {
+        etcdpki::pki::Recovery::RolledForward { record, files } => format!(
+            "completed {}: an interrupted write was finished ({} file(s) replaced)",
+            record.display(),
+            files.len()
+        ),
+        etcdpki::pki::Recovery::Dropped { record, reason } => format!(
+            "dropped   {}: {reason}; the files on disk were kept",
+            record.display()
+        ),
+    }
+}

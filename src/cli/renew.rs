@@ -5,15 +5,17 @@
 use std::path::Path;
 
 use etcdpki::config::duration::residual;
-use etcdpki::pki::RenewLock;
+use etcdpki::pki::fs::Trees;
 use etcdpki::pki::scan::collect_files;
-use etcdpki::renew::{RenewEvent, RenewPolicy, RenewReport, RunMode, renew_files, run_hook};
+use etcdpki::renew::{
+    RenewEvent, RenewPolicy, RenewReport, RunMode, lock_and_recover, renew_files, run_hook,
+};
 use time::format_description::well_known::Rfc3339;
 use time::{Duration, OffsetDateTime};
 
 use super::args::RenewArgs;
 use super::inputs::{load_issuer, load_policy, select_profile};
-use super::log::{Log, eprint_line};
+use super::log::{Log, eprint_line, recovery_note};
 use super::{Failure, write_stdout};
 
 /// Runs `renew`.
@@ -55,13 +57,17 @@ pub fn run(args: RenewArgs) -> Result<(), Failure> {
         RunMode::Write
     };
 
-    // Held until the end of the run, hook included, so two runs never interleave.
-    let _lock = match mode {
-        RunMode::DryRun => None,
-        RunMode::Write => Some(RenewLock::acquire_for_paths(
-            &args.paths,
-            std::time::Duration::from_nanos(lock_wait.as_nanos().unsigned_abs()),
-        )?),
+    let trees = Trees::open(&args.paths)?;
+
+    // Held until the end of the run, hook included, so two runs never interleave; what a
+    // killed run left is finished or dropped before anything is read.
+    let (_lock, recovered) = match mode {
+        RunMode::DryRun => (None, Vec::new()),
+        RunMode::Write => {
+            let wait = std::time::Duration::from_nanos(lock_wait.as_nanos().unsigned_abs());
+            let (lock, events) = lock_and_recover(&trees, &files, wait)?;
+            (Some(lock), events)
+        }
     };
 
     let policy = RenewPolicy {
@@ -71,13 +77,15 @@ pub fn run(args: RenewArgs) -> Result<(), Failure> {
         profile: profile.as_ref(),
         reuse_key: args.reuse_key,
     };
-    let report = renew_files(
+    let mut report = renew_files(
         Path::new(ca_file),
+        &trees,
         &files,
         &policy,
         mode,
         OffsetDateTime::now_utc(),
     );
+    report.events.splice(0..0, recovered);
     let mut failures = report.failures();
     write_stdout(render(&report, mode).as_bytes())?;
     if let Some(cmd) = &args.exec
@@ -102,10 +110,7 @@ fn render(report: &RenewReport, mode: RunMode) -> String {
     let days = |d: Duration| residual(d.whole_seconds());
     for event in &report.events {
         let line = match event {
-            RenewEvent::Recovered { cert_file } => format!(
-                "completed {}: an interrupted renewal was finished",
-                cert_file.display()
-            ),
+            RenewEvent::Recovered(done) => recovery_note(done),
             RenewEvent::NotDue {
                 cert_file,
                 name,
@@ -162,6 +167,10 @@ fn render(report: &RenewReport, mode: RunMode) -> String {
             }
             RenewEvent::ExposedKeyDirectory(dir) => {
                 eprint_line(&super::log::exposed_key_warning(dir));
+                continue;
+            }
+            RenewEvent::Warning(message) => {
+                eprint_line(&format!("warning: {message}"));
                 continue;
             }
             RenewEvent::Failed(message) => {

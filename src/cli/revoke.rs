@@ -4,7 +4,7 @@
 
 use std::path::{Path, PathBuf};
 
-use etcdpki::pki::{CrlFile, RenewLock, Revoked};
+use etcdpki::pki::{CrlFile, DirLock, Revoked};
 use etcdpki::revoke::{RevokeRequest, Target, revoke};
 use etcdpki::x509::crl::Reason;
 use time::OffsetDateTime;
@@ -40,7 +40,7 @@ pub fn run(args: RevokeArgs) -> Result<(), Failure> {
         .filter(|p| !p.as_os_str().is_empty())
         .unwrap_or(Path::new("."))
         .to_path_buf();
-    let _lock = RenewLock::acquire(
+    let _lock = DirLock::acquire_paths(
         &[ca_dir],
         std::time::Duration::from_nanos(lock_wait.as_nanos().unsigned_abs()),
     )?;

@@ -3,7 +3,9 @@
 //!
 //! Takes a [`Plan`] and [`BuildOptions`]; returns an [`Outcome`]: what happened to each
 //! certificate and the files to write, which [`Outcome::write`] writes as one atomic set
-//! ([`crate::pki::write_files`]: temporary files, fsync, renames; keys 0600). Guarantees:
+//! ([`crate::pki::commit`]: temporary files, fsync, a commit record, renames; new keys 0600).
+//! The output directory and the CA must belong to the user running and be writable by no one
+//! else ([`open_output`]). Guarantees:
 //! an existing CA is never replaced, nor a copy of a CA overwritten, without `force`; a
 //! certificate that still fits the plan ([`super::existing`]) is kept with its key; a file
 //! whose contents would not change is not written, so a second identical run writes nothing,
@@ -25,7 +27,10 @@ use super::layout::CertFiles;
 use super::plan::{CertPlan, Plan};
 use crate::etcd::{ClusterState, same_settings};
 use crate::key::{KeyError, PrivateKey};
-use crate::pki::{OutputError, PlannedFile, write_files};
+use crate::pki::fs::lexical_beneath;
+use crate::pki::{
+    DirHandle, DirLock, FsError, LockError, OutputError, PlannedFile, Root, Written, commit,
+};
 use crate::request::DistinguishedName;
 use crate::sign::{
     Authority, Certificate, Issuer, SerialNumber, SignError, build_csr, issue_request,
@@ -114,6 +119,29 @@ pub enum ClusterError {
     /// A file or directory could not be written.
     #[error(transparent)]
     Output(#[from] OutputError),
+    /// A directory could not be opened or made.
+    #[error(transparent)]
+    Fs(#[from] FsError),
+    /// Another run is writing in a directory of the plan.
+    #[error(transparent)]
+    Lock(#[from] LockError),
+    /// The output directory, or the CA in it, is not this user's alone.
+    #[error(
+        "{}: {what} belongs to uid {owner} with mode {mode:04o}; etcdpki cluster uses only an output directory and a CA that belong to the user running it (uid {me}) and that no one else may write\n  help: choose another --out, or fix the owner and mode (chown, chmod go-w) if it is really yours",
+        path.display()
+    )]
+    NotOwn {
+        /// The directory or file.
+        path: PathBuf,
+        /// `the output directory`, `the CA certificate`, `the CA key`.
+        what: &'static str,
+        /// Its owner.
+        owner: u32,
+        /// Its mode.
+        mode: u32,
+        /// The user running.
+        me: u32,
+    },
 }
 
 /// Decides and makes everything. A member's environment file says
@@ -266,19 +294,76 @@ pub fn build(
 }
 
 impl Outcome {
-    /// Writes the files: missing directories first, then every file as one atomic set.
-    pub fn write(&self) -> Result<(), ClusterError> {
+    /// Writes the files beneath `root` as one set: each missing directory made first (0700
+    /// where keys go, 0755 for certificates only, whatever the umask), and locked with the
+    /// others in `lock`.
+    pub fn write(
+        &self,
+        root: &Root,
+        lock: &mut DirLock,
+        wait: std::time::Duration,
+    ) -> Result<Written, ClusterError> {
+        if self.writes.is_empty() {
+            return Ok(Written::default());
+        }
+        let mut dirs: Vec<(PathBuf, u32)> = Vec::new();
         for file in &self.writes {
-            if let Some(dir) = file.path.parent().filter(|d| !d.as_os_str().is_empty()) {
-                std::fs::create_dir_all(dir).map_err(|source| OutputError {
-                    path: dir.display().to_string(),
-                    action: "create the directory",
-                    source,
+            let rel =
+                lexical_beneath(root.dir().path(), &file.path).ok_or_else(|| FsError::Outside {
+                    path: file.path.clone(),
+                    root: root.dir().path().to_path_buf(),
                 })?;
+            let parent = rel.parent().map(Path::to_path_buf).unwrap_or_default();
+            let mode = if file.is_key() { 0o700 } else { 0o755 };
+            match dirs.iter_mut().find(|(d, _)| *d == parent) {
+                Some((_, m)) => *m = (*m).min(mode),
+                None => dirs.push((parent, mode)),
             }
         }
-        write_files(&self.writes)?;
-        Ok(())
+        // Parents first, so that each is made with its own mode.
+        dirs.sort_by_key(|(d, _)| d.components().count());
+        let mut handles: Vec<DirHandle> = Vec::new();
+        for (dir, mode) in &dirs {
+            handles.push(root.dir().create_beneath(dir, *mode)?);
+        }
+        lock.extend(handles, wait)?;
+        Ok(commit(root, "cluster", &self.writes)?)
+    }
+}
+
+/// Opens the output directory `out`, made 0700 if it is missing, and refuses one that another
+/// user owns or that group or others may write to: anyone who could write there could have
+/// put a CA of theirs in it, and would be handed every key.
+pub fn open_output(out: &Path) -> Result<Root, ClusterError> {
+    let me = rustix::process::geteuid().as_raw();
+    let (parent, name) = crate::pki::fs::open_parent(out)?;
+    let dir = parent.create_beneath(Path::new(&name), 0o700)?;
+    let dir = DirHandle::renamed(dir, out.to_path_buf());
+    if dir.owner() != me || dir.mode() & 0o022 != 0 {
+        return Err(ClusterError::NotOwn {
+            path: out.to_path_buf(),
+            what: "the output directory",
+            owner: dir.owner(),
+            mode: dir.mode(),
+            me,
+        });
+    }
+    Ok(Root::from_handle(dir))
+}
+
+/// Refuses a CA file that another user owns or that group or others may write to.
+fn check_ca_file(path: &Path, what: &'static str) -> Result<(), ClusterError> {
+    use std::os::unix::fs::MetadataExt;
+    let me = rustix::process::geteuid().as_raw();
+    match std::fs::symlink_metadata(path) {
+        Ok(m) if m.uid() != me || m.mode() & 0o022 != 0 => Err(ClusterError::NotOwn {
+            path: path.to_path_buf(),
+            what,
+            owner: m.uid(),
+            mode: m.mode() & 0o7777,
+            me,
+        }),
+        _ => Ok(()),
     }
 }
 
@@ -299,6 +384,8 @@ fn decide_ca(
     warnings: &mut Vec<String>,
 ) -> Result<(Option<ReusedCa>, Action), ClusterError> {
     let primary = &plan.ca.files[0];
+    check_ca_file(&primary.cert, "the CA certificate")?;
+    check_ca_file(&primary.key, "the CA key")?;
     let (reused, action) = match read_ca(primary, &plan.ca) {
         ExistingCa::Missing => (None, Action::Created),
         ExistingCa::Unusable(reason) if force => (None, Action::Replaced(reason)),

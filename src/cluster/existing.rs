@@ -9,7 +9,7 @@
 
 use std::io::ErrorKind;
 use std::os::unix::fs::PermissionsExt;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use time::OffsetDateTime;
 use x509_parser::prelude::{FromDer, X509Certificate};
@@ -58,27 +58,24 @@ pub enum ExistingLeaf {
     Differs(String),
 }
 
-/// A file that exists but cannot be read.
+/// A file that exists but cannot be read: not a regular file (a link, a FIFO), over the size
+/// limit, or refused by the system ([`crate::pki::fs::read_path`]).
 #[derive(Debug, thiserror::Error)]
-#[error("{}: cannot read: {source}", path.display())]
+#[error(transparent)]
 pub struct ReadFileError {
-    /// The file.
-    pub path: PathBuf,
     /// Why.
-    #[source]
-    pub source: std::io::Error,
+    #[from]
+    pub source: crate::pki::FsError,
 }
 
 /// The bytes of `path`, `None` if it does not exist.
 pub fn read_optional(path: &Path) -> Result<Option<Vec<u8>>, ReadFileError> {
-    match std::fs::read(path) {
-        Ok(bytes) => Ok(Some(bytes)),
-        Err(e) if e.kind() == ErrorKind::NotFound => Ok(None),
-        Err(source) => Err(ReadFileError {
-            path: path.to_path_buf(),
-            source,
-        }),
-    }
+    crate::pki::fs::read_path(path).or_else(|e| match e {
+        crate::pki::FsError::Io { ref source, .. } if source.kind() == ErrorKind::NotFound => {
+            Ok(None)
+        }
+        e => Err(e.into()),
+    })
 }
 
 /// The algorithm a key made from `spec` has.

@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 
 use time::OffsetDateTime;
 
-use super::atomic::{KEY_MODE, PUBLIC_MODE, PlannedFile};
+use super::commit::{KEY_MODE, PUBLIC_MODE, PlannedFile};
 
 /// A file to back up could not be read; nothing was written.
 #[derive(Debug, thiserror::Error)]
@@ -37,10 +37,22 @@ pub fn backup_of(key_path: &Path, now: OffsetDateTime) -> Result<Vec<PlannedFile
     ));
     let mut out = Vec::new();
     for (path, mode) in [(cert_path, PUBLIC_MODE), (key_path.to_path_buf(), KEY_MODE)] {
-        let contents = std::fs::read(&path).map_err(|source| BackupError {
-            path: path.display().to_string(),
-            source,
-        })?;
+        // Not through a link, not a FIFO, capped: the one way PKI files are read.
+        let contents = match super::fs::read_path(&path) {
+            Ok(Some(bytes)) => bytes,
+            Ok(None) => {
+                return Err(BackupError {
+                    path: path.display().to_string(),
+                    source: std::io::ErrorKind::NotFound.into(),
+                });
+            }
+            Err(e) => {
+                return Err(BackupError {
+                    path: path.display().to_string(),
+                    source: std::io::Error::other(e.to_string()),
+                });
+            }
+        };
         out.push(PlannedFile {
             path: free_name(&path, &stamp),
             contents,

@@ -20,12 +20,13 @@ pub fn replaced_ca_keys(files: &[PlannedFile]) -> Vec<PathBuf> {
         .filter_map(|f| {
             let name = f.path.file_name()?.to_str()?;
             let stem = name.strip_suffix("-key.pem")?;
-            let old = std::fs::read(&f.path).ok()?;
-            if old == f.contents {
+            let old = zeroize::Zeroizing::new(super::fs::read_path(&f.path).ok()??);
+            if *old == f.contents {
                 return None;
             }
             let cert_path = f.path.with_file_name(format!("{stem}.pem"));
-            let is_ca = std::fs::read(&cert_path).is_ok_and(|pem| holds_ca(&pem));
+            let is_ca = super::fs::read_path_following(&cert_path)
+                .is_ok_and(|pem| pem.is_some_and(|pem| holds_ca(&pem)));
             is_ca.then(|| f.path.clone())
         })
         .collect()

@@ -1,108 +1,156 @@
-//! The lock that keeps two `renew` runs (a cron job and a person, say) from interleaving.
+//! Locks that keep two etcdpki runs (a cron `renew`, a person's `json` or `cluster`) from
+//! interleaving their writes in a directory.
 //!
-//! Takes the directories a run will write in and returns a [`RenewLock`] holding an exclusive
-//! `flock(2)` on `.etcdpki-renew.lock` in each, taken in path order so that two runs can never
-//! wait for each other. The lock dies with the process, so a killed run never leaves a stale one.
+//! Takes the [`DirHandle`]s of every directory a run writes in and returns a [`DirLock`]
+//! holding an exclusive `flock(2)` on each directory itself, taken in (device, inode) order so
+//! that two runs never wait for each other. Locking the directory, not a file in it, means
+//! there is no lock file to plant a link or a FIFO at, nothing is created, and nested paths
+//! (`renew /pki` and `renew /pki/sub`) meet on the same lock of `/pki/sub`. The lock is never
+//! waited for blindly: it is polled until `wait` has passed. It dies with the process. Within
+//! one process a directory already locked is not locked again (an `flock` through a second
+//! handle would wait for the first): a command that holds a directory can call a writer that
+//! locks it too.
 
-use std::fs::{File, OpenOptions, TryLockError};
-use std::os::unix::fs::OpenOptionsExt;
-use std::path::{Path, PathBuf};
+use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-/// The lock file's name in each directory.
-pub const LOCK_FILE_NAME: &str = ".etcdpki-renew.lock";
+use rustix::fs::{FlockOperation, flock};
+use rustix::io::Errno;
+
+use super::fs::{DirHandle, FsError};
+
+/// The directories (device, inode) some [`DirLock`] of this process holds.
+static HELD: Mutex<Vec<(u64, u64)>> = Mutex::new(Vec::new());
 
 /// Held locks; dropping this releases them.
 #[derive(Debug)]
-pub struct RenewLock {
-    _files: Vec<File>,
+pub struct DirLock {
+    held: Vec<DirHandle>,
 }
 
-/// Why the lock could not be taken.
+/// Why the locks could not be taken.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum LockError {
-    /// Another process held it for the whole wait.
-    #[error("{0}: another etcdpki renew holds this lock (waited {1:?}); try again when it ends")]
-    Busy(String, Duration),
-    /// The lock file could not be opened or locked.
-    #[error("{0}: cannot take the lock: {1}")]
-    Io(String, std::io::Error),
+    /// Another process held a lock for the whole wait.
+    #[error(
+        "{}: another etcdpki run is writing in this directory (waited {wait:?}); try again when it ends, or give a longer --lock-timeout",
+        dir.display()
+    )]
+    Busy {
+        /// The directory.
+        dir: std::path::PathBuf,
+        /// How long was waited.
+        wait: Duration,
+    },
+    /// A directory could not be opened or locked.
+    #[error(transparent)]
+    Fs(#[from] FsError),
 }
 
-impl RenewLock {
-    /// Locks the directories files under `paths` are written in (each directory path itself,
-    /// or a file's directory), waiting up to `wait` for each held lock.
-    pub fn acquire_for_paths(paths: &[PathBuf], wait: Duration) -> Result<Self, LockError> {
-        Self::acquire(&directories_of(paths), wait)
+impl DirLock {
+    /// Locks every directory of `dirs` (duplicates once), waiting up to `wait` in all.
+    pub fn acquire(dirs: Vec<DirHandle>, wait: Duration) -> Result<Self, LockError> {
+        let mut lock = Self { held: Vec::new() };
+        lock.extend(dirs, wait)?;
+        Ok(lock)
     }
 
-    /// Locks every directory of `dirs`, waiting up to `wait` for each held lock.
-    pub fn acquire(dirs: &[PathBuf], wait: Duration) -> Result<Self, LockError> {
-        let mut dirs: Vec<PathBuf> = dirs
+    /// The directories held.
+    pub fn dirs(&self) -> &[DirHandle] {
+        &self.held
+    }
+
+    /// Locks the directories the user named at `paths` (opened as named).
+    pub fn acquire_paths(paths: &[std::path::PathBuf], wait: Duration) -> Result<Self, LockError> {
+        let dirs = paths
             .iter()
-            .map(|d| std::fs::canonicalize(d).unwrap_or_else(|_| d.clone()))
-            .collect();
-        dirs.sort();
-        dirs.dedup();
-        let mut files = Vec::new();
+            .map(|p| DirHandle::open(p))
+            .collect::<Result<Vec<_>, _>>()?;
+        Self::acquire(dirs, wait)
+    }
+
+    /// Locks the directories of `dirs` not yet held too. `flock(2)` locks belong to an open
+    /// directory, so a directory locked twice through two handles would wait for itself.
+    pub fn extend(&mut self, dirs: Vec<DirHandle>, wait: Duration) -> Result<(), LockError> {
+        let mut dirs = dirs;
+        dirs.sort_by_key(DirHandle::identity);
+        dirs.dedup_by_key(|d| d.identity());
+        let start = Instant::now();
         for dir in dirs {
-            files.push(lock_one(&dir.join(LOCK_FILE_NAME), wait)?);
+            if held().contains(&dir.identity()) {
+                continue;
+            }
+            lock_one(&dir, start, wait)?;
+            held().push(dir.identity());
+            self.held.push(dir);
         }
-        Ok(Self { _files: files })
+        Ok(())
     }
 }
 
-fn lock_one(path: &Path, wait: Duration) -> Result<File, LockError> {
-    let shown = || path.display().to_string();
-    let file = OpenOptions::new()
-        .create(true)
-        .truncate(false)
-        .write(true)
-        .mode(0o600)
-        .open(path)
-        .map_err(|e| LockError::Io(shown(), e))?;
-    let start = Instant::now();
+impl Drop for DirLock {
+    fn drop(&mut self) {
+        let mine: Vec<(u64, u64)> = self.held.iter().map(DirHandle::identity).collect();
+        held().retain(|id| !mine.contains(id));
+    }
+}
+
+/// The registry of held directories; a panic elsewhere does not make it unusable.
+fn held() -> std::sync::MutexGuard<'static, Vec<(u64, u64)>> {
+    HELD.lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+fn lock_one(dir: &DirHandle, start: Instant, wait: Duration) -> Result<(), LockError> {
     loop {
-        match file.try_lock() {
-            Ok(()) => return Ok(file),
-            Err(TryLockError::WouldBlock) if start.elapsed() < wait => {
-                std::thread::sleep(Duration::from_millis(50));
+        match flock(dir.fd(), FlockOperation::NonBlockingLockExclusive) {
+            Ok(()) => return Ok(()),
+            Err(Errno::WOULDBLOCK) if start.elapsed() < wait => {
+                std::thread::sleep(Duration::from_millis(20));
             }
-            Err(TryLockError::WouldBlock) => return Err(LockError::Busy(shown(), wait)),
-            Err(TryLockError::Error(e)) => return Err(LockError::Io(shown(), e)),
+            Err(Errno::WOULDBLOCK) => {
+                return Err(LockError::Busy {
+                    dir: dir.path().to_path_buf(),
+                    wait,
+                });
+            }
+            Err(Errno::INTR) => {}
+            Err(e) => {
+                return Err(LockError::Fs(FsError::Io {
+                    path: dir.path().to_path_buf(),
+                    action: "lock the directory",
+                    source: e.into(),
+                }));
+            }
         }
     }
-}
-
-/// The directory each path's files are written in: the path itself, or a file's directory.
-fn directories_of(paths: &[PathBuf]) -> Vec<PathBuf> {
-    paths
-        .iter()
-        .map(|p| {
-            if p.is_dir() {
-                p.clone()
-            } else {
-                match p.parent() {
-                    Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
-                    _ => PathBuf::from("."),
-                }
-            }
-        })
-        .collect()
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::path::Path;
 
     #[test]
-    fn a_second_holder_waits_then_gives_up_and_a_dropped_lock_is_free() {
-        let dir = tempfile::tempdir().expect("tempdir");
-        let dirs = [dir.path().to_path_buf()];
-        let held = RenewLock::acquire(&dirs, Duration::ZERO).expect("first");
-        let busy = RenewLock::acquire(&dirs, Duration::from_millis(120)).expect_err("held");
-        assert!(busy.to_string().contains("another etcdpki renew"), "{busy}");
+    fn a_nested_directory_is_one_lock_another_holder_is_waited_for_and_reentry_is_free() {
+        let tmp = tempfile::tempdir().expect("tempdir");
+        std::fs::create_dir(tmp.path().join("sub")).expect("mkdir");
+        let open = |p: &Path| DirHandle::open(p).expect("open");
+        // Another process's lock, as flock sees it: another open directory.
+        let other = open(&tmp.path().join("sub"));
+        flock(other.fd(), FlockOperation::NonBlockingLockExclusive).expect("held elsewhere");
+        let nested = open(tmp.path())
+            .open_beneath(Path::new("sub"))
+            .expect("sub");
+        let busy = DirLock::acquire(vec![open(tmp.path()), nested], Duration::from_millis(60))
+            .expect_err("held");
+        assert!(busy.to_string().contains("another etcdpki run"), "{busy}");
+        drop(other);
+        let held =
+            DirLock::acquire(vec![open(&tmp.path().join("sub"))], Duration::ZERO).expect("free");
+        // This process holds it: a writer it calls may lock it again.
+        DirLock::acquire(vec![open(&tmp.path().join("sub"))], Duration::ZERO).expect("reentry");
         drop(held);
-        RenewLock::acquire(&dirs, Duration::ZERO).expect("free again");
     }
 }

@@ -23,7 +23,8 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 use time::{Duration, OffsetDateTime};
 
-use super::atomic::{OutputError, PlannedFile, write_files};
+use super::OutputError;
+use super::commit::{PlannedFile, write_files};
 use crate::sign::{Issuer, SignError, sign_crl};
 use crate::x509::Serial;
 use crate::x509::crl::{Crl, CrlEntry, Reason, parse_crl};
@@ -172,7 +173,7 @@ impl RevocationList {
         let shown = path.display().to_string();
         let issuer = crate::x509::name_text(ca.subject_der());
         let authority_key_id = ca.key_id().map(hex);
-        let bytes = match std::fs::read(&path) {
+        let bytes = match super::fs::read_path_io(&path) {
             Ok(b) => b,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
                 return Ok(Self {
@@ -284,7 +285,7 @@ fn existing_crl(ca: &Issuer, path: &Path) -> Result<Option<Crl>, RevocationError
         path: path.display().to_string(),
         reason,
     };
-    let bytes = match std::fs::read(path) {
+    let bytes = match super::fs::read_path_io(path) {
         Ok(b) => b,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
         Err(e) => return Err(foreign(format!("cannot read it: {e}"))),

@@ -1,8 +1,12 @@
 //! Finding certificates on disk, for `expiry`, `renew` and `lint`, and the files that go with
 //! them (keys and requests, by each tool's naming).
 //!
-//! Takes the paths a user gives: files, or directories walked recursively in name order, with
-//! symlinks followed but each real directory entered once (so a link loop ends). Returns every
+//! Takes the paths a user gives: files, or directories walked recursively in name order through
+//! [`DirHandle`]s. Only real directories are entered: a link to a directory, inside the tree or
+//! out of it, is not followed (a walk of `/etc/etcd/pki` never wanders into `/usr`), and each
+//! (device, inode) is entered once, so a directory bind-mounted into itself ends too. Links to
+//! files are listed: certificates are public and may be read through one, but nothing is ever
+//! written through one, nor a key read ([`super::fs`]). Returns every
 //! PEM `CERTIFICATE` block found, bundles included, with the facts the reports need. Files that
 //! hold no certificate are skipped; files that cannot be read are reported.
 
@@ -11,8 +15,11 @@ use std::path::{Path, PathBuf};
 
 use time::OffsetDateTime;
 
-use crate::pki::is_scratch_name;
+use rustix::fs::FileType;
 use x509_parser::prelude::ParsedExtension;
+
+use super::commit::is_scratch_name;
+use super::fs::{DirHandle, FsError};
 
 /// A certificate found in a file.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -49,22 +56,37 @@ pub struct ScanError {
     pub reason: String,
 }
 
-/// Every regular file under `paths`, in a stable order.
+/// Every regular file (or link to one) under `paths`, in a stable order, without etcdpki's
+/// own scratch files.
 pub fn collect_files(paths: &[PathBuf]) -> Result<Vec<PathBuf>, ScanError> {
     let mut files = Vec::new();
-    let mut seen_dirs = HashSet::new();
+    let mut seen = HashSet::new();
     for path in paths {
         let meta = std::fs::metadata(path).map_err(|e| ScanError {
             path: path.display().to_string(),
             reason: io_reason(&e),
         })?;
         if meta.is_dir() {
-            walk(path, &mut seen_dirs, &mut files)?;
+            let dir = DirHandle::open(path).map_err(scan_error)?;
+            walk(dir, &mut seen, &mut files)?;
         } else {
             files.push(path.clone());
         }
     }
     Ok(files)
+}
+
+fn scan_error(e: FsError) -> ScanError {
+    match e {
+        FsError::Io { path, source, .. } => ScanError {
+            path: path.display().to_string(),
+            reason: io_reason(&source),
+        },
+        other => ScanError {
+            path: String::new(),
+            reason: other.to_string(),
+        },
+    }
 }
 
 /// An I/O error as a message ends: `permission denied`, not `Permission denied (os error 13)`.
@@ -77,36 +99,30 @@ pub(crate) fn io_reason(e: &std::io::Error) -> String {
 }
 
 fn walk(
-    dir: &Path,
-    seen: &mut HashSet<PathBuf>,
+    dir: DirHandle,
+    seen: &mut HashSet<(u64, u64)>,
     files: &mut Vec<PathBuf>,
 ) -> Result<(), ScanError> {
-    let err = |e: std::io::Error| ScanError {
-        path: dir.display().to_string(),
-        reason: io_reason(&e),
-    };
-    // Each real directory once: a symlink back up the tree ends here.
-    if !seen.insert(std::fs::canonicalize(dir).map_err(err)?) {
+    if !seen.insert(dir.identity()) {
         return Ok(());
     }
-    // etcdpki's own temporary and pending files are never complete certificates.
-    // The entry's own type (from readdir) spares a stat per file; links are followed.
-    let mut entries: Vec<(PathBuf, Option<std::fs::FileType>)> = std::fs::read_dir(dir)
-        .map_err(err)?
-        .filter_map(Result::ok)
-        .filter(|e| !is_scratch_name(&e.file_name().to_string_lossy()))
-        .map(|e| (e.path(), e.file_type().ok()))
-        .collect();
-    entries.sort_by(|a, b| a.0.cmp(&b.0));
-    for (path, kind) in entries {
-        let kind = match kind {
-            Some(k) if !k.is_symlink() => Some(k),
-            _ => std::fs::metadata(&path).ok().map(|m| m.file_type()),
-        };
-        match kind {
-            Some(k) if k.is_dir() => walk(&path, seen, files)?,
-            Some(k) if k.is_file() => files.push(path),
-            // Dangling links and special files hold no certificates.
+    for entry in dir.entries().map_err(scan_error)? {
+        // etcdpki's own temporary, pending and record files are never complete certificates.
+        if is_scratch_name(&entry.name.to_string_lossy()) {
+            continue;
+        }
+        match entry.kind {
+            FileType::Directory => {
+                let sub = dir
+                    .open_beneath(Path::new(&entry.name))
+                    .map_err(scan_error)?;
+                walk(sub, seen, files)?;
+            }
+            FileType::RegularFile => files.push(dir.display(&entry.name)),
+            FileType::Symlink if dir.links_to_file(&entry.name) => {
+                files.push(dir.display(&entry.name));
+            }
+            // Links to directories, dangling links and special files hold no certificates.
             _ => {}
         }
     }
@@ -167,6 +183,15 @@ const PAIRS: [(&str, &str); 6] = [
     (".pem", ".key"),
     (".cert", ".key"),
 ];
+
+/// True for a file named as a private key is (`NAME-key.pem`, `NAME.key`, cfssljson's
+/// `NAME-key.enc`): reports that look for certificates never read one.
+pub fn is_key_name(path: &Path) -> bool {
+    let name = file_name(path);
+    ["-key.pem", ".key", "-key.enc"]
+        .iter()
+        .any(|suffix| name.ends_with(suffix))
+}
 
 /// Where the key of certificate file `cert` may be, in search order.
 pub fn key_files_for(cert: &Path) -> Vec<PathBuf> {
@@ -241,12 +266,19 @@ mod tests {
     }
 
     #[test]
-    fn symlink_loops_end_and_order_is_stable() {
+    fn walks_enter_no_directory_link_and_order_is_stable() {
         let dir = tempfile::tempdir().expect("tempdir");
         std::fs::create_dir(dir.path().join("sub")).expect("mkdir");
         std::fs::write(dir.path().join("sub/b.pem"), "x").expect("write");
         std::fs::write(dir.path().join("a.pem"), "x").expect("write");
         std::os::unix::fs::symlink(dir.path(), dir.path().join("sub/loop")).expect("link");
+        // A link to a directory out of the tree is not followed; a link to a file is listed.
+        let outside = tempfile::tempdir().expect("tempdir");
+        std::fs::write(outside.path().join("far.pem"), "x").expect("write");
+        std::os::unix::fs::symlink(outside.path(), dir.path().join("out")).expect("link");
+        std::os::unix::fs::symlink(outside.path().join("far.pem"), dir.path().join("c.pem"))
+            .expect("link");
+        std::fs::write(dir.path().join(".a.pem.etcdpki-pending"), "x").expect("write");
         let files = collect_files(&[dir.path().to_path_buf()]).expect("walk");
         let names: Vec<String> = files
             .iter()
@@ -257,7 +289,7 @@ mod tests {
                     .to_string()
             })
             .collect();
-        assert_eq!(names, ["a.pem", "sub/b.pem"]);
+        assert_eq!(names, ["a.pem", "c.pem", "sub/b.pem"]);
         let missing = collect_files(&[dir.path().join("nope")]).expect_err("missing");
         assert!(
             missing

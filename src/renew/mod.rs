@@ -4,27 +4,26 @@
 //! each leaf that is due, a [`Successor`]: the new certificate (same subject, SANs and usages;
 //! the old lifetime or the one asked for) and the files that install it, a new key by default.
 //! [`Successor::install`] replaces the files so that no reader sees a partial one and a crash
-//! leaves the old or the new pair ([`crate::pki::swap_files`]). CAs are never renewed here.
+//! leaves the old or the new pair ([`crate::pki::commit`]). The key is read through the
+//! directory handle of the certificate, never through a link. CAs are never renewed here.
 
 mod hook;
 mod run;
 mod window;
 
-use std::os::unix::fs::PermissionsExt;
-use std::path::{Path, PathBuf};
+use std::ffi::OsString;
+use std::path::PathBuf;
 
 use time::{Duration, OffsetDateTime};
 
-pub use crate::pki::{LOCK_FILE_NAME, Leaf, LockError, RenewLock};
+pub use crate::pki::{DirLock, Leaf, LockError};
 pub use hook::{HookError, run_hook};
-pub use run::{RenewEvent, RenewReport, RunMode, renew_files};
+pub use run::{RenewEvent, RenewReport, RunMode, lock_and_recover, renew_files};
 pub use window::{RenewWindow, RenewWindowError};
 
 use crate::config::{GoDuration, Profile};
 use crate::key::{KeyError, PrivateKey};
-use crate::pki::{
-    KEY_MODE, OutputError, PUBLIC_MODE, PlannedFile, Recovery, recover, swap_files, write_files,
-};
+use crate::pki::{DirHandle, OutputError, PlannedFile, Root, Written, commit};
 use crate::sign::{Authority, Certificate, Issuer, SerialNumber, SignError, Subject, build_csr};
 
 /// How successors are made.
@@ -79,14 +78,15 @@ pub struct Successor {
 }
 
 impl Successor {
-    /// Replaces the files: the certificate alone with `--reuse-key`, else key, request and
-    /// certificate as one swap.
-    pub fn install(&self) -> Result<(), OutputError> {
-        if self.new_key_file.is_some() {
-            swap_files(&self.files)
-        } else {
-            write_files(&self.files)
-        }
+    /// Replaces the files (beneath `root`) as one set: the certificate alone with
+    /// `--reuse-key`, else key, request and certificate.
+    pub fn install(&self, root: &Root) -> Result<Written, OutputError> {
+        let set = self
+            .files
+            .last()
+            .and_then(|f| f.path.file_name())
+            .map_or_else(|| "renew".into(), |n| n.to_string_lossy().into_owned());
+        commit(root, &set, &self.files)
     }
 }
 
@@ -102,6 +102,7 @@ impl RenewPolicy<'_> {
     pub fn successor(
         &self,
         leaf: &Leaf,
+        dir: &DirHandle,
         now: OffsetDateTime,
         serial: SerialNumber,
     ) -> Result<Successor, RenewError> {
@@ -116,14 +117,14 @@ impl RenewPolicy<'_> {
         };
         // The key file must hold this certificate's key, so that renew never replaces a key
         // that belongs to something else. Only --reuse-key can do without one (a bundle).
-        let key_file = leaf.key_file();
-        if let Some(path) = &key_file {
-            let old_key = std::fs::read(path)
-                .map_err(|e| refuse(format!("{}: cannot read: {e}", path.display())))
-                .and_then(|bytes| {
-                    PrivateKey::from_pem(&bytes)
-                        .map_err(|e| refuse(format!("{}: {e}", path.display())))
-                })?;
+        let key_file = sibling(dir, leaf, crate::pki::scan::key_files_for);
+        if let Some((path, name)) = &key_file {
+            let old_key = match dir.read(name) {
+                Ok(Some(bytes)) => PrivateKey::from_pem(&zeroize::Zeroizing::new(bytes))
+                    .map_err(|e| refuse(format!("{}: {e}", path.display()))),
+                Ok(None) => Err(refuse(format!("{}: it was removed", path.display()))),
+                Err(e) => Err(refuse(e.to_string())),
+            }?;
             if old_key.public_key().key_bits() != leaf.public_key.key_bits() {
                 return Err(refuse(format!(
                     "{} is not the key of this certificate; nothing was changed",
@@ -133,7 +134,7 @@ impl RenewPolicy<'_> {
         }
         let new_key = match (self.reuse_key, &key_file) {
             (true, _) => None,
-            (false, Some(path)) => {
+            (false, Some((path, _))) => {
                 let spec = leaf.key_spec().map_err(|e| refuse(e.to_string()))?;
                 let key = PrivateKey::generate(spec).map_err(|e: KeyError| sign_err(e.into()))?;
                 Some((path.clone(), key))
@@ -171,29 +172,18 @@ impl RenewPolicy<'_> {
         // The request first, so that the key's and the certificate's renames come back to back.
         let mut files = Vec::new();
         if let Some((key_file, key)) = &new_key {
-            if let Some(csr_file) = leaf.csr_file() {
+            if let Some((csr_file, _)) = sibling(dir, leaf, crate::pki::scan::csr_files_for) {
                 let csr = build_csr(&leaf.subject, &leaf.hosts, None, key).map_err(sign_err)?;
-                files.push(PlannedFile {
-                    mode: mode_of(&csr_file, PUBLIC_MODE),
-                    path: csr_file,
-                    contents: csr.to_pem().into_bytes(),
-                });
+                files.push(PlannedFile::public(&csr_file, csr.to_pem().into_bytes()));
             }
-            files.push(PlannedFile {
-                path: key_file.clone(),
-                contents: key.to_pem().map_err(|e| sign_err(e.into()))?.into_bytes(),
-                mode: KEY_MODE,
-            });
+            let pem = zeroize::Zeroizing::new(key.to_pem().map_err(|e| sign_err(e.into()))?);
+            files.push(PlannedFile::key(key_file, pem.as_bytes().to_vec()));
         }
         let mut cert_pem = certificate.to_pem();
         for block in &leaf.chain {
             cert_pem.push_str(&pem::encode(block));
         }
-        files.push(PlannedFile {
-            path: leaf.cert_file.clone(),
-            contents: cert_pem.into_bytes(),
-            mode: mode_of(&leaf.cert_file, PUBLIC_MODE),
-        });
+        files.push(PlannedFile::public(&leaf.cert_file, cert_pem.into_bytes()));
         Ok(Successor {
             certificate,
             new_key_file: new_key.map(|(path, _)| path),
@@ -202,18 +192,15 @@ impl RenewPolicy<'_> {
     }
 }
 
-/// Finishes or drops a renewal of `cert_file` that a killed run left half done, and removes
-/// its temporary files. Call it before reading the certificate, with the lock held.
-pub fn recover_interrupted(cert_file: &Path) -> Result<Recovery, OutputError> {
-    let mut targets: Vec<PathBuf> = crate::pki::scan::key_files_for(cert_file)
-        .into_iter()
-        .chain(crate::pki::scan::csr_files_for(cert_file))
-        .collect();
-    targets.push(cert_file.to_path_buf());
-    recover(&targets)
-}
-
-/// The file's permission bits, or `default` for a new file.
-fn mode_of(path: &Path, default: u32) -> u32 {
-    std::fs::metadata(path).map_or(default, |m| m.permissions().mode() & 0o7777)
+/// The first of `candidates(leaf's file)` that exists in `dir` (as any kind of entry: a link
+/// is found, and then refused when read or written), with its name in `dir`.
+fn sibling(
+    dir: &DirHandle,
+    leaf: &Leaf,
+    candidates: fn(&std::path::Path) -> Vec<PathBuf>,
+) -> Option<(PathBuf, OsString)> {
+    candidates(&leaf.cert_file).into_iter().find_map(|path| {
+        let name = path.file_name()?.to_os_string();
+        matches!(dir.lstat(&name), Ok(Some(_))).then_some((path, name))
+    })
 }

@@ -2,8 +2,10 @@
 //! and what became of each.
 //!
 //! Takes the files found under the user's paths, a [`RenewPolicy`] and the time; returns a
-//! [`RenewReport`] of [`RenewEvent`]s in file order. The decisions live here: a file is
-//! considered only if it holds a certificate; an interrupted renewal is finished first; a CA
+//! [`RenewReport`] of [`RenewEvent`]s in file order. The decisions live here: key files are
+//! never read to look for certificates (a dry run reads no key at all); every directory that
+//! holds a candidate is locked and its interrupted writes are finished or dropped first
+//! ([`lock_and_recover`]); a file is considered only if it holds a certificate; a CA
 //! is never renewed but reported when it expires within the window; a leaf is this CA's only
 //! if its issuer name matches and the CA's key verifies it. Nothing is printed: the caller
 //! renders the events.
@@ -12,9 +14,12 @@ use std::path::{Path, PathBuf};
 
 use time::{Duration, OffsetDateTime};
 
-use super::{RenewPolicy, recover_interrupted};
-use crate::pki::scan::{FoundCertificate, certificates_in, describe};
-use crate::pki::{Leaf, Recovery, exposed_key_directories};
+use super::RenewPolicy;
+use crate::pki::fs::Trees;
+use crate::pki::scan::{FoundCertificate, certificates_in, describe, is_key_name};
+use crate::pki::{
+    DirHandle, DirLock, FsError, Leaf, LockError, Recovery, exposed_key_directories, recover_dir,
+};
 use crate::sign::{SerialNumber, SignError};
 
 /// Whether a run writes anything.
@@ -29,11 +34,9 @@ pub enum RunMode {
 /// What happened to one file (or, for a warning, one directory or CA).
 #[derive(Clone, Debug)]
 pub enum RenewEvent {
-    /// A renewal a killed run left half done was finished before anything else.
-    Recovered {
-        /// The certificate file.
-        cert_file: PathBuf,
-    },
+    /// A set of files a killed run left half written was finished, or dropped as stale,
+    /// before anything else.
+    Recovered(Recovery),
     /// Not due yet.
     NotDue {
         /// The certificate file.
@@ -84,6 +87,8 @@ pub enum RenewEvent {
     },
     /// A directory where others can read or replace the keys written into it.
     ExposedKeyDirectory(PathBuf),
+    /// Something the user should know about a file written (mode bits dropped from a key).
+    Warning(String),
     /// One file could not be read or renewed (the others still are).
     Failed(String),
 }
@@ -136,6 +141,7 @@ impl RenewReport {
 /// issued, at `now`.
 pub fn renew_files(
     ca_file: &Path,
+    trees: &Trees,
     files: &[PathBuf],
     policy: &RenewPolicy<'_>,
     mode: RunMode,
@@ -146,8 +152,8 @@ pub fn renew_files(
     if let Some(ca) = describe(ca_file, 0, issuer.certificate_der()) {
         warn_about_ca(&mut report, policy, &ca, now, None);
     }
-    for file in files {
-        let Some(bytes) = prepare(&mut report, file, mode) else {
+    for file in files.iter().filter(|f| !is_key_name(f)) {
+        let Some(bytes) = read(&mut report, trees, file) else {
             continue;
         };
         let Some(first) = certificates_in(file, &bytes).into_iter().next() else {
@@ -164,7 +170,7 @@ pub fn renew_files(
         }
         match Leaf::read(file, &bytes) {
             Ok(leaf) if leaf.is_signed_by(issuer.key().public_key()) => {
-                consider(&mut report, policy, &leaf, now, mode);
+                consider(&mut report, policy, trees, &leaf, now, mode);
             }
             // Same issuer name, another key: not this CA's certificate.
             Ok(_) => {}
@@ -174,35 +180,46 @@ pub fn renew_files(
     report
 }
 
-/// The file's bytes once any interrupted renewal of it is finished, or `None` when it holds no
-/// certificate or cannot be read (a failure is recorded).
-fn prepare(report: &mut RenewReport, file: &Path, mode: RunMode) -> Option<Vec<u8>> {
-    let bytes = read(report, file)?;
-    // Only a file that holds a certificate can have a renewal to finish; its key and request
-    // files are the swap's other members, never its commit record.
-    if certificates_in(file, &bytes).is_empty() || mode == RunMode::DryRun {
-        return Some(bytes);
-    }
-    match recover_interrupted(file) {
-        Ok(Recovery::RolledForward) => {
-            report.events.push(RenewEvent::Recovered {
-                cert_file: file.to_path_buf(),
-            });
-            read(report, file)
-        }
-        Ok(Recovery::RolledBack | Recovery::Clean) => Some(bytes),
-        Err(e) => {
-            report.fail(e.to_string());
-            None
+/// The directories holding the candidates among `files` (the files that are not keys), each
+/// reached from its tree without following links, locked (waiting up to `wait`), with the
+/// sets a killed run left there finished or dropped. The lock is held until it is dropped.
+pub fn lock_and_recover(
+    trees: &Trees,
+    files: &[PathBuf],
+    wait: std::time::Duration,
+) -> Result<(DirLock, Vec<RenewEvent>), LockError> {
+    let mut dirs: Vec<DirHandle> = Vec::new();
+    let mut seen: Vec<&Path> = Vec::new();
+    for file in files.iter().filter(|f| !is_key_name(f)) {
+        let parent = file.parent().unwrap_or(Path::new(""));
+        if !seen.contains(&parent) {
+            seen.push(parent);
+            dirs.push(trees.locate(file)?.0);
         }
     }
+    let lock = DirLock::acquire(dirs, wait)?;
+    let mut events = Vec::new();
+    for dir in lock.dirs() {
+        match recover_dir(dir) {
+            Ok(done) => events.extend(done.into_iter().map(RenewEvent::Recovered)),
+            Err(e) => events.push(RenewEvent::Failed(e.to_string())),
+        }
+    }
+    Ok((lock, events))
 }
 
-fn read(report: &mut RenewReport, file: &Path) -> Option<Vec<u8>> {
-    match std::fs::read(file) {
-        Ok(bytes) => Some(bytes),
+/// A certificate file's bytes: through a link if it is one (a certificate is public; nothing
+/// is written through the link), capped, never blocking. A file over the cap that a walk found
+/// is no certificate file (etcd's WAL, say) and is passed over.
+fn read(report: &mut RenewReport, trees: &Trees, file: &Path) -> Option<Vec<u8>> {
+    match trees
+        .locate(file)
+        .and_then(|(dir, name)| dir.read_following(&name))
+    {
+        Ok(Some(bytes)) => Some(bytes),
+        Ok(None) | Err(FsError::TooLarge { .. }) => None,
         Err(e) => {
-            report.fail(format!("{}: cannot read: {e}", file.display()));
+            report.fail(e.to_string());
             None
         }
     }
@@ -234,6 +251,7 @@ fn warn_about_ca(
 fn consider(
     report: &mut RenewReport,
     policy: &RenewPolicy<'_>,
+    trees: &Trees,
     leaf: &Leaf,
     now: OffsetDateTime,
     mode: RunMode,
@@ -260,9 +278,20 @@ fn consider(
         });
         return;
     }
+    let located = trees
+        .root_of(&leaf.cert_file)
+        .and_then(|root| Ok((root, root.locate(&leaf.cert_file)?.0)));
+    let (root, dir) = match located {
+        Ok(found) => found,
+        Err(e) => return report.fail(e.to_string()),
+    };
     let next = SerialNumber::random()
         .map_err(|_| SignError::Random.to_string())
-        .and_then(|s| policy.successor(leaf, now, s).map_err(|e| e.to_string()));
+        .and_then(|s| {
+            policy
+                .successor(leaf, &dir, now, s)
+                .map_err(|e| e.to_string())
+        });
     let next = match next {
         Ok(next) => next,
         Err(e) => return report.fail(e),
@@ -270,15 +299,20 @@ fn consider(
     for dir in exposed_key_directories(&next.files) {
         report.events.push(RenewEvent::ExposedKeyDirectory(dir));
     }
-    match next.install() {
-        Ok(()) => report.events.push(RenewEvent::Renewed {
-            cert_file,
-            name,
-            remaining,
-            not_after: next.certificate.validity().not_after,
-            serial: next.certificate.serial().to_string(),
-            new_key_file: next.new_key_file.clone(),
-        }),
+    match next.install(root) {
+        Ok(written) => {
+            report
+                .events
+                .extend(written.warnings.into_iter().map(RenewEvent::Warning));
+            report.events.push(RenewEvent::Renewed {
+                cert_file,
+                name,
+                remaining,
+                not_after: next.certificate.validity().not_after,
+                serial: next.certificate.serial().to_string(),
+                new_key_file: next.new_key_file.clone(),
+            });
+        }
         Err(e) => report.fail(e.to_string()),
     }
 }

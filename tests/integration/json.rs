@@ -23,16 +23,23 @@ fn gencert_output(dir: &Dir) -> Vec<u8> {
 fn bare_writes_pem_key_and_csr_with_fixed_modes() {
     let dir = Dir::new();
     let input = gencert_output(&dir);
-    // An old, world-readable key must not stay world-readable (cfssljson keeps the old mode).
+    // An old, world-readable key must not stay world-readable (cfssljson keeps the old mode):
+    // it keeps its mode less group write and everything for others, with a warning.
     dir.write("etcd-key.pem", "old");
     std::fs::set_permissions(
         dir.join("etcd-key.pem"),
         std::fs::Permissions::from_mode(0o666),
     )
     .expect("chmod");
-    dir.ok(&["json", "-bare", "etcd"], &input);
+    let out = dir.run(&crate::util::etcdpki(), &["json", "-bare", "etcd"], &input);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    assert!(
+        stderr.contains("etcd-key.pem: the key was mode 0666; the new key is 0640"),
+        "{stderr}"
+    );
     assert_eq!(mode(&dir, "etcd.pem"), 0o644);
-    assert_eq!(mode(&dir, "etcd-key.pem"), 0o600);
+    assert_eq!(mode(&dir, "etcd-key.pem"), 0o640);
     assert_eq!(mode(&dir, "etcd.csr"), 0o644);
     let json: serde_json::Value = serde_json::from_slice(&input).expect("json");
     assert_eq!(
