@@ -218,6 +218,39 @@ pub fn plan(spec: &ClusterSpec, options: &PlanOptions) -> Result<Plan, PlanError
             ca_expiry: cfssl_json::duration_text(options.ca_expiry),
         });
     }
+    check_clients(spec)?;
+    let out = &options.out;
+    let planner = Planner {
+        options,
+        absolute_out: std::path::absolute(out).map_err(|source| PlanError::Absolute {
+            path: out.display().to_string(),
+            source,
+        })?,
+    };
+    let layout = options.layout;
+    let mut plan = Plan {
+        out: out.clone(),
+        layout,
+        key: options.key,
+        policy: cfssl_json::policy(options.expiry, options.key),
+        config_text: cfssl_json::ca_config_text(options.expiry, options.key),
+        config_file: out.join(layout::CONFIG_FILE),
+        ca: planner.ca(),
+        leaves: Vec::new(),
+        members: Vec::new(),
+        initial_cluster: initial_cluster(spec),
+        discovery_srv: spec.discovery_srv.clone(),
+    };
+    for member in &spec.members {
+        planner.add_member(&mut plan, spec, member)?;
+    }
+    planner.add_clients(&mut plan, spec);
+    check_collisions(&plan)?;
+    Ok(plan)
+}
+
+/// Client names must differ from each other and from the members' (they name files).
+fn check_clients(spec: &ClusterSpec) -> Result<(), PlanError> {
     for (i, name) in spec.clients.iter().enumerate() {
         if spec.clients[..i].contains(name) {
             return Err(PlanError::Client {
@@ -232,24 +265,22 @@ pub fn plan(spec: &ClusterSpec, options: &PlanOptions) -> Result<Plan, PlanError
             });
         }
     }
-    let layout = options.layout;
-    let out = &options.out;
-    let absolute_out = std::path::absolute(out).map_err(|source| PlanError::Absolute {
-        path: out.display().to_string(),
-        source,
-    })?;
-    let config_text = cfssl_json::ca_config_text(options.expiry, options.key);
-    let mut plan = Plan {
-        out: out.clone(),
-        layout,
-        key: options.key,
-        policy: cfssl_json::policy(options.expiry, options.key),
-        config_text,
-        config_file: out.join(layout::CONFIG_FILE),
-        ca: CertPlan {
+    Ok(())
+}
+
+/// The options and the output directory's absolute path, shared by every certificate's plan.
+struct Planner<'a> {
+    options: &'a PlanOptions,
+    absolute_out: PathBuf,
+}
+
+impl Planner<'_> {
+    /// The CA, as profiles/etcd/ca-csr.json asks for it.
+    fn ca(&self) -> CertPlan {
+        let (options, layout, out) = (self.options, self.options.layout, &self.options.out);
+        CertPlan {
             label: "CA".into(),
             role: Role::Ca,
-            // profiles/etcd/ca-csr.json.
             request: CertRequest::new(
                 "etcd-ca",
                 options.names.entries(Role::Ca.unit(), None),
@@ -262,32 +293,47 @@ pub fn plan(spec: &ClusterSpec, options: &PlanOptions) -> Result<Plan, PlanError
             }),
             files: vec![under(out, layout.ca())],
             request_file: out.join(layout::request_file("ca")),
-        },
-        leaves: Vec::new(),
-        members: Vec::new(),
-        initial_cluster: initial_cluster(spec),
-        discovery_srv: spec.discovery_srv.clone(),
-    };
-    let leaf =
-        |role: Role, label: String, cn: &str, hosts: Vec<Host>, org: Option<&str>| CertPlan {
+        }
+    }
+
+    /// A leaf of `role`, without files yet.
+    fn leaf(
+        &self,
+        role: Role,
+        label: String,
+        cn: &str,
+        hosts: Vec<Host>,
+        org: Option<&str>,
+    ) -> CertPlan {
+        CertPlan {
             label,
             role,
             request: CertRequest::new(
                 cn,
-                options.names.entries(role.unit(), org),
+                self.options.names.entries(role.unit(), org),
                 hosts,
-                options.key,
+                self.options.key,
             ),
             files: Vec::new(),
             request_file: PathBuf::new(),
-        };
-    for member in &spec.members {
+        }
+    }
+
+    /// A member's server and peer certificates, its layout's own client certificates and CA
+    /// copy, and its etcd settings.
+    fn add_member(
+        &self,
+        plan: &mut Plan,
+        spec: &ClusterSpec,
+        member: &MemberSpec,
+    ) -> Result<(), PlanError> {
+        let (layout, out) = (self.options.layout, &self.options.out);
         let name = &member.name;
-        let client_urls = client_urls(member, options.client_port);
+        let client_urls = client_urls(member, self.options.client_port);
         let (server_hosts, peer_hosts) = member_hosts(spec, member, &client_urls);
         let server_files = layout.server(name);
         let peer_files = layout.peer(name);
-        let mut server = leaf(
+        let mut server = self.leaf(
             Role::Server,
             format!("{name} server"),
             name,
@@ -296,26 +342,13 @@ pub fn plan(spec: &ClusterSpec, options: &PlanOptions) -> Result<Plan, PlanError
         );
         server.files.push(under(out, server_files.clone()));
         server.request_file = out.join(layout::request_file(&Layout::request_base(name, false)));
-        let mut peer = leaf(Role::Peer, format!("{name} peer"), name, peer_hosts, None);
+        let mut peer = self.leaf(Role::Peer, format!("{name} peer"), name, peer_hosts, None);
         peer.files.push(under(out, peer_files.clone()));
         peer.request_file = out.join(layout::request_file(&Layout::request_base(name, true)));
         if let Some(copy) = layout.member_ca(name) {
             plan.ca.files.push(under(out, copy));
         }
-
-        let member_dir = layout.member_dir(name);
-        let root = match &options.cert_dir {
-            Some(dir) => dir.clone(),
-            None => absolute_out.join(&member_dir),
-        };
-        let installed = |path: &Path| -> Result<PathBuf, PlanError> {
-            let relative = path.strip_prefix(&member_dir).unwrap_or(path);
-            let full = root.join(relative);
-            match full.to_str() {
-                Some(s) if !s.contains(['\n', '\r']) => Ok(full),
-                _ => Err(PlanError::Path(full.display().to_string())),
-            }
-        };
+        let installed = self.installed_paths(name);
         let ca_in_member = layout.member_ca(name).unwrap_or_else(|| layout.ca());
         plan.members.push(MemberPlan {
             name: name.clone(),
@@ -334,8 +367,9 @@ pub fn plan(spec: &ClusterSpec, options: &PlanOptions) -> Result<Plan, PlanError
         });
         plan.leaves.push(server);
         plan.leaves.push(peer);
+        let member_dir = layout.member_dir(name);
         for client in layout.member_clients(name) {
-            let mut cert = leaf(
+            let mut cert = self.leaf(
                 Role::Client,
                 format!("{name} client {}", client.common_name),
                 &client.common_name,
@@ -347,36 +381,58 @@ pub fn plan(spec: &ClusterSpec, options: &PlanOptions) -> Result<Plan, PlanError
             cert.request_file = out.join(layout::request_file(&client.request_base));
             plan.leaves.push(cert);
         }
+        Ok(())
     }
-    for client in layout.shared_clients() {
-        let mut cert = leaf(
-            Role::Client,
-            format!("client {}", client.common_name),
-            &client.common_name,
-            Vec::new(),
-            Some(MASTERS_GROUP),
-        );
-        for member in &spec.members {
-            let dir = layout.member_dir(&member.name);
-            cert.files.push(under(out, layout.files(&dir, client.base)));
+
+    /// Where etcd will find a member's file: under `--cert-dir`, or its absolute path; a path
+    /// an env file cannot hold (a line break) is refused.
+    fn installed_paths(&self, name: &str) -> impl Fn(&Path) -> Result<PathBuf, PlanError> {
+        let member_dir = self.options.layout.member_dir(name);
+        let root = match &self.options.cert_dir {
+            Some(dir) => dir.clone(),
+            None => self.absolute_out.join(&member_dir),
+        };
+        move |path: &Path| {
+            let relative = path.strip_prefix(&member_dir).unwrap_or(path);
+            let full = root.join(relative);
+            match full.to_str() {
+                Some(s) if !s.contains(['\n', '\r']) => Ok(full),
+                _ => Err(PlanError::Path(full.display().to_string())),
+            }
         }
-        cert.request_file = out.join(layout::request_file(&client.request_base));
-        plan.leaves.push(cert);
     }
-    for name in &spec.clients {
-        let mut cert = leaf(
-            Role::Client,
-            format!("client {name}"),
-            name,
-            Vec::new(),
-            None,
-        );
-        cert.files.push(under(out, layout.client(name)));
-        cert.request_file = out.join(layout::request_file(name));
-        plan.leaves.push(cert);
+
+    /// The layout's client certificates every member shares, then `--client` ones.
+    fn add_clients(&self, plan: &mut Plan, spec: &ClusterSpec) {
+        let (layout, out) = (self.options.layout, &self.options.out);
+        for client in layout.shared_clients() {
+            let mut cert = self.leaf(
+                Role::Client,
+                format!("client {}", client.common_name),
+                &client.common_name,
+                Vec::new(),
+                Some(MASTERS_GROUP),
+            );
+            for member in &spec.members {
+                let dir = layout.member_dir(&member.name);
+                cert.files.push(under(out, layout.files(&dir, client.base)));
+            }
+            cert.request_file = out.join(layout::request_file(&client.request_base));
+            plan.leaves.push(cert);
+        }
+        for name in &spec.clients {
+            let mut cert = self.leaf(
+                Role::Client,
+                format!("client {name}"),
+                name,
+                Vec::new(),
+                None,
+            );
+            cert.files.push(under(out, layout.client(name)));
+            cert.request_file = out.join(layout::request_file(name));
+            plan.leaves.push(cert);
+        }
     }
-    check_collisions(&plan)?;
-    Ok(plan)
 }
 
 /// `CertFiles` relative to the output directory, made relative to the working directory.
