@@ -427,6 +427,10 @@ pub struct LintArgs {
     /// An etcd configuration: YAML (--config-file), an ETCD_* env file, or a systemd unit.
     #[arg(long = "etcd-config", value_name = "FILE")]
     pub etcd_config: Vec<std::path::PathBuf>,
+    /// Read the absolute paths in --etcd-config files under this directory (a checkout of what
+    /// is about to be deployed: /etc/etcd/pki/ca.pem is DIR/etc/etcd/pki/ca.pem).
+    #[arg(long, value_name = "DIR")]
+    pub root: Option<std::path::PathBuf>,
     /// The etcd release to judge for: 3.4, 3.5 or 3.6 (default: all three, and a finding names
     /// the releases it applies to).
     #[arg(long = "etcd-version", value_enum, value_name = "VERSION")]

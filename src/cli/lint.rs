@@ -41,6 +41,15 @@ pub fn run(args: LintArgs) -> Result<(), Failure> {
         EtcdVersion::V3_5 => Release::V3_5,
         EtcdVersion::V3_6 => Release::V3_6,
     });
+    if let Some(root) = &args.root {
+        if !root.is_dir() {
+            return Err(Failure::Usage(format!(
+                "--root {}: not a directory; give the checkout the configurations' absolute paths are under",
+                root.display()
+            )));
+        }
+        ctx.root = Some(root.clone());
+    }
     for file in &args.etcd_config {
         let text = std::fs::read_to_string(file).map_err(|e| {
             Failure::Usage(format!(

@@ -55,6 +55,38 @@ pub struct Member {
     pub client_hosts: Vec<String>,
 }
 
+/// A file an etcd setting names: canonical path, and the line of the setting.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NamedFile {
+    /// The setting (`trusted-ca-file`, `peer-cert-file`, …).
+    pub setting: &'static str,
+    /// The file, canonical.
+    pub path: PathBuf,
+    /// The setting's line in the configuration.
+    pub line: Option<usize>,
+}
+
+/// One member's TLS files and switches, from its configuration.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct MemberTls {
+    /// The member's name.
+    pub member: String,
+    /// The configuration, as its path displays.
+    pub source: String,
+    /// `cert-file`: served on the client port, and the gateway's client identity.
+    pub server: Option<NamedFile>,
+    /// `peer-cert-file`: served on the peer port, and the identity peers are dialed with.
+    pub peer: Option<NamedFile>,
+    /// `client-cert-file` (3.5+): the gateway's own client identity instead of `cert-file`.
+    pub client_identity: Option<NamedFile>,
+    /// `peer-client-cert-file` (3.5+): the identity peers are dialed with instead.
+    pub peer_client_identity: Option<NamedFile>,
+    /// `trusted-ca-file`: the CAs of clients (and of the gateway's view of `cert-file`).
+    pub client_ca: Option<NamedFile>,
+    /// `peer-trusted-ca-file`: the CAs of peers.
+    pub peer_ca: Option<NamedFile>,
+}
+
 /// The cluster as lint sees it.
 #[derive(Clone, Debug, Default)]
 pub struct Context {
@@ -72,6 +104,11 @@ pub struct Context {
     pub pairs: Vec<(PathBuf, PathBuf)>,
     /// Problems with the configurations.
     pub findings: Vec<Finding>,
+    /// Each configured member's TLS files, in the order read.
+    pub tls: Vec<MemberTls>,
+    /// `--root DIR`: absolute paths in configurations are read under it (a checkout of the
+    /// files a CI job is about to deploy).
+    pub root: Option<PathBuf>,
 }
 
 impl Context {
@@ -175,18 +212,37 @@ impl Context {
         for (cert, key) in [
             (&cfg.cert_file, &cfg.key_file),
             (&cfg.peer_cert_file, &cfg.peer_key_file),
+            (&cfg.client_cert_file, &cfg.client_key_file),
+            (&cfg.peer_client_cert_file, &cfg.peer_client_key_file),
         ] {
             if let (Some(c), Some(k)) = (cert, key)
-                && let (Some(c), Some(k)) = (resolve(dir, c), resolve(dir, k))
+                && let (Some(c), Some(k)) = (self.resolve(dir, c), self.resolve(dir, k))
             {
                 self.pairs.push((c, k));
             }
         }
+        let client = Roles {
+            client: true,
+            ..Roles::default()
+        };
+        let mut tls = MemberTls {
+            member: name.clone(),
+            source: source.clone(),
+            ..MemberTls::default()
+        };
         for (setting, file, roles) in [
             ("cert-file", &cfg.cert_file, server),
             ("peer-cert-file", &cfg.peer_cert_file, peer),
+            ("client-cert-file", &cfg.client_cert_file, client),
+            ("peer-client-cert-file", &cfg.peer_client_cert_file, client),
             ("key-file", &cfg.key_file, Roles::default()),
             ("peer-key-file", &cfg.peer_key_file, Roles::default()),
+            ("client-key-file", &cfg.client_key_file, Roles::default()),
+            (
+                "peer-client-key-file",
+                &cfg.peer_client_key_file,
+                Roles::default(),
+            ),
             ("trusted-ca-file", &cfg.trusted_ca_file, Roles::default()),
             (
                 "peer-trusted-ca-file",
@@ -195,21 +251,58 @@ impl Context {
             ),
         ] {
             let Some(file) = file else { continue };
-            match resolve(dir, file) {
+            match self.resolve(dir, file) {
                 Some(path) => {
-                    let entry = self.files.entry(path).or_default();
+                    let entry = self.files.entry(path.clone()).or_default();
                     entry.0 = entry.0.union(roles);
                     if roles.any() {
                         entry.1 = Some(name.clone());
+                    }
+                    let named = Some(NamedFile {
+                        setting,
+                        path,
+                        line: cfg.line_of(setting),
+                    });
+                    match setting {
+                        "cert-file" => tls.server = named,
+                        "peer-cert-file" => tls.peer = named,
+                        "client-cert-file" => tls.client_identity = named,
+                        "peer-client-cert-file" => tls.peer_client_identity = named,
+                        "trusted-ca-file" => tls.client_ca = named,
+                        "peer-trusted-ca-file" => tls.peer_ca = named,
+                        _ => {}
                     }
                 }
                 None => self.invalid(
                     &source,
                     cfg.line_of(setting),
-                    format!("{setting} names {file}, which does not exist (etcd will not start)"),
+                    format!(
+                        "{setting} names {file}, which does not exist{} (etcd will not start)",
+                        self.root
+                            .as_ref()
+                            .filter(|_| Path::new(file).is_absolute())
+                            .map(|r| format!(" under --root {}", r.display()))
+                            .unwrap_or_default()
+                    ),
                 ),
             }
         }
+        self.tls.push(tls);
+    }
+
+    /// A configuration's path, canonical; `None` if missing. A relative path is resolved
+    /// against the configuration's directory, then the current directory (where etcd runs);
+    /// an absolute one under `--root` when it is given.
+    fn resolve(&self, dir: &Path, file: &str) -> Option<PathBuf> {
+        let path = Path::new(file);
+        let candidates = match (&self.root, path.strip_prefix("/")) {
+            (Some(root), Ok(inside)) => vec![root.join(inside)],
+            (None, Ok(_)) => vec![path.to_path_buf()],
+            _ => vec![dir.join(path), path.to_path_buf()],
+        };
+        candidates
+            .into_iter()
+            .find_map(|p| std::fs::canonicalize(p).ok())
     }
 
     fn invalid(&mut self, source: &str, line: Option<usize>, message: String) {
@@ -424,19 +517,6 @@ fn has_ca_token(file: &Path) -> bool {
     file.file_name()
         .map(|n| n.to_string_lossy().to_ascii_lowercase())
         .is_some_and(|n| n.split(['-', '_', '.']).any(|t| t == "ca"))
-}
-
-/// A config's path resolved against the config's directory, canonical; `None` if missing.
-fn resolve(dir: &Path, file: &str) -> Option<PathBuf> {
-    let path = Path::new(file);
-    let candidates = if path.is_absolute() {
-        vec![path.to_path_buf()]
-    } else {
-        vec![dir.join(path), path.to_path_buf()]
-    };
-    candidates
-        .into_iter()
-        .find_map(|p| std::fs::canonicalize(p).ok())
 }
 
 #[cfg(test)]

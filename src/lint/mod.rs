@@ -4,7 +4,8 @@
 //! DNS-SRV domain, roles from etcd configurations) and [`LintOptions`]; returns a
 //! [`LintReport`] of findings, each naming a [`rule`] and the files concerned. The rules live in
 //! [`certificate_rules`] (one certificate in its role), [`pki_rules`] (chains, names, keys) and
-//! [`cluster_rules`] (the cluster's settings, cfssl JSON); docs/lints.md explains each.
+//! [`cluster_rules`] (the cluster's settings, cfssl JSON) and [`trust_rules`] (each member's
+//! trust); docs/lints.md explains each.
 
 pub mod certificate_rules;
 pub mod cluster_rules;
@@ -13,6 +14,7 @@ pub mod inventory;
 pub mod pki_rules;
 pub mod report;
 pub mod rule;
+pub mod trust_rules;
 
 pub use context::Context;
 pub use inventory::Inventory;
@@ -81,6 +83,8 @@ pub fn lint(inv: &Inventory, ctx: &Context, options: &LintOptions) -> LintReport
         }
     }
     findings.extend(pki_rules::chain_rules(inv, &issuers));
+    findings.extend(trust_rules::member_trust(inv, &issuers, &roles, &ctx.tls));
+    findings.extend(trust_rules::chain_eku(inv, &issuers, &roles));
     findings.extend(pki_rules::duplicate_subjects(inv, &roles));
     findings.extend(pki_rules::key_rules(inv, &ctx.pairs));
     findings.extend(cluster_rules::srv_domain_requests(inv, ctx));

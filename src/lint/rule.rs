@@ -66,6 +66,10 @@ rules! {
         "a client certificate without client auth";
     SAN_MISSING_MEMBER = "san-missing-member", Error,
         "a member's advertised host or IP missing from its certificate's SANs";
+    UNTRUSTED_BY_MEMBER = "untrusted-by-member", Error,
+        "a certificate a member sends or checks that does not chain to that member's (or its peers') trusted CA file, or lacks its intermediate";
+    CHAIN_EKU = "chain-eku", Error,
+        "a CA whose EKU lacks a usage of a certificate it issued (Go checks EKUs up the chain)";
     CHAIN_INVALID = "chain-invalid", Error,
         "a certificate whose issuer is not among the files, or whose signature does not verify";
     KEY_MISMATCH = "key-mismatch", Error,

@@ -17,6 +17,7 @@ mod lint;
 mod lint_cluster;
 mod lint_etcd;
 mod lint_etcd_config;
+mod lint_trust;
 mod parity;
 mod profiles;
 mod renew;
