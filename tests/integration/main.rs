@@ -21,6 +21,7 @@ mod lint_trust;
 mod parity;
 mod profiles;
 mod renew;
+mod revocation_etcd;
 mod revoke;
 mod selfsign;
 mod sign;
