@@ -298,9 +298,13 @@ pub fn duplicate_subjects(inv: &Inventory, roles: &[(Roles, Option<String>)]) ->
         let files: Vec<String> = certs.iter().map(|c| c.label.clone()).collect();
         let subject = certs[0].subject();
         let cas = certs.iter().filter(|c| c.is_ca()).count();
+        if cas == certs.len() {
+            out.push(rollover(inv, &distinct, &members));
+            continue;
+        }
         let message = if cas >= 2 {
             format!(
-                "{cas} CAs named \"{subject}\" with different keys: a client that trusts one picks it by name and fails on what the other signed (Go: \"certificate signed by unknown authority (possibly because of crypto/rsa: verification error …)\", OpenSSL: \"certificate signature failure\"). Keep one CA, or give the new one another name"
+                "{cas} CAs and a leaf named \"{subject}\": the leaf looks self-issued, and a client that trusts one CA picks it by name and fails on what the other signed. Give the leaf its own CN"
             )
         } else if cas == 1 {
             format!(
@@ -370,6 +374,74 @@ pub fn duplicate_subjects(inv: &Inventory, roles: &[(Roles, Option<String>)]) ->
         ));
     }
     out
+}
+
+/// `ca-rollover`: CAs with one name and different keys, the state between steps 1 and 4 of a
+/// CA rotation (docs/rotation.md). Go tries every CA of a name (crypto/x509 `CertPool`
+/// `findPotentialParents`), and OpenSSL picks by the Authority Key Identifier that cfssl and
+/// etcdpki write, so a trust bundle with both is sound: an informational note. Without a file
+/// that holds both keys, a client that trusts one fails on what the other signed: a warning.
+fn rollover(inv: &Inventory, distinct: &[usize], members: &[usize]) -> Finding {
+    let keys: Vec<&[u8]> = distinct
+        .iter()
+        .map(|&i| inv.certs[i].key_bits.as_slice())
+        .collect();
+    let mut in_file: HashMap<&Path, Vec<&[u8]>> = HashMap::new();
+    for &i in members {
+        in_file
+            .entry(inv.certs[i].file.as_path())
+            .or_default()
+            .push(&inv.certs[i].key_bits);
+    }
+    let bundle = in_file
+        .iter()
+        .filter(|(_, held)| keys.iter().all(|k| held.contains(k)))
+        .map(|(file, _)| *file)
+        .min();
+    let ids: Vec<String> = distinct
+        .iter()
+        .map(|&i| {
+            format!(
+                "{} (key {})",
+                inv.certs[i].label,
+                key_id(&inv.certs[i].key_bits)
+            )
+        })
+        .collect();
+    let subject = inv.certs[distinct[0]].subject();
+    let files = distinct
+        .iter()
+        .map(|&i| inv.certs[i].label.clone())
+        .collect();
+    match bundle {
+        Some(bundle) => Finding::new(
+            rule::CA_ROLLOVER,
+            files,
+            format!(
+                "a CA rollover in progress: {} trusts both CAs named \"{subject}\": {}. Go and OpenSSL pick the right one by key. Finish the rotation (docs/rotation.md): reissue the leaves from the new CA, then drop the old one from the bundle",
+                bundle.display(),
+                ids.join(" and ")
+            ),
+        ),
+        None => Finding::new(
+            rule::CA_ROLLOVER,
+            files,
+            format!(
+                "{} CAs named \"{subject}\" with different keys, and no file trusts both: {}. For a rollover, put both into the trust bundle and restart the members before issuing from the new one (docs/rotation.md); a client that trusts only one fails on what the other signed (Go: \"certificate signed by unknown authority (possibly because of crypto/rsa: verification error …)\", OpenSSL: \"certificate signature failure\")",
+                distinct.len(),
+                ids.join(" and ")
+            ),
+        )
+        .at(super::rule::Level::Warning),
+    }
+}
+
+/// A key's identifier as cfssl and etcdpki write it in the Subject Key Identifier and
+/// `openssl x509 -text` shows it: SHA-1 over the subjectPublicKey bits (RFC 5280 §4.2.1.2).
+fn key_id(key_bits: &[u8]) -> String {
+    let digest = aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA1_FOR_LEGACY_USE_ONLY, key_bits);
+    let hex: Vec<String> = digest.as_ref().iter().map(|b| format!("{b:02X}")).collect();
+    hex.join(":")
 }
 
 fn same_hosts(a: &CertEntry, b: &CertEntry) -> bool {

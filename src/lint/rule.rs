@@ -56,6 +56,8 @@ macro_rules! rules {
 rules! {
     DUPLICATE_SUBJECT = "duplicate-subject", Error,
         "two different certificates (or request files) with one subject DN, or a leaf with a CA's DN";
+    CA_ROLLOVER = "ca-rollover", Info,
+        "CAs with one name and different keys: a rollover, in one trust bundle (info) or not yet (warning)";
     SRV_DOMAIN_MISSING = "srv-domain-missing", Error,
         "a server or peer certificate without the DNS-SRV discovery domain as a DNS SAN";
     PEER_EKU = "peer-eku", Error,

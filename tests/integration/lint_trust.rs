@@ -312,3 +312,67 @@ fn issue_15_root_reads_absolute_paths_under_a_checkout() {
     );
     assert!(code == 0 && found.is_empty(), "{found:#?}");
 }
+
+/// issue #15 point 7: the CA rotation of docs/rotation.md lints without an error at every step;
+/// two CAs with one name in one trust bundle are a rollover note naming both keys.
+#[test]
+fn issue_15_the_documented_ca_rotation_lints_clean_at_every_step() {
+    let dir = two_cas();
+    let member = |dir: &Dir, ca: &str| {
+        issue(dir, ca, "server", "m1", "127.0.0.1,localhost", "m1-server");
+        issue(dir, ca, "server", "m1-peer", "127.0.0.1", "m1-peer");
+        issue(dir, ca, "client", "root", "", "client");
+    };
+    member(&dir, "ca");
+    std::fs::remove_file(dir.join("other-ca.pem")).expect("rm");
+    std::fs::remove_file(dir.join("other-ca-key.pem")).expect("rm");
+    let trusting = |file: &str| {
+        dir.write(
+            "m1.env",
+            &format!(
+                "ETCD_NAME=m1\nETCD_CERT_FILE=m1-server.pem\nETCD_KEY_FILE=m1-server-key.pem\n\
+                 ETCD_TRUSTED_CA_FILE={file}\nETCD_PEER_CERT_FILE=m1-peer.pem\n\
+                 ETCD_PEER_KEY_FILE=m1-peer-key.pem\nETCD_PEER_TRUSTED_CA_FILE={file}\n"
+            ),
+        );
+    };
+    let step = |name: &str| {
+        let (code, found) = lint_json(&dir, &["--etcd-config", "m1.env", "."]);
+        assert_eq!(code, 0, "{name}: {found:#?}");
+        found
+            .into_iter()
+            .map(|f| (f.rule, f.severity, f.message))
+            .collect::<Vec<_>>()
+    };
+    trusting("ca.pem");
+    assert_eq!(step("before"), []);
+    // 1. A new CA from the same request: one name, another key.
+    dir.gencert(Tool::Etcdpki, &["-initca", "ca.json"], "ca-new");
+    let found = step("1");
+    assert_eq!(found.len(), 1, "{found:#?}");
+    assert_eq!(
+        (found[0].0.as_str(), found[0].1.as_str()),
+        ("ca-rollover", "warning")
+    );
+    // 2. Both CAs in the trust bundle.
+    let bundle = [dir.read("ca.pem"), dir.read("ca-new.pem")].concat();
+    dir.write("ca-bundle.pem", &String::from_utf8(bundle).expect("PEM"));
+    trusting("ca-bundle.pem");
+    let found = step("2");
+    assert_eq!(found.len(), 1, "{found:#?}");
+    let (rule, level, message) = &found[0];
+    assert_eq!((rule.as_str(), level.as_str()), ("ca-rollover", "info"));
+    assert!(
+        message.starts_with("a CA rollover in progress: ./ca-bundle.pem trusts both CAs named \"O=etcd, CN=etcd-ca\"")
+            && message.matches("(key ").count() == 2,
+        "{message}"
+    );
+    // 3. The leaves reissued from the new CA: trusted through the bundle.
+    member(&dir, "ca-new");
+    assert_eq!(step("3").len(), 1);
+    // 4. The old CA dropped from the bundle and deleted.
+    std::fs::copy(dir.join("ca-new.pem"), dir.join("ca-bundle.pem")).expect("cp");
+    std::fs::remove_file(dir.join("ca.pem")).expect("rm");
+    std::fs::remove_file(dir.join("ca-key.pem")).expect("rm");
+    assert_eq!(step("4"), []);
+}
