@@ -27,6 +27,107 @@
 //!   [`certinfo`] (cfssl's certificate and CSR descriptions).
 //!
 //! The command line lives in the binary (`src/cli`) and is a thin shell over these.
+//!
+//! # Embedding
+//!
+//! What another tool does with etcdpki: issue a certificate as `cfssl gencert` does, plan an
+//! etcd cluster's PKI, lint a directory.
+//!
+//! Issue a CA and a server certificate under a ca-config.json profile:
+//!
+//! ```
+//! use etcdpki::config::parse_ca_config;
+//! use etcdpki::request::parse_csr_json;
+//! use etcdpki::sign::{Authority, Issuer, SerialNumber, initca_profile, issue_request};
+//! use etcdpki::PrivateKey;
+//! use time::OffsetDateTime;
+//!
+//! let now = OffsetDateTime::now_utc();
+//! let ca_request = parse_csr_json("ca-csr.json", br#"{"CN": "etcd-ca", "ca": {"expiry": "87600h"}}"#)?.value;
+//! let ca_key = PrivateKey::generate(ca_request.key())?;
+//! let (_, ca_cert) = issue_request(
+//!     Authority::SelfSigned(&ca_key),
+//!     &initca_profile(ca_request.ca(), None),
+//!     &ca_request,
+//!     &ca_key,
+//!     false,
+//!     now,
+//!     SerialNumber::random()?,
+//! )?;
+//! let (issuer, _warnings) =
+//!     Issuer::from_pem("ca.pem", ca_cert.to_pem().as_bytes(), "ca-key.pem", ca_key)?;
+//!
+//! let policy = parse_ca_config(
+//!     "ca-config.json",
+//!     br#"{"signing": {"profiles": {"server": {"usages": ["signing", "server auth"], "expiry": "8760h"}}}}"#,
+//! )?
+//! .value;
+//! let request = parse_csr_json("server.json", br#"{"CN": "infra0", "hosts": ["10.0.1.10"]}"#)?.value;
+//! let key = PrivateKey::generate(request.key())?;
+//! let (_csr, cert) = issue_request(
+//!     Authority::Ca(&issuer),
+//!     policy.select("server")?,
+//!     &request,
+//!     &key,
+//!     false,
+//!     now,
+//!     SerialNumber::random()?,
+//! )?;
+//! assert!(cert.to_pem().starts_with("-----BEGIN CERTIFICATE-----"));
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
+//! Plan the PKI of a three-member cluster (nothing is written until the plan is built):
+//!
+//! ```
+//! use etcdpki::cluster::{ClusterSpec, Layout, PlanOptions, SubjectNames, plan};
+//! use etcdpki::config::GoDuration;
+//! use etcdpki::KeySpec;
+//!
+//! let spec = ClusterSpec::from_initial_cluster(
+//!     "infra0=https://10.0.1.10:2380,infra1=https://10.0.1.11:2380,infra2=https://10.0.1.12:2380",
+//! )?;
+//! let plan = plan(
+//!     &spec,
+//!     &PlanOptions {
+//!         out: "pki".into(),
+//!         layout: Layout::Cfssl,
+//!         key: KeySpec::default(),
+//!         expiry: GoDuration::from_hours(8760),
+//!         ca_expiry: GoDuration::from_hours(87600),
+//!         names: SubjectNames::default(),
+//!         client_port: 2379,
+//!         cert_dir: None,
+//!     },
+//! )?;
+//! assert_eq!(plan.members.len(), 3);
+//! assert_eq!(plan.leaves.len(), 6, "a server and a peer certificate per member");
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
+//! Lint a directory as `etcdpki lint` does:
+//!
+//! ```
+//! use etcdpki::lint::{Context, Inventory, Level, LintOptions, certificate_rules::TimeRules, lint};
+//! use etcdpki::pki::collect_files;
+//! use time::{Duration, OffsetDateTime};
+//!
+//! let dir = std::env::temp_dir().join(format!("etcdpki-doc-{}", std::process::id()));
+//! std::fs::create_dir_all(&dir)?;
+//! let files = collect_files(&[dir.clone()])?;
+//! let report = lint(
+//!     &Inventory::read(&files, 1),
+//!     &Context::from_flags(None, None)?,
+//!     &LintOptions {
+//!         time: TimeRules { at: OffsetDateTime::now_utc(), warn_within: Duration::days(30) },
+//!         workers: 1,
+//!         overrides: Vec::new(),
+//!     },
+//! );
+//! assert_eq!(report.count(Level::Error), 0, "an empty directory has nothing wrong");
+//! std::fs::remove_dir_all(&dir)?;
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
 
 mod error;
 

@@ -9,7 +9,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 /// `f` applied to consecutive batches of at most `batch` items on up to `workers` threads; the
 /// results in batch order. A panic in `f` is raised again in the caller.
-pub fn map_batches<T, R, F>(items: &[T], workers: usize, batch: usize, f: F) -> Vec<R>
+pub(crate) fn map_batches<T, R, F>(items: &[T], workers: usize, batch: usize, f: F) -> Vec<R>
 where
     T: Sync,
     R: Send,

@@ -3,7 +3,7 @@
 //!
 //! Takes a [`Plan`] and [`BuildOptions`]; returns an [`Outcome`]: what happened to each
 //! certificate and the files to write, which [`Outcome::write`] writes as one atomic set
-//! ([`crate::pki::commit`]: temporary files, fsync, a commit record, renames; new keys 0600).
+//! ([`crate::pki::commit`](mod@crate::pki::commit): temporary files, fsync, a commit record, renames; new keys 0600).
 //! The output directory and the CA must belong to the user running and be writable by no one
 //! else ([`open_output`]). Guarantees:
 //! an existing CA is never replaced, nor a copy of a CA overwritten, without `force`; a

@@ -29,7 +29,7 @@ fn usages(key: KeySpec, eku: &[&str]) -> Vec<&'static str> {
 }
 
 /// A Go duration as people write it: `8760h` for whole hours, else Go's `String()`.
-pub fn duration_text(d: GoDuration) -> String {
+pub(crate) fn duration_text(d: GoDuration) -> String {
     const HOUR: i64 = 3_600_000_000_000;
     if d.as_nanos() % HOUR == 0 {
         format!("{}h", d.as_nanos() / HOUR)
@@ -42,7 +42,7 @@ pub fn duration_text(d: GoDuration) -> String {
 /// certificate both serves and dials, and with client certificate auth the server certificate
 /// dials its own gRPC gateway: etcd 3.4 Documentation/op-guide/security.md `--peer-cert-file`,
 /// embed/serve.go, etcd issue #9785) and `client` (client auth).
-pub fn ca_config_text(expiry: GoDuration, key: KeySpec) -> String {
+pub(crate) fn ca_config_text(expiry: GoDuration, key: KeySpec) -> String {
     let expiry = duration_text(expiry);
     let profile = |eku: &[&str]| json!({"expiry": expiry, "usages": usages(key, eku)});
     let config = json!({
@@ -58,7 +58,7 @@ pub fn ca_config_text(expiry: GoDuration, key: KeySpec) -> String {
     pretty(&config)
 }
 
-/// The policy of [`ca_config_text`]'s text, read as `-config` reads it.
+/// The policy of `ca_config_text`'s text, read as `-config` reads it.
 pub fn policy(expiry: GoDuration, key: KeySpec) -> Policy {
     parse_ca_config("ca-config.json", ca_config_text(expiry, key).as_bytes())
         .expect("the generated ca-config.json is valid: a test parses it")
@@ -66,7 +66,7 @@ pub fn policy(expiry: GoDuration, key: KeySpec) -> Policy {
 }
 
 /// A cfssl csr.json for `request`: CN, hosts, key, names, and `ca.expiry` for a CA.
-pub fn csr_json_text(request: &CertRequest) -> String {
+pub(crate) fn csr_json_text(request: &CertRequest) -> String {
     let mut doc = Map::new();
     doc.insert("CN".into(), json!(request.common_name));
     if !request.hosts.is_empty() {

@@ -8,7 +8,7 @@ use super::plan::{MemberPlan, Plan};
 use crate::etcd::{Bootstrap, ClusterState, MemberSettings, env_file_text};
 
 /// The environment file of `member` in `plan`.
-pub fn member_env_file(plan: &Plan, member: &MemberPlan, state: ClusterState) -> String {
+pub(crate) fn member_env_file(plan: &Plan, member: &MemberPlan, state: ClusterState) -> String {
     let bootstrap = match &plan.discovery_srv {
         Some(domain) => Bootstrap::DiscoverySrv(domain),
         None => Bootstrap::InitialCluster(&plan.initial_cluster),

@@ -59,7 +59,7 @@ pub enum ExistingLeaf {
 }
 
 /// A file that exists but cannot be read: not a regular file (a link, a FIFO), over the size
-/// limit, or refused by the system ([`crate::pki::fs::read_path`]).
+/// limit, or refused by the system (`crate::pki::fs::read_path`).
 #[derive(Debug, thiserror::Error)]
 #[error(transparent)]
 pub struct ReadFileError {
@@ -69,7 +69,7 @@ pub struct ReadFileError {
 }
 
 /// The bytes of `path`, `None` if it does not exist.
-pub fn read_optional(path: &Path) -> Result<Option<Vec<u8>>, ReadFileError> {
+pub(crate) fn read_optional(path: &Path) -> Result<Option<Vec<u8>>, ReadFileError> {
     crate::pki::fs::read_path(path).or_else(|e| match e {
         crate::pki::FsError::Io { ref source, .. } if source.kind() == ErrorKind::NotFound => {
             Ok(None)
@@ -79,7 +79,7 @@ pub fn read_optional(path: &Path) -> Result<Option<Vec<u8>>, ReadFileError> {
 }
 
 /// The algorithm a key made from `spec` has.
-pub fn algorithm_of(spec: KeySpec) -> KeyAlgorithm {
+pub(crate) fn algorithm_of(spec: KeySpec) -> KeyAlgorithm {
     match spec {
         KeySpec::Rsa(size) => KeyAlgorithm::Rsa { bits: size.bits() },
         KeySpec::Ecdsa(curve) => KeyAlgorithm::Ecdsa(curve),
@@ -88,7 +88,7 @@ pub fn algorithm_of(spec: KeySpec) -> KeyAlgorithm {
 }
 
 /// Reads the CA at `files` and compares it with `plan`.
-pub fn read_ca(files: &CertFiles, plan: &CertPlan) -> ExistingCa {
+pub(crate) fn read_ca(files: &CertFiles, plan: &CertPlan) -> ExistingCa {
     let (cert_pem, key_pem) = match (read_optional(&files.cert), read_optional(&files.key)) {
         (Err(e), _) | (_, Err(e)) => return ExistingCa::Unusable(e.to_string()),
         (Ok(None), Ok(None)) => return ExistingCa::Missing,
@@ -146,7 +146,7 @@ pub fn read_ca(files: &CertFiles, plan: &CertPlan) -> ExistingCa {
 }
 
 /// Judges the leaf at `files` against `plan`, issued by `issuer` under `profile`, at `now`.
-pub fn judge_leaf(
+pub(crate) fn judge_leaf(
     files: &CertFiles,
     plan: &CertPlan,
     profile: &Profile,
@@ -245,7 +245,7 @@ fn difference(a: &[Host], b: &[Host]) -> Vec<String> {
 }
 
 /// The mode of a key file that others may read (wider than 0600), if it is one.
-pub fn wide_key_mode(path: &Path) -> Option<u32> {
+pub(crate) fn wide_key_mode(path: &Path) -> Option<u32> {
     let mode = std::fs::metadata(path).ok()?.permissions().mode() & 0o777;
     crate::pki::others_have_access(mode).then_some(mode)
 }

@@ -12,7 +12,7 @@ use crate::key::{KeyError, KeySpec, PrivateKey};
 
 /// Generates one key per spec on up to `workers` threads. `progress(done, total)` is called
 /// once with 0 before the first key and then after each key, from the worker threads.
-pub fn generate_keys(
+pub(crate) fn generate_keys(
     specs: &[KeySpec],
     workers: usize,
     progress: &(dyn Fn(usize, usize) + Sync),

@@ -59,7 +59,7 @@ pub struct LayoutClient {
 /// The organization kubeadm and etcdadm give their etcd client certificates (certlist.go
 /// `KubeadmCertEtcdHealthcheck`, etcdadm certs.go): Kubernetes' superuser group. etcd ignores
 /// it; it is kept so that the files match what those tools make.
-pub const MASTERS_GROUP: &str = "system:masters";
+pub(crate) const MASTERS_GROUP: &str = "system:masters";
 
 impl Layout {
     /// `BASE.pem`/`BASE-key.pem`/`BASE.csr` (cfssl) or `BASE.crt`/`BASE.key`, in `dir`.
@@ -92,7 +92,7 @@ impl Layout {
     }
 
     /// The directory of member `name`'s files, relative to the output directory.
-    pub fn member_dir(self, name: &str) -> PathBuf {
+    pub(crate) fn member_dir(self, name: &str) -> PathBuf {
         match self {
             Layout::Cfssl => PathBuf::new(),
             Layout::Etcdadm | Layout::Kubeadm => PathBuf::from(name),
@@ -101,7 +101,7 @@ impl Layout {
 
     /// The copy of the CA in a member directory (etcdadm and kubeadm keep `ca.key` on every
     /// member to sign that member's certificates); none in the flat cfssl layout.
-    pub fn member_ca(self, name: &str) -> Option<CertFiles> {
+    pub(crate) fn member_ca(self, name: &str) -> Option<CertFiles> {
         match self {
             Layout::Cfssl => None,
             Layout::Etcdadm | Layout::Kubeadm => {
@@ -130,7 +130,7 @@ impl Layout {
 
     /// The base name of the cfssl request file of member `name`'s server (`NAME`) or peer
     /// (`NAME-peer`) certificate, as the cfssl layout names the certificates.
-    pub fn request_base(name: &str, peer: bool) -> String {
+    pub(crate) fn request_base(name: &str, peer: bool) -> String {
         if peer {
             format!("{name}-peer")
         } else {
@@ -140,7 +140,7 @@ impl Layout {
 
     /// The clients etcdadm makes on each member: CN `NAME-etcdctl` for etcdctl and
     /// `NAME-kube-apiserver-etcd-client` for the API server (etcdadm certs/certs.go).
-    pub fn member_clients(self, name: &str) -> Vec<LayoutClient> {
+    pub(crate) fn member_clients(self, name: &str) -> Vec<LayoutClient> {
         match self {
             Layout::Etcdadm => vec![
                 LayoutClient {
@@ -161,7 +161,7 @@ impl Layout {
     /// The clients kubeadm uses on every control-plane node under one identity: CN
     /// `kube-etcd-healthcheck-client` and `kube-apiserver-etcd-client` (certlist.go). One
     /// certificate each, copied into every member directory.
-    pub fn shared_clients(self) -> Vec<LayoutClient> {
+    pub(crate) fn shared_clients(self) -> Vec<LayoutClient> {
         match self {
             Layout::Kubeadm => vec![
                 LayoutClient {
@@ -186,17 +186,17 @@ impl Layout {
 }
 
 /// Member `name`'s environment file, in the output directory.
-pub fn env_file(name: &str) -> PathBuf {
+pub(crate) fn env_file(name: &str) -> PathBuf {
     PathBuf::from(format!("{name}.env"))
 }
 
 /// A certificate's cfssl request file (`BASE-csr.json`), in the output directory.
-pub fn request_file(base: &str) -> PathBuf {
+pub(crate) fn request_file(base: &str) -> PathBuf {
     PathBuf::from(format!("{base}-csr.json"))
 }
 
 /// The signing configuration, in the output directory.
-pub const CONFIG_FILE: &str = "ca-config.json";
+pub(crate) const CONFIG_FILE: &str = "ca-config.json";
 
 #[cfg(test)]
 mod tests {

@@ -38,7 +38,7 @@ impl Default for SubjectNames {
 }
 
 /// The keys `--names` takes, as cfssl's csr.json `names` entries spell them.
-pub const NAME_KEYS: &[&str] = &["C", "ST", "L", "O", "OU"];
+pub(crate) const NAME_KEYS: &[&str] = &["C", "ST", "L", "O", "OU"];
 
 /// Why a `--names` value is refused.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
@@ -50,7 +50,7 @@ pub enum SubjectNamesError {
         /// The item as written.
         item: String,
     },
-    /// A key that is not one of [`NAME_KEYS`].
+    /// A key that is not one of `NAME_KEYS`.
     #[error("unknown name {key:?}; expected one of C, ST, L, O, OU")]
     UnknownKey {
         /// The key as written.

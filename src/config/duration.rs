@@ -52,7 +52,7 @@ fn unit_nanos(unit: &str) -> Option<u64> {
 
 impl GoDuration {
     /// Zero.
-    pub const ZERO: Self = Self(0);
+    pub(crate) const ZERO: Self = Self(0);
 
     /// A duration of `n` nanoseconds.
     pub const fn from_nanos(n: i64) -> Self {
@@ -65,7 +65,7 @@ impl GoDuration {
     }
 
     /// A duration of `m` minutes (saturating).
-    pub const fn from_minutes(m: i64) -> Self {
+    pub(crate) const fn from_minutes(m: i64) -> Self {
         Self(m.saturating_mul(MINUTE as i64))
     }
 

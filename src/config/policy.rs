@@ -213,7 +213,7 @@ impl Profile {
 
 /// cfssl's backdate when none is set (signer.go: `-5 * time.Minute`); it lets clocks that are
 /// a little behind accept a certificate issued just now.
-pub const DEFAULT_BACKDATE: GoDuration = GoDuration::from_minutes(5);
+pub(crate) const DEFAULT_BACKDATE: GoDuration = GoDuration::from_minutes(5);
 
 /// A whole ca-config.json.
 #[derive(Clone, Debug)]
@@ -357,7 +357,7 @@ impl Policy {
     }
 
     /// Every unknown usage of every profile, as errors (for `lint`).
-    pub fn unknown_usages(&self) -> impl Iterator<Item = &Diagnostic> {
+    pub(crate) fn unknown_usages(&self) -> impl Iterator<Item = &Diagnostic> {
         std::iter::once(&self.default)
             .chain(self.profiles.values())
             .flat_map(|p| p.unknown_usages.iter())

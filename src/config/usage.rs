@@ -28,7 +28,7 @@ pub struct KeyUsage(u16);
 
 impl KeyUsage {
     /// The empty set.
-    pub const NONE: Self = Self(0);
+    pub(crate) const NONE: Self = Self(0);
 
     /// This set with `bit` added.
     pub const fn with(self, bit: KeyUsageBit) -> Self {
@@ -42,7 +42,7 @@ impl KeyUsage {
 
     /// The set whose bit `i` is RFC 5280's bit `i` (as x509-parser's `KeyUsage::flags` holds
     /// it); bits beyond decipherOnly are dropped.
-    pub const fn from_rfc5280_bits(bits: u16) -> Self {
+    pub(crate) const fn from_rfc5280_bits(bits: u16) -> Self {
         Self(bits & 0x1ff)
     }
 
@@ -54,7 +54,7 @@ impl KeyUsage {
     /// The DER BIT STRING contents as Go writes them: bit 0 is the high bit of the first byte,
     /// trailing zero bytes dropped, the unused-bits count covering the zero bits after the last
     /// set bit (`03 02 05 A0` for digitalSignature + keyEncipherment).
-    pub fn bit_string(self) -> (u8, Vec<u8>) {
+    pub(crate) fn bit_string(self) -> (u8, Vec<u8>) {
         let bytes = [
             (self.0 as u8).reverse_bits(),
             ((self.0 >> 8) as u8).reverse_bits(),
@@ -106,7 +106,7 @@ impl ExtKeyUsage {
     ];
 
     /// The purpose with object identifier `oid`, if cfssl knows it.
-    pub fn from_oid(oid: &ObjectIdentifier) -> Option<Self> {
+    pub(crate) fn from_oid(oid: &ObjectIdentifier) -> Option<Self> {
         Self::ALL.into_iter().find(|u| u.oid() == *oid)
     }
 
@@ -142,7 +142,7 @@ pub enum Usage {
 
 /// cfssl 1.6.5's table (config/config.go `KeyUsage` and `ExtKeyUsage`, listed in
 /// doc/cmd/cfssl.txt): key usages in bit order, then extended key usages in cfssl's order.
-pub const USAGE_NAMES: &[(&str, Usage)] = {
+pub(crate) const USAGE_NAMES: &[(&str, Usage)] = {
     use ExtKeyUsage as E;
     use KeyUsageBit as K;
     use Usage::{Extended as X, Key as B};
@@ -174,7 +174,7 @@ pub const USAGE_NAMES: &[(&str, Usage)] = {
 };
 
 /// The usage a cfssl name stands for; names are case-sensitive, as in cfssl.
-pub fn parse_usage(name: &str) -> Option<Usage> {
+pub(crate) fn parse_usage(name: &str) -> Option<Usage> {
     USAGE_NAMES
         .iter()
         .find(|(n, _)| *n == name)
@@ -182,7 +182,7 @@ pub fn parse_usage(name: &str) -> Option<Usage> {
 }
 
 /// Every accepted usage name, for error messages.
-pub fn usage_names() -> Vec<String> {
+pub(crate) fn usage_names() -> Vec<String> {
     USAGE_NAMES.iter().map(|(n, _)| (*n).to_owned()).collect()
 }
 

@@ -84,7 +84,7 @@ impl Reader {
     /// Reads one JSON document: parses `bytes`, hands its root to `read`, and returns what
     /// `read` made with the warnings gathered, or every diagnostic if any was an error
     /// ([`crate::diag::finish`]). `file` is the name used in messages.
-    pub fn read_document<T>(
+    pub(crate) fn read_document<T>(
         file: &str,
         bytes: &[u8],
         read: impl FnOnce(&mut Reader, &Node<'_>) -> Option<T>,
@@ -219,7 +219,7 @@ impl Reader {
     }
 
     /// The integer value of `node`; like Go's `int`, `2048.0` and `1e3` are not integers.
-    pub fn int(&mut self, node: &Node<'_>) -> Option<i64> {
+    pub(crate) fn int(&mut self, node: &Node<'_>) -> Option<i64> {
         match node.value.as_i64() {
             Some(i) => Some(i),
             None => {
@@ -278,7 +278,7 @@ impl Reader {
 }
 
 /// The JSON type of a value, as a phrase for messages.
-pub fn type_name(value: &Value) -> &'static str {
+pub(crate) fn type_name(value: &Value) -> &'static str {
     match value {
         Value::Null => "null",
         Value::Bool(_) => "a boolean",

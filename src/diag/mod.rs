@@ -45,7 +45,7 @@ impl JsonPath {
     }
 
     /// True when this path is `ancestor` or lies inside it (`hosts[1]` is within `hosts`).
-    pub fn is_within(&self, ancestor: &JsonPath) -> bool {
+    pub(crate) fn is_within(&self, ancestor: &JsonPath) -> bool {
         match self.0.strip_prefix(&ancestor.0) {
             Some(rest) => ancestor.0.is_empty() || rest.is_empty() || rest.starts_with(['.', '[']),
             None => false,
@@ -330,7 +330,10 @@ pub fn quote(s: &str) -> String {
 }
 
 /// The candidate nearest to `value` by edit distance, if it is close enough to be a typo.
-pub fn closest<'a>(value: &str, candidates: impl Iterator<Item = &'a str>) -> Option<&'a str> {
+pub(crate) fn closest<'a>(
+    value: &str,
+    candidates: impl Iterator<Item = &'a str>,
+) -> Option<&'a str> {
     let value = value.to_ascii_lowercase();
     candidates
         .map(|c| (edit_distance(&value, &c.to_ascii_lowercase()), c))

@@ -2,7 +2,7 @@
 //!
 //! Takes a setting's name (a flag, a YAML key, a key of a transport-security map) and returns
 //! an [`Availability`]: from which patch of each minor release etcd reads it. The data is in
-//! [`super::keys`]; this module answers questions about it and words the answers for findings
+//! `super::keys`; this module answers questions about it and words the answers for findings
 //! ("read by etcd 3.5.14+ and 3.6; etcd 3.4 ignores it").
 
 use std::fmt;
@@ -66,20 +66,20 @@ pub struct Availability(Since);
 
 impl Availability {
     /// Read by no release.
-    pub const NONE: Availability = Availability([NO, NO, NO]);
+    pub(crate) const NONE: Availability = Availability([NO, NO, NO]);
 
     /// Whether some patch release of `release` reads it.
-    pub fn in_release(self, release: Release) -> bool {
+    pub(crate) fn in_release(self, release: Release) -> bool {
         self.0[release.index()].is_some()
     }
 
     /// Whether every patch release of `release` reads it.
-    pub fn in_whole(self, release: Release) -> bool {
+    pub(crate) fn in_whole(self, release: Release) -> bool {
         self.0[release.index()] == ALL
     }
 
     /// Whether some release reads it.
-    pub fn anywhere(self) -> bool {
+    pub(crate) fn anywhere(self) -> bool {
         self.0.iter().any(Option::is_some)
     }
 
@@ -105,7 +105,7 @@ impl Availability {
     }
 
     /// The releases that do not read it: `3.4 and 3.5 before 3.5.14`.
-    pub fn ignorers(self, only: Option<Release>) -> String {
+    pub(crate) fn ignorers(self, only: Option<Release>) -> String {
         let releases = Release::ALL
             .into_iter()
             .filter(|r| only.is_none_or(|o| o == *r));
@@ -139,12 +139,12 @@ pub fn flag(name: &str) -> Availability {
 }
 
 /// The releases whose YAML file reads the top-level key `name`.
-pub fn yaml_key(name: &str) -> Availability {
+pub(crate) fn yaml_key(name: &str) -> Availability {
     find(YAML_KEYS, name)
 }
 
 /// The releases whose YAML file reads `name` inside a transport-security map.
-pub fn tls_map_key(name: &str) -> Availability {
+pub(crate) fn tls_map_key(name: &str) -> Availability {
     find(TLS_MAP_KEYS, name)
 }
 

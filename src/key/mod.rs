@@ -68,7 +68,7 @@ pub enum RsaSize {
 
 impl RsaSize {
     /// The size for `bits`, if it is one of the four.
-    pub fn from_bits(bits: i64) -> Option<Self> {
+    pub(crate) fn from_bits(bits: i64) -> Option<Self> {
         Some(match bits {
             2048 => RsaSize::Bits2048,
             3072 => RsaSize::Bits3072,

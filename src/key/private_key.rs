@@ -204,7 +204,7 @@ impl PrivateKey {
 
     /// Signs `message` with `algorithm`, which must suit the key (an RSA key may pick its
     /// hash: cfssl's `gencrl` signs with SHA-256 whatever the modulus size).
-    pub fn sign_as(
+    pub(crate) fn sign_as(
         &self,
         algorithm: SignatureAlgorithm,
         message: &[u8],

@@ -105,7 +105,7 @@ impl PublicKey {
     /// does (crypto/x509, `checkSignature` with SHA-1 allowed): RSA and ECDSA with SHA-1 are
     /// accepted besides everything [`Self::verify`] accepts. The certificate is still signed
     /// with the CA's algorithm; SHA-1 only proves the requester holds the key.
-    pub fn verify_request(
+    pub(crate) fn verify_request(
         &self,
         signature_oid: &str,
         message: &[u8],

@@ -23,7 +23,7 @@ impl SignatureAlgorithm {
     /// Go's choice for a key (x509.go `signingParamsForKey`, with cfssl's
     /// `helpers.SignerAlgo`): RSA hash by modulus size (2048 → SHA-256, 3072 → SHA-384,
     /// 4096 and up → SHA-512), ECDSA hash by curve, Ed25519 pure.
-    pub fn for_key(key: KeyAlgorithm) -> Self {
+    pub(crate) fn for_key(key: KeyAlgorithm) -> Self {
         match key {
             KeyAlgorithm::Rsa { bits } if bits >= 4096 => SignatureAlgorithm::RsaSha512,
             KeyAlgorithm::Rsa { bits } if bits >= 3072 => SignatureAlgorithm::RsaSha384,
@@ -38,7 +38,7 @@ impl SignatureAlgorithm {
     /// Go's choice when no algorithm is asked for (x509.go `signingParamsForKey` with
     /// `SignatureAlgorithm` 0), as `Certificate.CreateCRL` and so cfssl's `gencrl` sign: like
     /// [`Self::for_key`], except that every RSA key signs with SHA-256.
-    pub fn go_default_for_key(key: KeyAlgorithm) -> Self {
+    pub(crate) fn go_default_for_key(key: KeyAlgorithm) -> Self {
         match key {
             KeyAlgorithm::Rsa { .. } => SignatureAlgorithm::RsaSha256,
             other => Self::for_key(other),
@@ -60,7 +60,7 @@ impl SignatureAlgorithm {
 
     /// The DER AlgorithmIdentifier: RSA with NULL parameters (RFC 4055 §5), ECDSA and Ed25519
     /// with none (RFC 5758 §3.2, RFC 8410 §3).
-    pub fn algorithm_identifier(self) -> Vec<u8> {
+    pub(crate) fn algorithm_identifier(self) -> Vec<u8> {
         let oid = w::oid(&self.oid());
         match self {
             SignatureAlgorithm::RsaSha256

@@ -12,7 +12,7 @@ use crate::request::{normalize_dns, sans_cover};
 
 /// `srv-domain-missing` for a certificate: clustering.md (etcd 3.4): "the discovery SRV record
 /// (e.g. example.com) must be included in the SSL certificate DNS SAN along with the hostname".
-pub fn srv_domain(cert: &CertEntry, roles: Roles, ctx: &Context) -> Option<Finding> {
+pub(crate) fn srv_domain(cert: &CertEntry, roles: Roles, ctx: &Context) -> Option<Finding> {
     let domain = ctx.discovery_srv.as_deref()?;
     let unnamed_server = !roles.client && !cert.is_ca() && cert.eku.is_some_and(|e| e.server);
     let serves = roles.server || roles.peer || unnamed_server;
@@ -37,7 +37,7 @@ pub fn srv_domain(cert: &CertEntry, roles: Roles, ctx: &Context) -> Option<Findi
 }
 
 /// `srv-domain-missing` for the request files that ask for hosts.
-pub fn srv_domain_requests(inv: &Inventory, ctx: &Context) -> Vec<Finding> {
+pub(crate) fn srv_domain_requests(inv: &Inventory, ctx: &Context) -> Vec<Finding> {
     let Some(domain) = ctx.discovery_srv.as_deref() else {
         return Vec::new();
     };
@@ -84,7 +84,7 @@ fn srv_message(hosts: &[Host], domain: &str, what: &str, failure: &str) -> Strin
 
 /// `san-missing-member`: each advertised host of `member` must be in the SANs of its server or
 /// peer certificate (IP → IP SAN, name → DNS SAN; Go has no CN fallback).
-pub fn member_sans(cert: &CertEntry, roles: Roles, member: &Member) -> Vec<Finding> {
+pub(crate) fn member_sans(cert: &CertEntry, roles: Roles, member: &Member) -> Vec<Finding> {
     let mut out = Vec::new();
     let mut check = |hosts: &[String], role: &str, url_flag: &str| {
         for host in hosts {
@@ -145,7 +145,7 @@ fn go_hostname_error(hosts: &[Host], host: &str) -> String {
 
 /// `config-invalid` and `request-invalid`: what etcdpki's (and cfssl's) readers say about the
 /// cfssl JSON files, each problem with its JSON path.
-pub fn json_rules(inv: &Inventory) -> Vec<Finding> {
+pub(crate) fn json_rules(inv: &Inventory) -> Vec<Finding> {
     let mut out = Vec::new();
     let diagnostics_of = |parsed: Result<Vec<Diagnostic>, &InputError>| match parsed {
         Ok(warnings) => warnings,

@@ -327,7 +327,7 @@ impl Context {
     /// etcdadm's etcd commands pass exactly those files (docs/lints.md, "Roles"). Such a name
     /// keeps its role when the EKU says otherwise, so a misissued certificate is reported. Any
     /// other name (`kube-apiserver`, `prometheus-server`) never overrides the EKU.
-    pub fn roles_of(
+    pub(crate) fn roles_of(
         &self,
         cert: &CertEntry,
         own_peer: &HashSet<String>,
@@ -411,7 +411,7 @@ fn eku_role(cert: &CertEntry) -> Option<Roles> {
 
 /// The members that have a peer certificate file of their own (`NAME-peer.pem`, as
 /// `etcdpki cluster` and cfssl tutorials name it).
-pub fn members_with_peer_files<'a>(
+pub(crate) fn members_with_peer_files<'a>(
     ctx: &Context,
     files: impl Iterator<Item = &'a Path>,
 ) -> HashSet<String> {

@@ -108,12 +108,12 @@ impl CertEntry {
     }
 
     /// Issuer and subject are the same name.
-    pub fn is_self_issued(&self) -> bool {
+    pub(crate) fn is_self_issued(&self) -> bool {
         self.subject_der == self.issuer_der
     }
 
     /// Go's test for a usage: no EKU extension, or anyExtendedKeyUsage, allows everything.
-    pub fn allows(&self, pick: fn(&Eku) -> bool) -> bool {
+    pub(crate) fn allows(&self, pick: fn(&Eku) -> bool) -> bool {
         self.eku.is_none_or(|e| e.any || pick(&e))
     }
 }
@@ -454,6 +454,6 @@ fn cert_entry(file: &Path, index: usize, label: String, der: &[u8]) -> Result<Ce
 }
 
 /// The DER subject of a cfssl request, as etcdpki (and cfssl) would write it.
-pub fn request_subject_der(request: &CertRequest) -> Vec<u8> {
+pub(crate) fn request_subject_der(request: &CertRequest) -> Vec<u8> {
     DistinguishedName::from_fields(&request.subject_fields()).to_der()
 }

@@ -47,7 +47,7 @@ pub enum ChainProblem {
 }
 
 /// Finds and verifies each certificate's issuer, spread over `workers` threads.
-pub fn issuers(inv: &Inventory, workers: usize) -> Issuers {
+pub(crate) fn issuers(inv: &Inventory, workers: usize) -> Issuers {
     let mut by_subject: HashMap<&[u8], Vec<usize>> = HashMap::new();
     for (i, c) in inv.certs.iter().enumerate() {
         by_subject.entry(&c.subject_der).or_default().push(i);
@@ -188,7 +188,7 @@ fn verify_one(
 }
 
 /// `chain-invalid`, `ca-constraints` of issuers, `outlives-issuer`.
-pub fn chain_rules(inv: &Inventory, issuers: &Issuers) -> Vec<Finding> {
+pub(crate) fn chain_rules(inv: &Inventory, issuers: &Issuers) -> Vec<Finding> {
     let mut out = Vec::new();
     let mut flagged_ca = vec![false; inv.certs.len()];
     for (i, cert) in inv.certs.iter().enumerate() {
@@ -271,7 +271,10 @@ pub(super) fn date(t: time::OffsetDateTime) -> String {
 }
 
 /// `duplicate-subject` over certificates (by distinct key) and request files.
-pub fn duplicate_subjects(inv: &Inventory, roles: &[(Roles, Option<String>)]) -> Vec<Finding> {
+pub(crate) fn duplicate_subjects(
+    inv: &Inventory,
+    roles: &[(Roles, Option<String>)],
+) -> Vec<Finding> {
     let mut out = Vec::new();
     let mut groups: HashMap<&[u8], Vec<usize>> = HashMap::new();
     for (i, c) in inv.certs.iter().enumerate() {
@@ -454,7 +457,7 @@ fn same_hosts(a: &CertEntry, b: &CertEntry) -> bool {
 
 /// `key-mismatch`, `weak-key` of key files and `key-file-permissions`; `pairs` adds the
 /// (certificate, key) pairs an etcd configuration names.
-pub fn key_rules(inv: &Inventory, pairs: &[(PathBuf, PathBuf)]) -> Vec<Finding> {
+pub(crate) fn key_rules(inv: &Inventory, pairs: &[(PathBuf, PathBuf)]) -> Vec<Finding> {
     let mut out = Vec::new();
     // Siblings are matched by the paths as found (one walk gives consistent paths); only the
     // pairs of an etcd configuration need canonical paths, and the syscalls they cost.

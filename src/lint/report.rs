@@ -36,13 +36,13 @@ impl Finding {
     }
 
     /// The same finding, about line `line` of its first file.
-    pub fn at_line(mut self, line: Option<usize>) -> Self {
+    pub(crate) fn at_line(mut self, line: Option<usize>) -> Self {
         self.line = line;
         self
     }
 
     /// The files, the first with `:LINE` when the finding has a line.
-    pub fn places(&self) -> String {
+    pub(crate) fn places(&self) -> String {
         let mut files = self.files.clone();
         if let (Some(first), Some(line)) = (files.first_mut(), self.line) {
             first.push_str(&format!(":{line}"));

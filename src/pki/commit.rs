@@ -24,7 +24,7 @@ use super::place::{PlaceError, Placement, apply, placement};
 pub const PENDING_SUFFIX: &str = ".etcdpki-pending";
 
 /// The end of a commit record's name: `.SET` + this.
-pub const RECORD_SUFFIX: &str = ".etcdpki-commit";
+pub(crate) const RECORD_SUFFIX: &str = ".etcdpki-commit";
 
 /// The end of a temporary file's name: `.NAME.` + 12 hex digits + this.
 const TEMP_SUFFIX: &str = ".tmp";
@@ -75,7 +75,7 @@ impl PlannedFile {
     }
 
     /// True for a private key (no access for group or others).
-    pub fn is_key(&self) -> bool {
+    pub(crate) fn is_key(&self) -> bool {
         !others_have_access(self.mode)
     }
 }
@@ -454,7 +454,7 @@ pub fn recover_dir(dir: &DirHandle) -> Result<Vec<Recovery>, FsError> {
 }
 
 /// True for a temporary file's name: `.NAME.0123456789ab.tmp`.
-pub fn is_temporary(name: &str) -> bool {
+pub(crate) fn is_temporary(name: &str) -> bool {
     name.strip_prefix('.')
         .and_then(|n| n.strip_suffix(TEMP_SUFFIX))
         .and_then(|n| n.rsplit_once('.'))

@@ -115,7 +115,7 @@ fn reason(e: &std::io::Error) -> String {
 }
 
 /// The kind of a file that is not regular, for messages.
-pub fn kind_name(t: FileType) -> &'static str {
+pub(crate) fn kind_name(t: FileType) -> &'static str {
     match t {
         FileType::RegularFile => "a regular file",
         FileType::Directory => "a directory",
@@ -213,7 +213,7 @@ impl DirHandle {
     }
 
     /// The directory `rel` beneath this one, reached without following any link.
-    pub fn open_beneath(&self, rel: &Path) -> Result<Self, FsError> {
+    pub(crate) fn open_beneath(&self, rel: &Path) -> Result<Self, FsError> {
         let shown = self.path.join(rel);
         check_relative(rel, &shown, &self.path)?;
         if rel.as_os_str().is_empty() {
@@ -240,7 +240,7 @@ impl DirHandle {
 
     /// The directory `rel` beneath this one, made (each missing level `mode` exactly, whatever
     /// the umask) where it is missing, and reached without following any link.
-    pub fn create_beneath(&self, rel: &Path, mode: u32) -> Result<Self, FsError> {
+    pub(crate) fn create_beneath(&self, rel: &Path, mode: u32) -> Result<Self, FsError> {
         let shown = self.path.join(rel);
         check_relative(rel, &shown, &self.path)?;
         let mut dir = self.open_beneath(Path::new(""))?;
@@ -265,7 +265,7 @@ impl DirHandle {
     }
 
     /// The entry `name`, not followed if it is a link; `None` if there is none.
-    pub fn lstat(&self, name: &OsStr) -> Result<Option<Stat>, FsError> {
+    pub(crate) fn lstat(&self, name: &OsStr) -> Result<Option<Stat>, FsError> {
         match rfs::statat(&self.fd, name, AtFlags::SYMLINK_NOFOLLOW) {
             Ok(s) => Ok(Some(s)),
             Err(Errno::NOENT) => Ok(None),
@@ -274,14 +274,14 @@ impl DirHandle {
     }
 
     /// True if `name` is a link to a regular file.
-    pub fn links_to_file(&self, name: &OsStr) -> bool {
+    pub(crate) fn links_to_file(&self, name: &OsStr) -> bool {
         rfs::statat(&self.fd, name, AtFlags::empty())
             .is_ok_and(|s| FileType::from_raw_mode(s.st_mode) == FileType::RegularFile)
     }
 
     /// Opens the regular file `name` for reading without following a link and without
     /// blocking on a FIFO; `None` if it does not exist.
-    pub fn open_regular(&self, name: &OsStr) -> Result<Option<(File, Stat)>, FsError> {
+    pub(crate) fn open_regular(&self, name: &OsStr) -> Result<Option<(File, Stat)>, FsError> {
         self.open_file(name, OFlags::NOFOLLOW)
     }
 
@@ -322,7 +322,7 @@ impl DirHandle {
 
     /// [`Self::read`] of a public file (a certificate, a CRL), through a link if `name` is one:
     /// still a regular file, still capped, never blocking.
-    pub fn read_following(&self, name: &OsStr) -> Result<Option<Vec<u8>>, FsError> {
+    pub(crate) fn read_following(&self, name: &OsStr) -> Result<Option<Vec<u8>>, FsError> {
         let Some((file, stat)) = self.open_file(name, OFlags::empty())? else {
             return Ok(None);
         };
@@ -358,7 +358,7 @@ impl DirHandle {
 
     /// Creates the file `name`, which must not exist, open for writing, mode `0600` (no one
     /// else can open it while it is written).
-    pub fn create_new(&self, name: &OsStr) -> Result<File, FsError> {
+    pub(crate) fn create_new(&self, name: &OsStr) -> Result<File, FsError> {
         let flags =
             OFlags::WRONLY | OFlags::CREATE | OFlags::EXCL | OFlags::NOFOLLOW | OFlags::CLOEXEC;
         super::crash::step("create");
@@ -439,7 +439,7 @@ fn check_relative(rel: &Path, shown: &Path, root: &Path) -> Result<(), FsError> 
 
 /// The bytes of the file at `path`, its directory opened as named and the file itself not
 /// followed if it is a link; `None` if it does not exist.
-pub fn read_path(path: &Path) -> Result<Option<Vec<u8>>, FsError> {
+pub(crate) fn read_path(path: &Path) -> Result<Option<Vec<u8>>, FsError> {
     let (dir, name) = open_parent(path)?;
     dir.read(&name)
 }
@@ -447,7 +447,7 @@ pub fn read_path(path: &Path) -> Result<Option<Vec<u8>>, FsError> {
 /// [`read_path`] as `std::fs::read` answers: a missing file is `NotFound`, any other refusal
 /// (a link, a FIFO, over the cap) an error carrying the message. A drop-in for readers that
 /// match on `std::io::Error`.
-pub fn read_path_io(path: &Path) -> std::io::Result<Vec<u8>> {
+pub(crate) fn read_path_io(path: &Path) -> std::io::Result<Vec<u8>> {
     match read_path(path) {
         Ok(Some(bytes)) => Ok(bytes),
         Ok(None) => Err(std::io::ErrorKind::NotFound.into()),
@@ -457,13 +457,13 @@ pub fn read_path_io(path: &Path) -> std::io::Result<Vec<u8>> {
 }
 
 /// [`read_path`] of a public file, which may be a link.
-pub fn read_path_following(path: &Path) -> Result<Option<Vec<u8>>, FsError> {
+pub(crate) fn read_path_following(path: &Path) -> Result<Option<Vec<u8>>, FsError> {
     let (dir, name) = open_parent(path)?;
     dir.read_following(&name)
 }
 
 /// The directory of `path` (opened as named) and its last component.
-pub fn open_parent(path: &Path) -> Result<(DirHandle, OsString), FsError> {
+pub(crate) fn open_parent(path: &Path) -> Result<(DirHandle, OsString), FsError> {
     let name = path.file_name().ok_or_else(|| FsError::NotRegular {
         path: path.to_path_buf(),
         kind: "a directory",
@@ -488,7 +488,7 @@ impl Root {
     }
 
     /// A root on an open directory.
-    pub fn from_handle(dir: DirHandle) -> Self {
+    pub(crate) fn from_handle(dir: DirHandle) -> Self {
         Self { dir }
     }
 
@@ -503,7 +503,7 @@ impl Root {
     }
 
     /// `path` (beneath the root as written) as the handle of its directory and its name.
-    pub fn locate(&self, path: &Path) -> Result<(DirHandle, OsString), FsError> {
+    pub(crate) fn locate(&self, path: &Path) -> Result<(DirHandle, OsString), FsError> {
         let outside = || FsError::Outside {
             path: path.to_path_buf(),
             root: self.dir.path.clone(),
@@ -538,7 +538,7 @@ impl Trees {
     }
 
     /// The innermost named directory `path` is beneath.
-    pub fn root_of(&self, path: &Path) -> Result<&Root, FsError> {
+    pub(crate) fn root_of(&self, path: &Path) -> Result<&Root, FsError> {
         self.roots
             .iter()
             .filter(|r| lexical_beneath(r.dir().path(), path).is_some())
@@ -554,13 +554,13 @@ impl Trees {
     }
 
     /// `path`'s directory, reached from its tree without following links, and its name.
-    pub fn locate(&self, path: &Path) -> Result<(DirHandle, OsString), FsError> {
+    pub(crate) fn locate(&self, path: &Path) -> Result<(DirHandle, OsString), FsError> {
         self.root_of(path)?.locate(path)
     }
 }
 
 /// `path` without the prefix `root`, comparing components; `None` if it is not beneath.
-pub fn lexical_beneath(root: &Path, path: &Path) -> Option<PathBuf> {
+pub(crate) fn lexical_beneath(root: &Path, path: &Path) -> Option<PathBuf> {
     fn clean(p: &Path) -> Vec<Component<'_>> {
         p.components().filter(|c| *c != Component::CurDir).collect()
     }

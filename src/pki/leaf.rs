@@ -146,7 +146,7 @@ impl Leaf {
 
     /// The profile that issues its successor: its own usages and lifetime (or `expiry`), with
     /// cfssl's backdate and nothing else.
-    pub fn own_profile(&self, expiry: Option<GoDuration>) -> Profile {
+    pub(crate) fn own_profile(&self, expiry: Option<GoDuration>) -> Profile {
         let lifetime = GoDuration::from_nanos(
             i64::try_from(self.lifetime().whole_nanoseconds()).unwrap_or(i64::MAX),
         );
@@ -160,7 +160,7 @@ impl Leaf {
     }
 
     /// A new key of the same kind as the old one.
-    pub fn key_spec(&self) -> Result<KeySpec, LeafError> {
+    pub(crate) fn key_spec(&self) -> Result<KeySpec, LeafError> {
         match self.public_key.algorithm() {
             KeyAlgorithm::Rsa { bits } => RsaSize::from_bits(i64::from(bits))
                 .map(KeySpec::Rsa)
@@ -171,7 +171,7 @@ impl Leaf {
     }
 
     /// True if `issuer` (a CA's public key) signed this certificate.
-    pub fn is_signed_by(&self, issuer: &PublicKey) -> bool {
+    pub(crate) fn is_signed_by(&self, issuer: &PublicKey) -> bool {
         let Ok((_, cert)) = X509Certificate::from_der(&self.der) else {
             return false;
         };
@@ -184,14 +184,14 @@ impl Leaf {
             .is_ok()
     }
 
-    /// The key file that exists: see [`crate::pki::scan::key_files_for`].
+    /// The key file that exists: see `crate::pki::scan::key_files_for`.
     pub fn key_file(&self) -> Option<PathBuf> {
         key_files_for(&self.cert_file)
             .into_iter()
             .find(|p| p.is_file())
     }
 
-    /// The request file that exists: see [`crate::pki::scan::csr_files_for`].
+    /// The request file that exists: see `crate::pki::scan::csr_files_for`.
     pub fn csr_file(&self) -> Option<PathBuf> {
         csr_files_for(&self.cert_file)
             .into_iter()

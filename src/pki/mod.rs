@@ -3,7 +3,7 @@
 //! every read and write of a PKI file, through one safe module: directory handles that follow
 //! no link below the directories named ([`fs`]), who owns a written file and with which mode
 //! ([`place`]), sets of files written with a commit record and recovered after a crash
-//! ([`commit`]), the checks before writing ([`guard`]), the backup kept before cfssljson's name
+//! ([`commit`](mod@commit)), the checks before writing ([`guard`]), the backup kept before cfssljson's name
 //! replaces a CA ([`backup`]), the directory locks that serialise runs ([`lock`]), the crash
 //! points the tests use ([`crash`]), and a CA's revocation list with the CRLs made from it
 //! ([`revocation`]).

@@ -81,7 +81,7 @@ pub enum PlaceError {
 
 /// The mode a replaced file keeps: the old bits less those its kind never keeps; and the bits
 /// dropped, if any.
-pub fn kept_mode(old_mode: u32, key: bool) -> (u32, u32) {
+pub(crate) fn kept_mode(old_mode: u32, key: bool) -> (u32, u32) {
     let dropped_bits = if key {
         KEY_DROPPED_BITS
     } else {
@@ -93,7 +93,7 @@ pub fn kept_mode(old_mode: u32, key: bool) -> (u32, u32) {
 
 /// Decides how `name` in `dir` is written: `new_mode` if it is new, else as the module header
 /// says. `me` is the writer's effective uid.
-pub fn placement(
+pub(crate) fn placement(
     dir: &DirHandle,
     name: &OsStr,
     new_mode: u32,

@@ -159,7 +159,7 @@ fn hex(bytes: &[u8]) -> String {
 
 impl RevocationList {
     /// The list's path for the CA certificate at `ca_file`.
-    pub fn path_for(ca_file: &Path) -> PathBuf {
+    pub(crate) fn path_for(ca_file: &Path) -> PathBuf {
         let stem = ca_file
             .file_stem()
             .map(|s| s.to_string_lossy().into_owned())
@@ -168,7 +168,7 @@ impl RevocationList {
     }
 
     /// The list of `ca` (whose certificate is at `ca_file`), empty when there is none yet.
-    pub fn load(ca: &Issuer, ca_file: &Path) -> Result<Self, RevocationError> {
+    pub(crate) fn load(ca: &Issuer, ca_file: &Path) -> Result<Self, RevocationError> {
         let path = Self::path_for(ca_file);
         let shown = path.display().to_string();
         let issuer = crate::x509::name_text(ca.subject_der());

@@ -143,7 +143,7 @@ pub fn certificates_in(file: &Path, bytes: &[u8]) -> Vec<FoundCertificate> {
 }
 
 /// How reports name a certificate: its (last) CN, or its whole subject when it has none.
-pub fn short_name(name: &x509_parser::x509::X509Name<'_>) -> String {
+pub(crate) fn short_name(name: &x509_parser::x509::X509Name<'_>) -> String {
     name.iter_common_name()
         .last()
         .and_then(|a| a.as_str().ok())
@@ -186,7 +186,7 @@ const PAIRS: [(&str, &str); 6] = [
 
 /// True for a file named as a private key is (`NAME-key.pem`, `NAME.key`, cfssljson's
 /// `NAME-key.enc`): reports that look for certificates never read one.
-pub fn is_key_name(path: &Path) -> bool {
+pub(crate) fn is_key_name(path: &Path) -> bool {
     let name = file_name(path);
     ["-key.pem", ".key", "-key.enc"]
         .iter()
@@ -194,17 +194,17 @@ pub fn is_key_name(path: &Path) -> bool {
 }
 
 /// Where the key of certificate file `cert` may be, in search order.
-pub fn key_files_for(cert: &Path) -> Vec<PathBuf> {
+pub(crate) fn key_files_for(cert: &Path) -> Vec<PathBuf> {
     partners(cert, |(c, k)| (c, k))
 }
 
 /// Where the certificate of key file `key` may be, in search order.
-pub fn cert_files_for(key: &Path) -> Vec<PathBuf> {
+pub(crate) fn cert_files_for(key: &Path) -> Vec<PathBuf> {
     partners(key, |(c, k)| (k, c))
 }
 
 /// Where the request of certificate file `cert` may be: `NAME.csr`, as cfssljson writes it.
-pub fn csr_files_for(cert: &Path) -> Vec<PathBuf> {
+pub(crate) fn csr_files_for(cert: &Path) -> Vec<PathBuf> {
     let name = file_name(cert);
     [".pem", ".crt", ".cert"]
         .iter()

@@ -4,7 +4,7 @@
 //! each leaf that is due, a [`Successor`]: the new certificate (same subject, SANs and usages;
 //! the old lifetime or the one asked for) and the files that install it, a new key by default.
 //! [`Successor::install`] replaces the files so that no reader sees a partial one and a crash
-//! leaves the old or the new pair ([`crate::pki::commit`]). The key is read through the
+//! leaves the old or the new pair ([`crate::pki::commit`](mod@crate::pki::commit)). The key is read through the
 //! directory handle of the certificate, never through a link. CAs are never renewed here.
 
 mod hook;
@@ -99,7 +99,7 @@ impl RenewPolicy<'_> {
 
     /// The successor of `leaf`, issued at `now` with `serial`, for a new key of the same kind
     /// unless the key is reused.
-    pub fn successor(
+    pub(crate) fn successor(
         &self,
         leaf: &Leaf,
         dir: &DirHandle,

@@ -15,7 +15,7 @@ use crate::config::duration::parse_window;
 
 /// When a certificate is due for renewal: a fixed time before its end, or a share of its
 /// lifetime. Made only by [`RenewWindow::parse`], [`RenewWindow::fixed`],
-/// [`RenewWindow::percent`] and `default`, so a share is always at most the whole lifetime and
+/// `RenewWindow::percent` and `default`, so a share is always at most the whole lifetime and
 /// a fixed window is never negative.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct RenewWindow(Kind);
@@ -94,7 +94,7 @@ impl RenewWindow {
     }
 
     /// Due when less than `percent`% of the lifetime remains; `None` above 100.
-    pub fn percent(percent: u32) -> Option<Self> {
+    pub(crate) fn percent(percent: u32) -> Option<Self> {
         (percent <= 100).then_some(Self(Kind::Share {
             numerator: percent,
             denominator: 100,
@@ -102,7 +102,7 @@ impl RenewWindow {
     }
 
     /// The window for a certificate living `lifetime`.
-    pub fn for_lifetime(self, lifetime: Duration) -> Duration {
+    pub(crate) fn for_lifetime(self, lifetime: Duration) -> Duration {
         match self.0 {
             Kind::Fixed(d) => d.to_time(),
             Kind::Share {
@@ -118,7 +118,7 @@ impl RenewWindow {
 
     /// True when less than the window remains of a certificate living `lifetime`
     /// (expired ones included).
-    pub fn is_due(self, lifetime: Duration, remaining: Duration) -> bool {
+    pub(crate) fn is_due(self, lifetime: Duration, remaining: Duration) -> bool {
         remaining < self.for_lifetime(lifetime)
     }
 }

@@ -25,16 +25,17 @@ pub struct Attribute {
 #[allow(missing_docs, reason = "X.520 attribute names")]
 pub mod oid {
     use der::asn1::ObjectIdentifier;
-    pub const COUNTRY: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.5.4.6");
-    pub const PROVINCE: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.5.4.8");
-    pub const LOCALITY: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.5.4.7");
-    pub const STREET: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.5.4.9");
-    pub const POSTAL_CODE: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.5.4.17");
-    pub const ORGANIZATION: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.5.4.10");
-    pub const ORGANIZATIONAL_UNIT: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.5.4.11");
-    pub const COMMON_NAME: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.5.4.3");
-    pub const SERIAL_NUMBER: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.5.4.5");
-    pub const EMAIL_ADDRESS: ObjectIdentifier =
+    pub(crate) const COUNTRY: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.5.4.6");
+    pub(crate) const PROVINCE: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.5.4.8");
+    pub(crate) const LOCALITY: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.5.4.7");
+    pub(crate) const STREET: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.5.4.9");
+    pub(crate) const POSTAL_CODE: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.5.4.17");
+    pub(crate) const ORGANIZATION: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.5.4.10");
+    pub(crate) const ORGANIZATIONAL_UNIT: ObjectIdentifier =
+        ObjectIdentifier::new_unwrap("2.5.4.11");
+    pub(crate) const COMMON_NAME: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.5.4.3");
+    pub(crate) const SERIAL_NUMBER: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.5.4.5");
+    pub(crate) const EMAIL_ADDRESS: ObjectIdentifier =
         ObjectIdentifier::new_unwrap("1.2.840.113549.1.9.1");
 }
 

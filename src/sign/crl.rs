@@ -17,7 +17,7 @@ use crate::x509::Serial;
 use crate::x509::crl::{self, CrlEntry, CrlShape, Reason, TbsCrl};
 
 /// cfssl's default nextUpdate when TIME is 0 or absent: one week (crl/crl.go `oneWeek`).
-pub const GENCRL_DEFAULT_VALIDITY: Duration = Duration::WEEK;
+pub(crate) const GENCRL_DEFAULT_VALIDITY: Duration = Duration::WEEK;
 
 /// `gencrl`'s TIME argument that cfssl would refuse too.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
@@ -161,7 +161,7 @@ fn go_set_string_prefix(line: &str) -> String {
 /// (`FillFromRDNSequence`: the standard attributes only, the last CN and serialNumber kept) and
 /// re-encoded (`ToRDNSequence`: Go's attribute order, PrintableString where possible). Other
 /// attributes (emailAddress, DC) are dropped, so the bytes can differ from the CA's subject.
-pub fn go_issuer_name(ca: &Issuer) -> Result<Vec<u8>, SignError> {
+pub(crate) fn go_issuer_name(ca: &Issuer) -> Result<Vec<u8>, SignError> {
     let bad = |e: crate::x509::ReadError| SignError::CaCertificate {
         file: "the CA certificate".into(),
         reason: e.to_string(),

@@ -15,23 +15,28 @@ use crate::x509::der_writer::{self as w, tag};
 #[allow(missing_docs, reason = "RFC 5280 extension names")]
 pub mod oid {
     use der::asn1::ObjectIdentifier;
-    pub const SUBJECT_KEY_ID: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.5.29.14");
-    pub const KEY_USAGE: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.5.29.15");
-    pub const SUBJECT_ALT_NAME: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.5.29.17");
-    pub const BASIC_CONSTRAINTS: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.5.29.19");
-    pub const CRL_DISTRIBUTION_POINTS: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.5.29.31");
-    pub const CERTIFICATE_POLICIES: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.5.29.32");
-    pub const AUTHORITY_KEY_ID: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.5.29.35");
-    pub const EXT_KEY_USAGE: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.5.29.37");
-    pub const AUTHORITY_INFO_ACCESS: ObjectIdentifier =
+    pub(crate) const SUBJECT_KEY_ID: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.5.29.14");
+    pub(crate) const KEY_USAGE: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.5.29.15");
+    pub(crate) const SUBJECT_ALT_NAME: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.5.29.17");
+    pub(crate) const BASIC_CONSTRAINTS: ObjectIdentifier =
+        ObjectIdentifier::new_unwrap("2.5.29.19");
+    pub(crate) const CRL_DISTRIBUTION_POINTS: ObjectIdentifier =
+        ObjectIdentifier::new_unwrap("2.5.29.31");
+    pub(crate) const CERTIFICATE_POLICIES: ObjectIdentifier =
+        ObjectIdentifier::new_unwrap("2.5.29.32");
+    pub(crate) const AUTHORITY_KEY_ID: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.5.29.35");
+    pub(crate) const EXT_KEY_USAGE: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.5.29.37");
+    pub(crate) const AUTHORITY_INFO_ACCESS: ObjectIdentifier =
         ObjectIdentifier::new_unwrap("1.3.6.1.5.5.7.1.1");
-    pub const OCSP_NO_CHECK: ObjectIdentifier =
+    pub(crate) const OCSP_NO_CHECK: ObjectIdentifier =
         ObjectIdentifier::new_unwrap("1.3.6.1.5.5.7.48.1.5");
-    pub const AD_OCSP: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.3.6.1.5.5.7.48.1");
-    pub const AD_CA_ISSUERS: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.3.6.1.5.5.7.48.2");
-    pub const QT_CPS: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.3.6.1.5.5.7.2.1");
-    pub const QT_UNOTICE: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.3.6.1.5.5.7.2.2");
-    pub const EXTENSION_REQUEST: ObjectIdentifier =
+    pub(crate) const AD_OCSP: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.3.6.1.5.5.7.48.1");
+    pub(crate) const AD_CA_ISSUERS: ObjectIdentifier =
+        ObjectIdentifier::new_unwrap("1.3.6.1.5.5.7.48.2");
+    pub(crate) const QT_CPS: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.3.6.1.5.5.7.2.1");
+    pub(crate) const QT_UNOTICE: ObjectIdentifier =
+        ObjectIdentifier::new_unwrap("1.3.6.1.5.5.7.2.2");
+    pub(crate) const EXTENSION_REQUEST: ObjectIdentifier =
         ObjectIdentifier::new_unwrap("1.2.840.113549.1.9.14");
 }
 
@@ -60,7 +65,7 @@ impl Extension {
 }
 
 /// KeyUsage, critical; `None` when no bit is set (Go omits it).
-pub fn key_usage(usage: KeyUsage) -> Option<Extension> {
+pub(crate) fn key_usage(usage: KeyUsage) -> Option<Extension> {
     if usage.is_empty() {
         return None;
     }
@@ -119,7 +124,7 @@ pub fn authority_key_id(id: &[u8]) -> Extension {
 }
 
 /// AuthorityInfoAccess: the OCSP responder first, then each caIssuers URL.
-pub fn authority_info_access(ocsp: Option<&str>, issuers: &[String]) -> Option<Extension> {
+pub(crate) fn authority_info_access(ocsp: Option<&str>, issuers: &[String]) -> Option<Extension> {
     let mut descriptions = Vec::new();
     let mut add = |method: &ObjectIdentifier, url: &str| {
         descriptions.push(w::sequence(&[
@@ -175,7 +180,7 @@ pub fn general_names(hosts: &[Host]) -> Vec<u8> {
 }
 
 /// SubjectAltName; critical when the subject is empty (RFC 5280 §4.2.1.6).
-pub fn subject_alt_name(hosts: &[Host], subject_is_empty: bool) -> Option<Extension> {
+pub(crate) fn subject_alt_name(hosts: &[Host], subject_is_empty: bool) -> Option<Extension> {
     (!hosts.is_empty()).then(|| Extension {
         oid: oid::SUBJECT_ALT_NAME,
         critical: subject_is_empty,
@@ -184,7 +189,7 @@ pub fn subject_alt_name(hosts: &[Host], subject_is_empty: bool) -> Option<Extens
 }
 
 /// CRLDistributionPoints with one full-name URI.
-pub fn crl_distribution_point(url: &str) -> Extension {
+pub(crate) fn crl_distribution_point(url: &str) -> Extension {
     let full_name = w::explicit(0, &w::implicit(6, url.as_bytes()));
     let point = w::sequence(&[&w::explicit(0, &full_name)]);
     Extension {
@@ -196,7 +201,7 @@ pub fn crl_distribution_point(url: &str) -> Extension {
 
 /// certificatePolicies as cfssl's `addPolicies` writes them: the CPS as IA5String, a user
 /// notice's explicitText as UTF8String.
-pub fn certificate_policies(policies: &[CertificatePolicy]) -> Option<Extension> {
+pub(crate) fn certificate_policies(policies: &[CertificatePolicy]) -> Option<Extension> {
     if policies.is_empty() {
         return None;
     }

@@ -32,7 +32,7 @@ impl Validity {
     /// notBefore = round(now, 1 min) − backdate, or the profile's fixed `not_before`;
     /// notAfter = notBefore + expiry (the backdate counts inside the expiry), or the fixed
     /// `not_after`. cfssl does not clamp to the issuer's lifetime, and neither do we.
-    pub fn for_profile(profile: &Profile, now: OffsetDateTime) -> Result<Self, SignError> {
+    pub(crate) fn for_profile(profile: &Profile, now: OffsetDateTime) -> Result<Self, SignError> {
         let overflow = || SignError::ValidityOutOfRange(profile.expiry.to_string());
         let not_before = match profile.not_before {
             Some(t) => t,

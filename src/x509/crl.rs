@@ -3,7 +3,7 @@
 //!
 //! Writing takes a [`TbsCrl`] (issuer name DER, times, [`CrlEntry`]s, the AuthorityKeyIdentifier
 //! and an optional CRL number, plus the signature AlgorithmIdentifier DER) and returns the
-//! TBSCertList DER; [`certificate_list`] wraps it with a signature made by the stage that holds
+//! TBSCertList DER; `certificate_list` wraps it with a signature made by the stage that holds
 //! the key (`crate::sign`). Two shapes exist, as in Go:
 //! - [`CrlShape::GoCreateCrl`], `Certificate.CreateCRL`, which cfssl's `gencrl` calls
 //!   (cfssl crl/crl.go): version v2, `revokedCertificates` present even when empty (Go marshals
@@ -69,7 +69,7 @@ impl Reason {
 
     /// The reason with `code`; `None` for certificateHold (6), removeFromCRL (8), aACompromise
     /// (10) and unknown codes.
-    pub fn from_code(code: u8) -> Option<Self> {
+    pub(crate) fn from_code(code: u8) -> Option<Self> {
         Self::ALL.into_iter().find(|r| r.code() == code)
     }
 
@@ -87,7 +87,7 @@ impl Reason {
     }
 
     /// The reason named `name`: RFC 5280's name or its kebab-case form, any case.
-    pub fn from_name(name: &str) -> Option<Self> {
+    pub(crate) fn from_name(name: &str) -> Option<Self> {
         let squashed: String = name
             .chars()
             .filter(|c| *c != '-' && *c != '_')
@@ -143,9 +143,9 @@ pub struct TbsCrl<'a> {
 /// Extension OIDs used in CRLs.
 mod oid {
     use der::asn1::ObjectIdentifier;
-    pub const AUTHORITY_KEY_ID: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.5.29.35");
-    pub const CRL_NUMBER: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.5.29.20");
-    pub const REASON_CODE: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.5.29.21");
+    pub(crate) const AUTHORITY_KEY_ID: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.5.29.35");
+    pub(crate) const CRL_NUMBER: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.5.29.20");
+    pub(crate) const REASON_CODE: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.5.29.21");
 }
 
 /// `Extension ::= SEQUENCE { extnID, critical DEFAULT FALSE, extnValue }`, non-critical.
@@ -205,7 +205,7 @@ impl TbsCrl<'_> {
 }
 
 /// `CertificateList ::= SEQUENCE { tbsCertList, signatureAlgorithm, signatureValue }`.
-pub fn certificate_list(tbs: &[u8], algorithm: &[u8], signature: &[u8]) -> Vec<u8> {
+pub(crate) fn certificate_list(tbs: &[u8], algorithm: &[u8], signature: &[u8]) -> Vec<u8> {
     w::sequence(&[tbs, algorithm, &w::bit_string(0, signature)])
 }
 
@@ -278,7 +278,7 @@ pub fn looks_like_crl(bytes: &[u8]) -> bool {
 }
 
 /// Reads a CRL file's bytes: PEM (the first `X509 CRL` block) or DER.
-pub fn parse_crl(bytes: &[u8]) -> Result<Crl, CrlError> {
+pub(crate) fn parse_crl(bytes: &[u8]) -> Result<Crl, CrlError> {
     let text_start = bytes.iter().position(|b| !b.is_ascii_whitespace());
     let is_pem = bytes.windows(11).any(|w| w == b"-----BEGIN ");
     let (der, encoding) = if is_pem {

@@ -11,23 +11,23 @@ use time::OffsetDateTime;
 /// Universal tags used here.
 #[allow(missing_docs, reason = "X.690 tag names")]
 pub mod tag {
-    pub const BOOLEAN: u8 = 0x01;
+    pub(crate) const BOOLEAN: u8 = 0x01;
     pub const INTEGER: u8 = 0x02;
-    pub const BIT_STRING: u8 = 0x03;
-    pub const OCTET_STRING: u8 = 0x04;
-    pub const NULL: u8 = 0x05;
-    pub const OID: u8 = 0x06;
-    pub const UTF8_STRING: u8 = 0x0c;
-    pub const PRINTABLE_STRING: u8 = 0x13;
-    pub const IA5_STRING: u8 = 0x16;
-    pub const UTC_TIME: u8 = 0x17;
-    pub const GENERALIZED_TIME: u8 = 0x18;
+    pub(crate) const BIT_STRING: u8 = 0x03;
+    pub(crate) const OCTET_STRING: u8 = 0x04;
+    pub(crate) const NULL: u8 = 0x05;
+    pub(crate) const OID: u8 = 0x06;
+    pub(crate) const UTF8_STRING: u8 = 0x0c;
+    pub(crate) const PRINTABLE_STRING: u8 = 0x13;
+    pub(crate) const IA5_STRING: u8 = 0x16;
+    pub(crate) const UTC_TIME: u8 = 0x17;
+    pub(crate) const GENERALIZED_TIME: u8 = 0x18;
     pub const SEQUENCE: u8 = 0x30;
-    pub const SET: u8 = 0x31;
+    pub(crate) const SET: u8 = 0x31;
 }
 
 /// A TLV with `tag` and `content`.
-pub fn tlv(tag: u8, content: &[u8]) -> Vec<u8> {
+pub(crate) fn tlv(tag: u8, content: &[u8]) -> Vec<u8> {
     let mut out = Vec::with_capacity(content.len() + 6);
     out.push(tag);
     let len = content.len();
@@ -44,33 +44,33 @@ pub fn tlv(tag: u8, content: &[u8]) -> Vec<u8> {
 }
 
 /// A constructed value of `tag` whose content is `parts` concatenated.
-pub fn constructed(tag: u8, parts: &[&[u8]]) -> Vec<u8> {
+pub(crate) fn constructed(tag: u8, parts: &[&[u8]]) -> Vec<u8> {
     tlv(tag, &parts.concat())
 }
 
 /// `SEQUENCE { parts… }`.
-pub fn sequence(parts: &[&[u8]]) -> Vec<u8> {
+pub(crate) fn sequence(parts: &[&[u8]]) -> Vec<u8> {
     constructed(tag::SEQUENCE, parts)
 }
 
 /// `SEQUENCE OF` the already-encoded `items`, in the given order.
-pub fn sequence_of(items: &[Vec<u8>]) -> Vec<u8> {
+pub(crate) fn sequence_of(items: &[Vec<u8>]) -> Vec<u8> {
     tlv(tag::SEQUENCE, &items.concat())
 }
 
 /// `SET OF` the already-encoded `items`, sorted by their encodings (DER).
-pub fn set_of(mut items: Vec<Vec<u8>>) -> Vec<u8> {
+pub(crate) fn set_of(mut items: Vec<Vec<u8>>) -> Vec<u8> {
     items.sort();
     tlv(tag::SET, &items.concat())
 }
 
 /// `[n] EXPLICIT` (constructed context tag) around `inner`.
-pub fn explicit(n: u8, inner: &[u8]) -> Vec<u8> {
+pub(crate) fn explicit(n: u8, inner: &[u8]) -> Vec<u8> {
     tlv(0xa0 | n, inner)
 }
 
 /// `[n] IMPLICIT` primitive context tag with `content` (e.g. GeneralName dNSName `[2]`).
-pub fn implicit(n: u8, content: &[u8]) -> Vec<u8> {
+pub(crate) fn implicit(n: u8, content: &[u8]) -> Vec<u8> {
     tlv(0x80 | n, content)
 }
 
@@ -90,7 +90,7 @@ pub fn null() -> Vec<u8> {
 }
 
 /// A non-negative INTEGER from big-endian magnitude bytes, minimally encoded.
-pub fn unsigned_integer(magnitude: &[u8]) -> Vec<u8> {
+pub(crate) fn unsigned_integer(magnitude: &[u8]) -> Vec<u8> {
     let skip = magnitude.iter().take_while(|b| **b == 0).count();
     let digits = &magnitude[skip..];
     let mut content = Vec::with_capacity(digits.len() + 1);
@@ -102,17 +102,17 @@ pub fn unsigned_integer(magnitude: &[u8]) -> Vec<u8> {
 }
 
 /// A small non-negative INTEGER.
-pub fn small_integer(value: u32) -> Vec<u8> {
+pub(crate) fn small_integer(value: u32) -> Vec<u8> {
     unsigned_integer(&value.to_be_bytes())
 }
 
 /// An OCTET STRING.
-pub fn octet_string(content: &[u8]) -> Vec<u8> {
+pub(crate) fn octet_string(content: &[u8]) -> Vec<u8> {
     tlv(tag::OCTET_STRING, content)
 }
 
 /// A BIT STRING with `unused` padding bits in its last byte.
-pub fn bit_string(unused: u8, bytes: &[u8]) -> Vec<u8> {
+pub(crate) fn bit_string(unused: u8, bytes: &[u8]) -> Vec<u8> {
     let mut content = Vec::with_capacity(bytes.len() + 1);
     content.push(unused);
     content.extend_from_slice(bytes);

@@ -31,7 +31,7 @@ pub enum SerialError {
 
 impl Serial {
     /// The positive (or zero) serial with big-endian `magnitude`.
-    pub fn from_magnitude(magnitude: &[u8]) -> Self {
+    pub(crate) fn from_magnitude(magnitude: &[u8]) -> Self {
         Self::new(false, magnitude)
     }
 
@@ -45,7 +45,7 @@ impl Serial {
     }
 
     /// The value of a DER INTEGER's content octets (two's complement).
-    pub fn from_integer_content(content: &[u8]) -> Self {
+    pub(crate) fn from_integer_content(content: &[u8]) -> Self {
         match content.first() {
             Some(first) if first & 0x80 != 0 => {
                 // Negative: the magnitude is the two's complement of the content.
@@ -65,7 +65,7 @@ impl Serial {
 
     /// Hex as openssl (`serial=3039`, `30:39`) and etcd (`certificate serial 3039 revoked`)
     /// print serials; `0x` and colons are allowed.
-    pub fn parse_hex(text: &str) -> Result<Self, SerialError> {
+    pub(crate) fn parse_hex(text: &str) -> Result<Self, SerialError> {
         let bad = || SerialError::NotHex(text.to_owned());
         let body = text
             .strip_prefix("0x")
@@ -92,7 +92,7 @@ impl Serial {
     }
 
     /// An optional sign and decimal digits, nothing else.
-    pub fn parse_decimal(text: &str) -> Result<Self, SerialError> {
+    pub(crate) fn parse_decimal(text: &str) -> Result<Self, SerialError> {
         let bad = || SerialError::NotDecimal(text.to_owned());
         let (negative, digits) = match text.as_bytes() {
             [b'-', rest @ ..] => (true, rest),
@@ -126,12 +126,12 @@ impl Serial {
 
     /// The magnitude, big-endian, no leading zeros (empty for zero): Go's `big.Int.Bytes()`,
     /// which is all etcd compares.
-    pub fn magnitude(&self) -> &[u8] {
+    pub(crate) fn magnitude(&self) -> &[u8] {
         &self.magnitude
     }
 
     /// The DER INTEGER content octets, minimal, as Go's `encoding/asn1` writes a `*big.Int`.
-    pub fn integer_content(&self) -> Vec<u8> {
+    pub(crate) fn integer_content(&self) -> Vec<u8> {
         if !self.negative {
             let mut out = Vec::with_capacity(self.magnitude.len() + 1);
             if self.magnitude.first().is_none_or(|b| b & 0x80 != 0) {

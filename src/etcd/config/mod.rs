@@ -5,8 +5,8 @@
 //! written, client-cert-auth switches, outbound client identities, CRL files, allowed CNs and
 //! hostnames, cipher suites, TLS versions), its URL lists, the line of each setting, and the
 //! [`Problem`]s etcd would have with the file. Three forms are read, told apart by content: a
-//! systemd unit whose `ExecStart=` runs etcd ([`command_line`]), an env file of `ETCD_*` lines
-//! (also [`command_line`]), and etcd's YAML file (`--config-file`, [`yaml_file`]). Nothing is
+//! systemd unit whose `ExecStart=` runs etcd (`command_line`), an env file of `ETCD_*` lines
+//! (also `command_line`), and etcd's YAML file (`--config-file`, `yaml_file`). Nothing is
 //! resolved: paths stay relative, `$VAR`, `${VAR}` and `%H` stay as written, and files named by
 //! `EnvironmentFile=` are not opened. Reading never panics and takes time linear in the text.
 //!
@@ -113,7 +113,7 @@ pub struct EtcdConfig {
 
 impl EtcdConfig {
     /// The line setting `flag` was set on, if the file says.
-    pub fn line_of(&self, flag: &str) -> Option<usize> {
+    pub(crate) fn line_of(&self, flag: &str) -> Option<usize> {
         self.lines.get(flag).copied()
     }
 

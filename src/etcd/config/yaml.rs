@@ -8,7 +8,7 @@
 //! decodes with go-yaml v2 and then Go's `encoding/json`: plain scalars resolve with YAML 1.1
 //! rules (`yes`, `on` and `y` are true), a bool or number becomes a string where the field is a
 //! string, a later duplicate key wins, `<<` merges a mapping in place, and only the first
-//! document counts. [`Node::resolve`] and [`Node::entries`] implement those rules.
+//! document counts. `Node::resolve` and [`Node::entries`] implement those rules.
 
 use saphyr_parser::{Event, Parser, ScalarStyle};
 
@@ -192,7 +192,7 @@ impl Node {
     }
 
     /// The scalar as go-yaml v2 resolves it; `None` for a list or mapping.
-    pub fn resolve(&self) -> Option<Resolved<'_>> {
+    pub(crate) fn resolve(&self) -> Option<Resolved<'_>> {
         let Value::Scalar { text, style, tag } = &self.value else {
             return None;
         };
@@ -205,7 +205,7 @@ impl Node {
     /// The text Go's JSON decoder gives a string field from this node: bools and numbers
     /// written as text (sigs.k8s.io/yaml `convertToJSONableObject`), `None` for null.
     /// Lists and mappings are `Err` (etcd: "cannot unmarshal array into … of type string").
-    pub fn as_string(&self) -> Result<Option<String>, &'static str> {
+    pub(crate) fn as_string(&self) -> Result<Option<String>, &'static str> {
         match self.resolve() {
             None if matches!(self.value, Value::List(_)) => Err("a list"),
             None => Err("a mapping"),
@@ -217,7 +217,7 @@ impl Node {
     }
 
     /// The key's text as sigs.k8s.io/yaml writes a map key for JSON (a bool key is `true`).
-    pub fn key_text(&self) -> Option<String> {
+    pub(crate) fn key_text(&self) -> Option<String> {
         self.as_string().ok().flatten()
     }
 

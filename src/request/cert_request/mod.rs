@@ -43,7 +43,7 @@ pub struct CaRequest {
 impl CaRequest {
     /// cfssl's CA lifetime when `ca.expiry` is absent: 43800h, five 365-day years
     /// (initca.go `CAPolicy`).
-    pub const DEFAULT_EXPIRY: GoDuration = GoDuration::from_hours(43800);
+    pub(crate) const DEFAULT_EXPIRY: GoDuration = GoDuration::from_hours(43800);
 }
 
 /// A validated csr.json: hosts classified and valid as SANs, a key cfssl can make. Made by
