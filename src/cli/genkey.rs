@@ -1,7 +1,7 @@
 //! `genkey`: a key and a CSR for an external CA; `-initca` is `gencert -initca`.
 
 use etcdpki::output::{Bundle, to_json_line};
-use etcdpki::sign::build_csr;
+use etcdpki::sign::{RequestExtras, build_csr_with};
 
 use super::args::GenkeyArgs;
 use super::gencert::initca;
@@ -22,7 +22,13 @@ pub fn run(args: GenkeyArgs) -> Result<(), Failure> {
     reject_ca_section(&args.csrjson, &request)?;
     log.info("generate received request");
     let key = generate(&log, request.key())?;
-    let csr = build_csr(&request.subject(), request.hosts(), None, &key)?;
+    let csr = build_csr_with(
+        &request.subject(),
+        request.hosts(),
+        None,
+        &RequestExtras::of(&request),
+        &key,
+    )?;
     log.info("encoded CSR");
     let json = to_json_line(&Bundle {
         cert: None,

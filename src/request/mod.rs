@@ -11,8 +11,8 @@ mod hosts;
 pub mod names;
 
 pub use cert_request::{
-    CaRequest, CertRequest, SubjectEntry, SubjectOverride, about_hosts, parse_csr_json,
-    parse_hostname_flag, parse_subject_json,
+    CaRequest, CertRequest, RequestExtension, SubjectEntry, SubjectOverride, about_hosts,
+    parse_csr_json, parse_hostname_flag, parse_subject_json,
 };
 pub use hosts::{Host, HostError, LONE_WILDCARD, normalize_dns, parse_host, sans_cover};
 pub use names::{Attribute, DistinguishedName, NameFields};

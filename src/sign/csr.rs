@@ -42,6 +42,49 @@ pub fn build_csr(
     ca: Option<&CaRequest>,
     key: &PrivateKey,
 ) -> Result<Csr, SignError> {
+    build_csr_with(subject, hosts, ca, &RequestExtras::default(), key)
+}
+
+/// What a csr.json of cfssl ≥ 1.6.2 adds to its CSR: `delegation_enabled` and `extensions`.
+#[derive(Clone, Debug, Default)]
+pub struct RequestExtras {
+    /// Add the DelegationUsage extension.
+    pub delegation: bool,
+    /// Raw extensions, after cfssl's own.
+    pub extensions: Vec<Extension>,
+}
+
+impl RequestExtras {
+    /// The extras of `request`.
+    pub fn of(request: &crate::request::CertRequest) -> Self {
+        Self {
+            delegation: request.delegation_enabled(),
+            extensions: request
+                .extensions()
+                .iter()
+                .map(|e| Extension {
+                    oid: e.oid,
+                    critical: e.critical,
+                    value: e.value.clone(),
+                })
+                .collect(),
+        }
+    }
+}
+
+/// [`build_csr`] with a 1.6.2+ request's extras, in cfssl 1.6.5's order (csr.go GenerateDER):
+/// Go's SAN, then the extra extensions: BasicConstraints for a CA, replaced by the
+/// DelegationUsage extension when `delegation_enabled` is set (cfssl assigns the template's
+/// empty `Extensions` plus DelegationUsage to `ExtraExtensions`, so a CA's BasicConstraints
+/// request is dropped; the certificate's constraint comes from the CA policy and is the
+/// same), then `extensions` as given.
+pub fn build_csr_with(
+    subject: &DistinguishedName,
+    hosts: &[Host],
+    ca: Option<&CaRequest>,
+    extras: &RequestExtras,
+    key: &PrivateKey,
+) -> Result<Csr, SignError> {
     let mut extensions = Vec::new();
     if !hosts.is_empty() {
         extensions.push(Extension {
@@ -50,9 +93,12 @@ pub fn build_csr(
             value: extension::general_names(hosts),
         });
     }
-    if let Some(ca) = ca {
+    if extras.delegation {
+        extensions.push(extension::delegation_usage());
+    } else if let Some(ca) = ca {
         extensions.push(extension::basic_constraints(Some(ca.path_len)));
     }
+    extensions.extend(extras.extensions.iter().cloned());
     let attributes = if extensions.is_empty() {
         w::explicit(0, &[])
     } else {

@@ -38,6 +38,9 @@ pub mod oid {
         ObjectIdentifier::new_unwrap("1.3.6.1.5.5.7.2.2");
     pub(crate) const EXTENSION_REQUEST: ObjectIdentifier =
         ObjectIdentifier::new_unwrap("1.2.840.113549.1.9.14");
+    /// Cloudflare's DelegationUsage for delegated credentials (cfssl helpers.DelegationUsage).
+    pub const DELEGATION_USAGE: ObjectIdentifier =
+        ObjectIdentifier::new_unwrap("1.3.6.1.4.1.44363.44");
 }
 
 /// One extension.
@@ -243,6 +246,15 @@ pub(crate) fn certificate_policies(policies: &[CertificatePolicy]) -> Option<Ext
 pub fn ocsp_no_check() -> Extension {
     Extension {
         oid: oid::OCSP_NO_CHECK,
+        critical: false,
+        value: w::null(),
+    }
+}
+
+/// DelegationUsage, non-critical, NULL value (cfssl helpers.DelegationExtension, 1.6.5).
+pub fn delegation_usage() -> Extension {
+    Extension {
+        oid: oid::DELEGATION_USAGE,
         critical: false,
         value: w::null(),
     }

@@ -108,19 +108,24 @@ pub fn issue(
     // same name (then the certificate counts as self-signed and gets none).
     let authority_key_id = issuer_key_id.filter(|_| issuer_der != subject_der);
 
-    let mut extra = Vec::new();
-    extra.extend(extension::certificate_policies(&profile.policies));
-    if profile.ocsp_no_check {
-        extra.push(extension::ocsp_no_check());
-    }
-    if profile.copy_extensions {
+    // cfssl 1.6.5 signer.ParseCertificateRequest: the CSR's DelegationUsage always, its other
+    // extensions (BasicConstraints aside) under copy_extensions, in the CSR's order; none when
+    // a CSRWhitelist rebuilds the template (local.Sign). FillTemplate then appends the policies
+    // and OCSP-no-check.
+    let mut extra: Vec<Extension> = Vec::new();
+    if profile.csr_whitelist.is_none() {
         extra.extend(
             subject
                 .csr_extensions
                 .iter()
                 .filter(|e| e.oid != extension::oid::BASIC_CONSTRAINTS)
+                .filter(|e| e.oid == extension::oid::DELEGATION_USAGE || profile.copy_extensions)
                 .cloned(),
         );
+    }
+    extra.extend(extension::certificate_policies(&profile.policies));
+    if profile.ocsp_no_check {
+        extra.push(extension::ocsp_no_check());
     }
     let standard = [
         extension::key_usage(profile.key_usage),
@@ -180,7 +185,13 @@ pub fn issue_request(
     serial: SerialNumber,
 ) -> Result<(super::Csr, Certificate), SignError> {
     let name = request.subject();
-    let csr = super::build_csr(&name, &request.hosts, request.ca.as_ref(), key)?;
+    let csr = super::build_csr_with(
+        &name,
+        &request.hosts,
+        request.ca.as_ref(),
+        &super::RequestExtras::of(request),
+        key,
+    )?;
     let cert = issue(
         authority,
         profile,

@@ -19,7 +19,7 @@ mod serial;
 mod validity;
 
 pub use crl::{gencrl, parse_gencrl_time, parse_serial_list, sign_crl};
-pub use csr::{Csr, CsrInput, build_csr, parse_csr};
+pub use csr::{Csr, CsrInput, RequestExtras, build_csr, build_csr_with, parse_csr};
 pub use extension::Extension;
 pub use initca::{initca_profile, selfsign_profile};
 pub use issue::{Authority, Certificate, Subject, issue, issue_request};

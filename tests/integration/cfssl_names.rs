@@ -544,3 +544,100 @@ fn issue_14_sign_takes_sha1_requests_and_names_weak_keys_and_curves() {
         stderr(&out)
     );
 }
+
+/// The OIDs of a PEM CSR's requested extensions, in order.
+fn csr_extension_oids(pem_bytes: &[u8]) -> Vec<String> {
+    use x509_parser::prelude::*;
+    let (_, pem) = x509_parser::pem::parse_x509_pem(pem_bytes).expect("PEM CSR");
+    let (_, csr) = X509CertificationRequest::from_der(&pem.contents).expect("CSR");
+    let mut oids = Vec::new();
+    for attr in csr.certification_request_info.attributes() {
+        if let ParsedCriAttribute::ExtensionRequest(req) = attr.parsed_attribute() {
+            oids.extend(req.extensions.iter().map(|e| e.oid.to_id_string()));
+        }
+    }
+    oids
+}
+
+/// Issue 14 point 4, against cfssl 1.6.5's source (Debian's 1.2.0 ignores both fields):
+/// `delegation_enabled` puts DelegationUsage (1.3.6.1.4.1.44363.44, non-critical, NULL) in the
+/// CSR, replacing a CA's BasicConstraints request (csr.go GenerateDER), and the signer always
+/// copies it into the certificate (signer.go ParseCertificateRequest); `extensions` go into the
+/// CSR after cfssl's own and into the certificate only under `copy_extensions`.
+#[test]
+fn issue_14_delegation_and_extensions_are_written_as_cfssl_1_6_5_writes_them() {
+    const DELEGATION: &str = "1.3.6.1.4.1.44363.44";
+    const CUSTOM: &str = "1.3.6.1.4.1.99999.1";
+    let (dir, cfssl, json, _) = linked();
+    pipe(
+        &dir,
+        &cfssl,
+        &json,
+        &["-initca", "-"],
+        br#"{"CN": "ca", "ca": {"pathlen": 1}, "delegation_enabled": true}"#,
+        "ca",
+    );
+    assert_eq!(csr_extension_oids(&dir.read("ca.csr")), [DELEGATION]);
+    let ca = dir.cert("ca.pem");
+    let bc = ca
+        .extension(crate::util::ext::BC)
+        .expect("BasicConstraints");
+    assert_eq!(
+        bc.2,
+        [0x30, 0x06, 0x01, 0x01, 0xff, 0x02, 0x01, 0x01],
+        "CA:TRUE, pathlen 1"
+    );
+    let delegation = ca.extension(DELEGATION).expect("DelegationUsage");
+    assert_eq!(
+        (delegation.1, delegation.2.as_slice()),
+        (false, &[0x05, 0x00][..])
+    );
+    assert_eq!(ca.extensions.last().map(|e| e.0.as_str()), Some(DELEGATION));
+
+    dir.write(
+        "config.json",
+        r#"{"signing": {"default": {"expiry": "1h", "usages": ["signing", "client auth"]},
+            "profiles": {"copy": {"expiry": "1h", "usages": ["signing", "client auth"], "copy_extensions": true}}}}"#,
+    );
+    let request = br#"{"CN": "leaf", "hosts": ["leaf.example.com"], "delegation_enabled": true,
+        "extensions": [{"Id": [1, 3, 6, 1, 4, 1, 99999, 1], "Critical": true, "Value": "BQA="}]}"#;
+    for (profile, base) in [("default", "plain"), ("copy", "copied")] {
+        let args = [
+            "-ca=ca.pem",
+            "-ca-key=ca-key.pem",
+            "-config=config.json",
+            &format!("-profile={profile}"),
+            "-",
+        ];
+        pipe(&dir, &cfssl, &json, &args, request, base);
+        assert_eq!(
+            csr_extension_oids(&dir.read(&format!("{base}.csr"))),
+            [crate::util::ext::SAN, DELEGATION, CUSTOM]
+        );
+    }
+    let oids = |base: &str| {
+        dir.cert(&format!("{base}.pem"))
+            .extension_oids()
+            .into_iter()
+            .map(|(oid, critical)| format!("{oid}{}", if critical { "!" } else { "" }))
+            .collect::<Vec<_>>()
+    };
+    use crate::util::ext::{AKI, BC, EKU, KU, SAN, SKI};
+    let standard = [
+        format!("{KU}!"),
+        EKU.into(),
+        format!("{BC}!"),
+        SKI.into(),
+        AKI.into(),
+    ];
+    let mut plain = standard.to_vec();
+    plain.extend([SAN.into(), DELEGATION.into()]);
+    assert_eq!(oids("plain"), plain, "only DelegationUsage is copied");
+    let mut copied = standard.to_vec();
+    copied.extend([SAN.into(), DELEGATION.into(), format!("{CUSTOM}!")]);
+    assert_eq!(
+        oids("copied"),
+        copied,
+        "copy_extensions copies the CSR's, in its order"
+    );
+}

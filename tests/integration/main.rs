@@ -23,6 +23,7 @@ mod profiles;
 mod renew;
 mod revocation_etcd;
 mod revoke;
+mod scripts;
 mod selfsign;
 mod sign;
 mod transcripts;

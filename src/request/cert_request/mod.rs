@@ -64,6 +64,23 @@ pub struct CertRequest {
     pub(crate) serial_number: String,
     /// `crl_url`: a CRL distribution point for an `-initca` CA.
     pub(crate) crl_url: Option<String>,
+    /// `delegation_enabled` (cfssl ≥ 1.6.2): the CSR and the certificate carry the
+    /// DelegationUsage extension.
+    pub(crate) delegation_enabled: bool,
+    /// `extensions` (cfssl ≥ 1.6.2): raw extensions added to the CSR after cfssl's own.
+    pub(crate) extensions: Vec<RequestExtension>,
+}
+
+/// One `extensions[]` entry of a csr.json: Go's `pkix.Extension` as JSON,
+/// `{"Id": [1, 2, 3], "Critical": false, "Value": "<base64 DER>"}`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RequestExtension {
+    /// `Id`.
+    pub oid: ObjectIdentifier,
+    /// `Critical`.
+    pub critical: bool,
+    /// `Value`, decoded: the DER inside extnValue.
+    pub value: Vec<u8>,
 }
 
 impl CertRequest {
@@ -82,6 +99,8 @@ impl CertRequest {
             ca: None,
             serial_number: String::new(),
             crl_url: None,
+            delegation_enabled: false,
+            extensions: Vec::new(),
         }
     }
 
@@ -124,6 +143,16 @@ impl CertRequest {
     /// `crl_url`: a CRL distribution point for an `-initca` CA.
     pub fn crl_url(&self) -> Option<&str> {
         self.crl_url.as_deref()
+    }
+
+    /// `delegation_enabled`.
+    pub fn delegation_enabled(&self) -> bool {
+        self.delegation_enabled
+    }
+
+    /// `extensions`, in order.
+    pub fn extensions(&self) -> &[RequestExtension] {
+        &self.extensions
     }
 
     /// `-cn`: replaces `CN`, as cfssl's flag does.
@@ -202,30 +231,83 @@ fn read_request(r: &mut Reader, root: &Node<'_>) -> Option<CertRequest> {
     }
     req.key = read_key(r, obj.field("key")).unwrap_or_default();
     req.ca = obj.field("ca").and_then(|n| read_ca(r, &n));
-    if let Some(n) = obj.field("delegation_enabled")
-        && r.bool(&n) == Some(true)
-    {
-        r.error(
-            &n.path,
-            Problem::Unsupported {
-                what: "delegated credentials (delegation_enabled)".into(),
-                help: "etcd does not use them; remove the key".into(),
-            },
-        );
-    }
-    if let Some(n) = obj.field("extensions")
-        && r.array(&n).is_some_and(|a| !a.is_empty())
-    {
-        r.error(
-            &n.path,
-            Problem::Unsupported {
-                what: "raw CSR extensions (extensions)".into(),
-                help: "etcdpki builds the CSR's extensions from hosts and ca; remove the key"
-                    .into(),
-            },
-        );
+    req.delegation_enabled = obj
+        .field("delegation_enabled")
+        .and_then(|n| r.bool(&n))
+        .unwrap_or(false);
+    if let Some(n) = obj.field("extensions") {
+        for item in r.array(&n).unwrap_or_default() {
+            req.extensions.extend(read_extension(r, &item));
+        }
     }
     Some(req)
+}
+
+/// One `extensions[]` entry. Extensions etcdpki writes itself from other fields (the SAN from
+/// `hosts`, BasicConstraints from `ca`) are refused: Go would let them replace its own.
+fn read_extension(r: &mut Reader, node: &Node<'_>) -> Option<RequestExtension> {
+    let obj = r.object(node, &["Id", "Critical", "Value"])?;
+    let id_path = obj.path().key("Id");
+    let arcs: Vec<u64> = match obj.field("Id").and_then(|n| r.array(&n)) {
+        Some(items) => items.iter().filter_map(|n| n.value.as_u64()).collect(),
+        None => Vec::new(),
+    };
+    let dotted = arcs
+        .iter()
+        .map(u64::to_string)
+        .collect::<Vec<_>>()
+        .join(".");
+    let Ok(oid) = ObjectIdentifier::new(&dotted) else {
+        r.error(
+            &id_path,
+            Problem::Invalid {
+                value: format!("{arcs:?}"),
+                reason: "not an object identifier".into(),
+                help: Some(
+                    "write the OID as an array of numbers, e.g. [1, 3, 6, 1, 4, 1, 99999, 1]"
+                        .into(),
+                ),
+            },
+        );
+        return None;
+    };
+    if ["2.5.29.17", "2.5.29.19"].contains(&dotted.as_str()) {
+        r.error(
+            &id_path,
+            Problem::Unsupported {
+                what: format!("the extension {dotted} in extensions"),
+                help: "etcdpki writes the SAN from \"hosts\" and BasicConstraints from \"ca\"; use those".into(),
+            },
+        );
+        return None;
+    }
+    let critical = obj
+        .field("Critical")
+        .and_then(|n| r.bool(&n))
+        .unwrap_or(false);
+    let text = obj
+        .field("Value")
+        .and_then(|n| r.string(&n))
+        .unwrap_or_default();
+    use base64::Engine as _;
+    match base64::engine::general_purpose::STANDARD.decode(&text) {
+        Ok(value) => Some(RequestExtension {
+            oid,
+            critical,
+            value,
+        }),
+        Err(e) => {
+            r.error(
+                &obj.path().key("Value"),
+                Problem::Invalid {
+                    value: quote(&text),
+                    reason: format!("not base64 ({e}); Go's JSON writes []byte as base64"),
+                    help: None,
+                },
+            );
+            None
+        }
+    }
 }
 
 /// The odd hosts scripts write, handled as cfssl handles them but with a warning: `""` (the

@@ -75,18 +75,50 @@ fn ignored_and_unsupported_fields_are_reported() {
         w[1].contains("names[0].SerialNumber") && w[1].contains("top level"),
         "{w:?}"
     );
-    let e = errors(
-        r#"{"CN": "x", "delegation_enabled": true, "extensions": [{"Id": [1, 2], "Value": ""}]}"#,
+}
+
+/// Issue 14 point 4: cfssl 1.6.2's `delegation_enabled` and `extensions` are read as
+/// cfssl's JSON writes them (`Id` arcs, `Critical`, base64 `Value`, keys in any case).
+#[test]
+fn delegation_and_raw_extensions_are_read_as_cfssl_writes_them() {
+    let req = parse(
+        r#"{"CN": "x", "delegation_enabled": true, "extensions": [
+            {"Id": [1, 3, 6, 1, 4, 1, 99999, 1], "Critical": true, "Value": "BQA="},
+            {"id": [1, 3, 6, 1, 4, 1, 99999, 2], "value": "DANhYmM="}]}"#,
+    )
+    .expect("valid")
+    .value;
+    assert!(req.delegation_enabled());
+    let got: Vec<(String, bool, Vec<u8>)> = req
+        .extensions()
+        .iter()
+        .map(|e| (e.oid.to_string(), e.critical, e.value.clone()))
+        .collect();
+    assert_eq!(
+        got,
+        [
+            ("1.3.6.1.4.1.99999.1".to_owned(), true, vec![0x05, 0x00]),
+            (
+                "1.3.6.1.4.1.99999.2".to_owned(),
+                false,
+                b"\x0c\x03abc".to_vec()
+            ),
+        ]
     );
-    assert_eq!(e.len(), 2, "{e:?}");
+    let e = errors(
+        r#"{"CN": "x", "extensions": [{"Id": [1], "Value": ""}, {"Id": [2, 5, 29, 17], "Value": ""}, {"Id": [1, 2, 3], "Value": "%%"}]}"#,
+    );
+    assert_eq!(e.len(), 3, "{e:?}");
     assert!(
-        e[0].contains(
-            "delegation_enabled: delegated credentials (delegation_enabled) is not supported"
-        ),
+        e[0].contains("extensions[0].Id: [1]: not an object identifier"),
         "{e:?}"
     );
     assert!(
-        e[1].contains("extensions: raw CSR extensions (extensions) is not supported"),
+        e[1].contains("the extension 2.5.29.17 in extensions is not supported"),
+        "{e:?}"
+    );
+    assert!(
+        e[2].contains("extensions[2].Value: \"%%\": not base64"),
         "{e:?}"
     );
 }
