@@ -2,7 +2,11 @@
 
 use etcdpki::config::duration::residual;
 use etcdpki::expiry::ExpiryReport;
-use etcdpki::pki::scan::{certificates_in, collect_files};
+use std::path::PathBuf;
+
+use etcdpki::pki::FsError;
+use etcdpki::pki::fs::read_path_following;
+use etcdpki::pki::scan::{certificates_in, collect_files, is_key_name};
 use time::OffsetDateTime;
 
 use super::args::{ExpiryArgs, ExpiryFormat};
@@ -12,17 +16,21 @@ use super::{Failure, write_stdout};
 /// Runs `expiry`.
 pub fn run(args: ExpiryArgs) -> Result<(), Failure> {
     let window = args.fail_within.as_ref().map(|w| w.duration);
-    let files = collect_files(&args.paths).map_err(|e| Failure::Usage(e.to_string()))?;
+    // Key files are never read (a monitoring user need not be able to, and expiry has no use
+    // for them); a walked file over the size cap is no certificate file and is passed over,
+    // one named is an error.
+    let files: Vec<PathBuf> = collect_files(&args.paths)
+        .map_err(|e| Failure::Usage(e.to_string()))?
+        .into_iter()
+        .filter(|f| !is_key_name(f) || args.paths.contains(f))
+        .collect();
     let mut found = Vec::new();
     for file in &files {
-        match std::fs::read(file) {
-            Ok(bytes) => found.extend(certificates_in(file, &bytes)),
-            Err(e) => {
-                return Err(Failure::Usage(format!(
-                    "{}: cannot read: {e}",
-                    file.display()
-                )));
-            }
+        match read_path_following(file) {
+            Ok(Some(bytes)) => found.extend(certificates_in(file, &bytes)),
+            Ok(None) => {}
+            Err(FsError::TooLarge { .. }) if !args.paths.contains(file) => {}
+            Err(e) => return Err(Failure::Usage(e.to_string())),
         }
     }
     if found.is_empty() {

@@ -214,7 +214,11 @@ impl DirHandle {
 
     /// The directory `rel` beneath this one, reached without following any link.
     pub(crate) fn open_beneath(&self, rel: &Path) -> Result<Self, FsError> {
-        let shown = self.path.join(rel);
+        let shown = if rel.as_os_str().is_empty() {
+            self.path.clone()
+        } else {
+            self.path.join(rel)
+        };
         check_relative(rel, &shown, &self.path)?;
         if rel.as_os_str().is_empty() {
             let fd = rfs::openat(&self.fd, ".", dir_flags(), Mode::empty())
@@ -457,7 +461,7 @@ pub(crate) fn read_path_io(path: &Path) -> std::io::Result<Vec<u8>> {
 }
 
 /// [`read_path`] of a public file, which may be a link.
-pub(crate) fn read_path_following(path: &Path) -> Result<Option<Vec<u8>>, FsError> {
+pub fn read_path_following(path: &Path) -> Result<Option<Vec<u8>>, FsError> {
     let (dir, name) = open_parent(path)?;
     dir.read_following(&name)
 }

@@ -186,7 +186,7 @@ const PAIRS: [(&str, &str); 6] = [
 
 /// True for a file named as a private key is (`NAME-key.pem`, `NAME.key`, cfssljson's
 /// `NAME-key.enc`): reports that look for certificates never read one.
-pub(crate) fn is_key_name(path: &Path) -> bool {
+pub fn is_key_name(path: &Path) -> bool {
     let name = file_name(path);
     ["-key.pem", ".key", "-key.enc"]
         .iter()

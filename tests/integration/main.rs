@@ -1,6 +1,7 @@
 //! Integration tests: the real binary in temp dirs, against the real cfssl, openssl and etcd.
 
 mod architecture;
+mod attack;
 mod certinfo;
 mod cfssl_names;
 mod cluster;
