@@ -107,79 +107,14 @@ pub fn run(args: RenewArgs) -> Result<(), Failure> {
 /// The report's lines for stdout; failures and warnings go to stderr as they are met.
 fn render(report: &RenewReport, mode: RunMode) -> String {
     let mut out = String::new();
-    let days = |d: Duration| residual(d.whole_seconds());
     for event in &report.events {
-        let line = match event {
-            RenewEvent::Recovered(done) => recovery_note(done),
-            RenewEvent::NotDue {
-                cert_file,
-                name,
-                remaining,
-                window,
-            } => format!(
-                "not due   {}: {name} expires in {} (window {})",
-                cert_file.display(),
-                days(*remaining),
-                days(*window)
-            ),
-            RenewEvent::WouldRenew {
-                cert_file,
-                name,
-                remaining,
-                window,
-            } => format!(
-                "would renew {}: {name} expires in {} (window {})",
-                cert_file.display(),
-                days(*remaining),
-                days(*window)
-            ),
-            RenewEvent::Renewed {
-                cert_file,
-                name,
-                remaining,
-                not_after,
-                serial,
-                new_key_file,
-            } => format!(
-                "renewed   {}: {name} was expiring in {}; now valid until {}, serial {serial}, {}",
-                cert_file.display(),
-                days(*remaining),
-                not_after.format(&Rfc3339).unwrap_or_default(),
-                if new_key_file.is_some() {
-                    "new key"
-                } else {
-                    "same key"
-                }
-            ),
-            RenewEvent::CaExpiring {
-                file,
-                name,
-                remaining,
-                not_after,
-            } => {
-                eprint_line(&format!(
-                    "warning: {}: the CA {name:?} expires in {} ({}); renew never renews CAs: see docs/rotation.md for a CA rollover",
-                    file.display(),
-                    days(*remaining),
-                    not_after.format(&Rfc3339).unwrap_or_default()
-                ));
-                continue;
+        match line_of(event) {
+            Ok(line) => {
+                out.push_str(&line);
+                out.push('\n');
             }
-            RenewEvent::ExposedKeyDirectory(dir) => {
-                eprint_line(&super::log::exposed_key_warning(dir));
-                continue;
-            }
-            RenewEvent::Warning(message) => {
-                eprint_line(&format!("warning: {message}"));
-                continue;
-            }
-            RenewEvent::Failed(message) => {
-                eprint_line(&format!("error: {message}"));
-                continue;
-            }
-        };
-        out.push_str(&line);
-        out.push('\n');
+            Err(message) => eprint_line(&message),
+        }
     }
     let verb = match mode {
         RunMode::DryRun => "would renew",
@@ -192,4 +127,72 @@ fn render(report: &RenewReport, mode: RunMode) -> String {
         report.failures()
     ));
     out
+}
+
+/// An event's line for stdout, or its message for stderr.
+fn line_of(event: &RenewEvent) -> Result<String, String> {
+    let days = |d: Duration| residual(d.whole_seconds());
+    Ok(match event {
+        RenewEvent::Recovered(done) => recovery_note(done),
+        RenewEvent::NotDue {
+            cert_file,
+            name,
+            remaining,
+            window,
+        } => format!(
+            "not due   {}: {name} expires in {} (window {})",
+            cert_file.display(),
+            days(*remaining),
+            days(*window)
+        ),
+        RenewEvent::WouldRenew {
+            cert_file,
+            name,
+            remaining,
+            window,
+        } => format!(
+            "would renew {}: {name} expires in {} (window {})",
+            cert_file.display(),
+            days(*remaining),
+            days(*window)
+        ),
+        RenewEvent::Renewed {
+            cert_file,
+            name,
+            remaining,
+            not_after,
+            serial,
+            new_key_file,
+        } => format!(
+            "renewed   {}: {name} was expiring in {}; now valid until {}, serial {serial}, {}",
+            cert_file.display(),
+            days(*remaining),
+            not_after.format(&Rfc3339).unwrap_or_default(),
+            if new_key_file.is_some() {
+                "new key"
+            } else {
+                "same key"
+            }
+        ),
+        RenewEvent::CaExpiring {
+            file,
+            name,
+            remaining,
+            not_after,
+        } => {
+            return Err(format!(
+                "warning: {}: the CA {name:?} expires in {} ({}); renew never renews CAs: see docs/rotation.md for a CA rollover",
+                file.display(),
+                days(*remaining),
+                not_after.format(&Rfc3339).unwrap_or_default()
+            ));
+        }
+        RenewEvent::ExposedKeyDirectory(dir) => {
+            return Err(super::log::exposed_key_warning(dir));
+        }
+        RenewEvent::Warning(message) => return Err(format!("warning: {message}")),
+        RenewEvent::Failed(message) => {
+            return Err(format!("error: {message}"));
+        }
+    })
 }

@@ -55,85 +55,22 @@ pub fn parse_cfssljson(file: &str, bytes: &[u8], bare: bool) -> Result<FileSet, 
     } else {
         envelope_result(file, top)?
     };
-    let mut set = FileSet::default();
-    let mut diagnostics = Vec::new();
-    let mut text = |keys: &[&str], suffix: &'static str, secret: bool, pem: bool| {
-        let Some((key, value)) = keys.iter().find_map(|k| input.get(*k).map(|v| (*k, v))) else {
-            return;
-        };
-        let path = base.key(key);
-        match value {
-            Value::String(s) if s.is_empty() => {}
-            Value::String(s) if pem && pem::parse_many(s).map_or(true, |b| b.is_empty()) => {
-                diagnostics.push(Diagnostic::error(
-                    Location::at(file, path),
-                    Problem::Invalid {
-                        value: String::new(),
-                        reason: "not PEM".into(),
-                        help: Some(
-                            "pipe the output of etcdpki or cfssl gencert/sign/genkey".into(),
-                        ),
-                    },
-                ));
-            }
-            Value::String(s) => set.files.push(OutputFile {
-                suffix,
-                contents: s.clone().into_bytes(),
-                secret,
-                binary: false,
-            }),
-            other => diagnostics.push(Diagnostic::error(
-                Location::at(file, path),
-                Problem::WrongType {
-                    expected: "a string",
-                    found: type_name(other),
-                },
-            )),
-        }
+    let mut collector = Collector {
+        file,
+        input,
+        base: &base,
+        set: FileSet::default(),
+        diagnostics: Vec::new(),
     };
-    text(&["cert", "certificate"], ".pem", PUBLIC, true);
-    text(&["key", "private_key"], "-key.pem", KEY, true);
-    text(&["encrypted_key"], "-key.enc", KEY, false);
-    text(&["csr", "certificate_request"], ".csr", PUBLIC, true);
-    if let Some(Value::Object(bundle)) = input.get("bundle")
-        && let (Some(Value::String(chain)), Some(Value::String(root))) =
-            (bundle.get("bundle"), bundle.get("root"))
-    {
-        set.files.push(OutputFile {
-            suffix: "-bundle.pem",
-            contents: format!("{chain}\n{root}").into_bytes(),
-            secret: PUBLIC,
-            binary: false,
-        });
-        set.files.push(OutputFile {
-            suffix: "-root.pem",
-            contents: root.clone().into_bytes(),
-            secret: PUBLIC,
-            binary: false,
-        });
-    }
-    if let Some(v) = input.get("ocspResponse") {
-        let path = base.key("ocspResponse");
-        match v
-            .as_str()
-            .map(|s| base64::engine::general_purpose::STANDARD.decode(s))
-        {
-            Some(Ok(der)) => set.files.push(OutputFile {
-                suffix: "-response.der",
-                contents: der,
-                secret: PUBLIC,
-                binary: true,
-            }),
-            _ => diagnostics.push(Diagnostic::error(
-                Location::at(file, path),
-                Problem::Invalid {
-                    value: String::new(),
-                    reason: "not a base64 string".into(),
-                    help: None,
-                },
-            )),
-        }
-    }
+    collector.text(&["cert", "certificate"], ".pem", PUBLIC, true);
+    collector.text(&["key", "private_key"], "-key.pem", KEY, true);
+    collector.text(&["encrypted_key"], "-key.enc", KEY, false);
+    collector.text(&["csr", "certificate_request"], ".csr", PUBLIC, true);
+    collector.bundle();
+    collector.ocsp_response();
+    let Collector {
+        set, diagnostics, ..
+    } = collector;
     if !diagnostics.is_empty() {
         return Err(InputError { diagnostics });
     }
@@ -147,6 +84,101 @@ pub fn parse_cfssljson(file: &str, bytes: &[u8], bare: bool) -> Result<FileSet, 
         ));
     }
     Ok(set)
+}
+
+/// The files of one input as they are found, and the problems of the values that are wrong.
+struct Collector<'a> {
+    file: &'a str,
+    input: &'a Map<String, Value>,
+    base: &'a JsonPath,
+    set: FileSet,
+    diagnostics: Vec<Diagnostic>,
+}
+
+impl Collector<'_> {
+    /// The string at the first of `keys` as the file `suffix`; PEM is checked when `pem`.
+    fn text(&mut self, keys: &[&str], suffix: &'static str, secret: bool, pem: bool) {
+        let input = self.input;
+        let Some((key, value)) = keys.iter().find_map(|k| input.get(*k).map(|v| (*k, v))) else {
+            return;
+        };
+        let path = self.base.key(key);
+        match value {
+            Value::String(s) if s.is_empty() => {}
+            Value::String(s) if pem && pem::parse_many(s).map_or(true, |b| b.is_empty()) => {
+                self.diagnostics.push(Diagnostic::error(
+                    Location::at(self.file, path),
+                    Problem::Invalid {
+                        value: String::new(),
+                        reason: "not PEM".into(),
+                        help: Some(
+                            "pipe the output of etcdpki or cfssl gencert/sign/genkey".into(),
+                        ),
+                    },
+                ));
+            }
+            Value::String(s) => self.set.files.push(OutputFile {
+                suffix,
+                contents: s.clone().into_bytes(),
+                secret,
+                binary: false,
+            }),
+            other => self.diagnostics.push(Diagnostic::error(
+                Location::at(self.file, path),
+                Problem::WrongType {
+                    expected: "a string",
+                    found: type_name(other),
+                },
+            )),
+        }
+    }
+
+    /// `bundle`: the chain and root of `cfssl bundle`.
+    fn bundle(&mut self) {
+        if let Some(Value::Object(bundle)) = self.input.get("bundle")
+            && let (Some(Value::String(chain)), Some(Value::String(root))) =
+                (bundle.get("bundle"), bundle.get("root"))
+        {
+            self.set.files.push(OutputFile {
+                suffix: "-bundle.pem",
+                contents: format!("{chain}\n{root}").into_bytes(),
+                secret: PUBLIC,
+                binary: false,
+            });
+            self.set.files.push(OutputFile {
+                suffix: "-root.pem",
+                contents: root.clone().into_bytes(),
+                secret: PUBLIC,
+                binary: false,
+            });
+        }
+    }
+
+    /// `ocspResponse`, base64 DER.
+    fn ocsp_response(&mut self) {
+        if let Some(v) = self.input.get("ocspResponse") {
+            let path = self.base.key("ocspResponse");
+            match v
+                .as_str()
+                .map(|s| base64::engine::general_purpose::STANDARD.decode(s))
+            {
+                Some(Ok(der)) => self.set.files.push(OutputFile {
+                    suffix: "-response.der",
+                    contents: der,
+                    secret: PUBLIC,
+                    binary: true,
+                }),
+                _ => self.diagnostics.push(Diagnostic::error(
+                    Location::at(self.file, path),
+                    Problem::Invalid {
+                        value: String::new(),
+                        reason: "not a base64 string".into(),
+                        help: None,
+                    },
+                )),
+            }
+        }
+    }
 }
 
 /// The API envelope `{"success": true, "result": {…}}` cfssljson expects without `-bare`.

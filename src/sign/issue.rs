@@ -74,28 +74,7 @@ pub fn issue(
     serial: SerialNumber,
 ) -> Result<Certificate, SignError> {
     let empty = DistinguishedName::default();
-    let mut name = subject.name;
-    let mut hosts: Vec<Host> = subject.hosts.to_vec();
-    if let Some(wl) = &profile.csr_whitelist {
-        if !wl.public_key {
-            return Err(SignError::PublicKeyNotWhitelisted(profile.path()));
-        }
-        if !wl.subject {
-            name = &empty;
-        }
-        if !subject.hosts_overridden {
-            hosts.retain(|h| match h {
-                Host::Dns(_) => wl.dns_names,
-                Host::Ip(_) => wl.ip_addresses,
-                Host::Email(_) => wl.email_addresses,
-                Host::Uri(_) => wl.uris,
-            });
-        }
-    }
-    // cfssl signer/local: a CA certificate keeps only IP SANs (cfssl #1276).
-    if profile.ca.is_some() {
-        hosts.retain(|h| matches!(h, Host::Ip(_)));
-    }
+    let (name, hosts) = allowed_names(profile, &subject, &empty)?;
     check_whitelist(profile, name, &hosts)?;
     let validity = Validity::for_profile(profile, now)?;
 
@@ -107,7 +86,68 @@ pub fn issue(
     // Go x509.CreateCertificate: AKI = the parent's SKI, unless issuer and subject are the
     // same name (then the certificate counts as self-signed and gets none).
     let authority_key_id = issuer_key_id.filter(|_| issuer_der != subject_der);
+    let extensions = extensions(profile, &subject, name, &hosts, authority_key_id);
 
+    let algorithm = signer.signature_algorithm().algorithm_identifier();
+    let tbs = w::sequence(&[
+        &w::explicit(0, &w::small_integer(2)),
+        &w::unsigned_integer(serial.as_bytes()),
+        &algorithm,
+        &issuer_der,
+        &w::sequence(&[&w::time(validity.not_before), &w::time(validity.not_after)]),
+        &subject_der,
+        subject.public_key.spki_der(),
+        &w::explicit(3, &w::sequence_of(&extensions)),
+    ]);
+    let signature = signer.sign(&tbs)?;
+    let der = w::sequence(&[&tbs, &algorithm, &w::bit_string(0, &signature)]);
+    Ok(Certificate {
+        der,
+        serial,
+        validity,
+    })
+}
+
+/// The subject name and SANs the profile lets through: cfssl's CSRWhitelist (unless the hosts
+/// came from `-hostname`), then a CA's SANs cut down to IPs (cfssl signer/local, cfssl #1276).
+fn allowed_names<'a>(
+    profile: &Profile,
+    subject: &Subject<'a>,
+    empty: &'a DistinguishedName,
+) -> Result<(&'a DistinguishedName, Vec<Host>), SignError> {
+    let mut name = subject.name;
+    let mut hosts: Vec<Host> = subject.hosts.to_vec();
+    if let Some(wl) = &profile.csr_whitelist {
+        if !wl.public_key {
+            return Err(SignError::PublicKeyNotWhitelisted(profile.path()));
+        }
+        if !wl.subject {
+            name = empty;
+        }
+        if !subject.hosts_overridden {
+            hosts.retain(|h| match h {
+                Host::Dns(_) => wl.dns_names,
+                Host::Ip(_) => wl.ip_addresses,
+                Host::Email(_) => wl.email_addresses,
+                Host::Uri(_) => wl.uris,
+            });
+        }
+    }
+    if profile.ca.is_some() {
+        hosts.retain(|h| matches!(h, Host::Ip(_)));
+    }
+    Ok((name, hosts))
+}
+
+/// The extensions in Go's order (crypto/x509 `buildCertExtensions`), each standard one left
+/// out when an extra extension (policies, OCSP no-check, copied CSR extensions) has its OID.
+fn extensions(
+    profile: &Profile,
+    subject: &Subject<'_>,
+    name: &DistinguishedName,
+    hosts: &[Host],
+    authority_key_id: Option<&[u8]>,
+) -> Vec<Vec<u8>> {
     // cfssl 1.6.5 signer.ParseCertificateRequest: the CSR's DelegationUsage always, its other
     // extensions (BasicConstraints aside) under copy_extensions, in the CSR's order; none when
     // a CSRWhitelist rebuilds the template (local.Sign). FillTemplate then appends the policies
@@ -136,7 +176,7 @@ pub fn issue(
         Some(extension::subject_key_id(&subject.public_key.key_id())),
         authority_key_id.map(extension::authority_key_id),
         extension::authority_info_access(profile.ocsp_url.as_deref(), &profile.issuer_urls),
-        extension::subject_alt_name(&hosts, name.is_empty()),
+        extension::subject_alt_name(hosts, name.is_empty()),
         profile
             .crl_url
             .as_deref()
@@ -150,25 +190,7 @@ pub fn issue(
         .map(|e| e.to_der())
         .collect();
     extensions.extend(extra.iter().map(Extension::to_der));
-
-    let algorithm = signer.signature_algorithm().algorithm_identifier();
-    let tbs = w::sequence(&[
-        &w::explicit(0, &w::small_integer(2)),
-        &w::unsigned_integer(serial.as_bytes()),
-        &algorithm,
-        &issuer_der,
-        &w::sequence(&[&w::time(validity.not_before), &w::time(validity.not_after)]),
-        &subject_der,
-        subject.public_key.spki_der(),
-        &w::explicit(3, &w::sequence_of(&extensions)),
-    ]);
-    let signature = signer.sign(&tbs)?;
-    let der = w::sequence(&[&tbs, &algorithm, &w::bit_string(0, &signature)]);
-    Ok(Certificate {
-        der,
-        serial,
-        validity,
-    })
+    extensions
 }
 
 /// A request signed as `gencert` signs it: the CSR for `request` made with `key` (its SANs and,
