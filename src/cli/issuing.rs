@@ -38,6 +38,23 @@ pub fn log_signed(log: &Log, cert: &Certificate) {
         "signed certificate with serial number {}",
         cert.serial()
     ));
+    warn_dropped_key_usages(log, cert);
+}
+
+/// The profile's key usages an Ed25519 key cannot have, left out of `cert` (RFC 8410 §5).
+pub fn warn_dropped_key_usages(log: &Log, cert: &Certificate) {
+    let dropped = cert.dropped_key_usages();
+    if dropped.is_empty() {
+        return;
+    }
+    let names: Vec<String> = dropped
+        .iter()
+        .map(|b| format!("{:?}", b.cfssl_name()))
+        .collect();
+    log.warn(&format!(
+        "the certificate's key is Ed25519, so {} from the profile is left out of its key usage (RFC 8410 §5 allows only signing, content commitment, cert sign and crl sign; cfssl writes it anyway)",
+        names.join(", ")
+    ));
 }
 
 /// A fresh random serial.

@@ -47,6 +47,7 @@ pub fn run(args: SelfsignArgs) -> Result<(), Failure> {
         now,
         serial,
     )?;
+    super::issuing::warn_dropped_key_usages(&log, &cert);
     log.warn("self-signed certificates are for tests only: nothing vouches for them; use a CA (gencert -initca) for anything else");
     let json = to_json_line(&Bundle {
         cert: Some(cert.to_pem()),

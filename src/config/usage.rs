@@ -46,6 +46,11 @@ impl KeyUsage {
         Self(bits & 0x1ff)
     }
 
+    /// This set without `bit`.
+    pub const fn without(self, bit: KeyUsageBit) -> Self {
+        Self(self.0 & !(1 << bit as u16))
+    }
+
     /// True if no bit is set; such a certificate gets no KeyUsage extension.
     pub const fn is_empty(self) -> bool {
         self.0 == 0
@@ -172,6 +177,16 @@ pub(crate) const USAGE_NAMES: &[(&str, Usage)] = {
         ("netscape sgc", X(E::NetscapeServerGatedCrypto)),
     ]
 };
+
+impl KeyUsageBit {
+    /// cfssl's name for the bit (the first in [`USAGE_NAMES`]; `signing` for digitalSignature).
+    pub fn cfssl_name(self) -> &'static str {
+        USAGE_NAMES
+            .iter()
+            .find(|(_, u)| *u == Usage::Key(self))
+            .map_or("?", |(n, _)| n)
+    }
+}
 
 /// The usage a cfssl name stands for; names are case-sensitive, as in cfssl.
 pub(crate) fn parse_usage(name: &str) -> Option<Usage> {

@@ -4,8 +4,8 @@ use time::OffsetDateTime;
 
 use super::extension::{self, Extension};
 use super::{Issuer, SerialNumber, SignError, Validity};
-use crate::config::Profile;
-use crate::key::{PrivateKey, PublicKey};
+use crate::config::{KeyUsage, KeyUsageBit, Profile};
+use crate::key::{KeyAlgorithm, PrivateKey, PublicKey};
 use crate::request::{DistinguishedName, Host};
 use crate::x509::der_writer as w;
 
@@ -39,6 +39,7 @@ pub struct Certificate {
     der: Vec<u8>,
     serial: SerialNumber,
     validity: Validity,
+    dropped_key_usages: Vec<KeyUsageBit>,
 }
 
 impl Certificate {
@@ -61,7 +62,39 @@ impl Certificate {
     pub fn validity(&self) -> Validity {
         self.validity
     }
+
+    /// Key usages the profile asked for that the key cannot have and that were left out
+    /// ([`usable_key_usage`]); the caller warns about them.
+    pub fn dropped_key_usages(&self) -> &[KeyUsageBit] {
+        &self.dropped_key_usages
+    }
 }
+
+/// The profile's key usage without the bits RFC 8410 §5 forbids for an Ed25519 key
+/// (keyEncipherment, dataEncipherment, keyAgreement, encipherOnly, decipherOnly), and the bits
+/// left out. cfssl writes them whatever the key; pkilint and RFC-minded verifiers refuse them.
+/// For EC keys RFC 5480 §3 forbids keyEncipherment too, but cfssl's default profile asks for
+/// it and Go accepts it, so it is kept there for byte-compatible certificates (docs/compat.md).
+pub fn usable_key_usage(usage: KeyUsage, key: KeyAlgorithm) -> (KeyUsage, Vec<KeyUsageBit>) {
+    if key != KeyAlgorithm::Ed25519 {
+        return (usage, Vec::new());
+    }
+    let forbidden = [
+        KeyUsageBit::KeyEncipherment,
+        KeyUsageBit::DataEncipherment,
+        KeyUsageBit::KeyAgreement,
+        KeyUsageBit::EncipherOnly,
+        KeyUsageBit::DecipherOnly,
+    ];
+    let dropped: Vec<KeyUsageBit> = forbidden
+        .into_iter()
+        .filter(|b| usage.contains(*b))
+        .collect();
+    let kept = dropped.iter().fold(usage, |u, b| u.without(*b));
+    (kept, dropped)
+}
+
+impl Certificate {}
 
 /// Issues a certificate for `subject` under `profile`, signed by `authority`, valid from
 /// `now` as the profile says. The steps follow cfssl's local signer: CSRWhitelist, CA SAN
@@ -86,7 +119,9 @@ pub fn issue(
     // Go x509.CreateCertificate: AKI = the parent's SKI, unless issuer and subject are the
     // same name (then the certificate counts as self-signed and gets none).
     let authority_key_id = issuer_key_id.filter(|_| issuer_der != subject_der);
-    let extensions = extensions(profile, &subject, name, &hosts, authority_key_id);
+    let (key_usage, dropped_key_usages) =
+        usable_key_usage(profile.key_usage, subject.public_key.algorithm());
+    let extensions = extensions(profile, key_usage, &subject, name, &hosts, authority_key_id);
 
     let algorithm = signer.signature_algorithm().algorithm_identifier();
     let tbs = w::sequence(&[
@@ -105,6 +140,7 @@ pub fn issue(
         der,
         serial,
         validity,
+        dropped_key_usages,
     })
 }
 
@@ -143,6 +179,7 @@ fn allowed_names<'a>(
 /// out when an extra extension (policies, OCSP no-check, copied CSR extensions) has its OID.
 fn extensions(
     profile: &Profile,
+    key_usage: KeyUsage,
     subject: &Subject<'_>,
     name: &DistinguishedName,
     hosts: &[Host],
@@ -168,7 +205,7 @@ fn extensions(
         extra.push(extension::ocsp_no_check());
     }
     let standard = [
-        extension::key_usage(profile.key_usage),
+        extension::key_usage(key_usage),
         extension::ext_key_usage(&profile.ext_key_usage),
         Some(extension::basic_constraints(
             profile.ca.map(|c| c.max_path_len),

@@ -641,3 +641,60 @@ fn issue_14_delegation_and_extensions_are_written_as_cfssl_1_6_5_writes_them() {
         "copy_extensions copies the CSR's, in its order"
     );
 }
+
+/// Issue 14 point 9: RFC 8410 §5 allows an Ed25519 key only signing, content commitment, cert
+/// sign and crl sign; the enciphering and agreement usages a profile asks for are left out with
+/// a warning (cfssl writes them). The bundled etcd profiles, whose requests make ECDSA keys, no
+/// longer ask for key encipherment (RFC 5480 §3).
+#[test]
+fn issue_14_ed25519_keys_get_only_the_usages_rfc_8410_allows() {
+    let (dir, cfssl, json) = with_ca();
+    dir.write(
+        "config.json",
+        r#"{"signing": {"default": {"expiry": "1h", "usages": ["signing", "key encipherment", "data encipherment", "key agreement", "client auth"]}}}"#,
+    );
+    let out = dir.run(
+        &cfssl,
+        &[
+            "gencert",
+            "-ca=ca.pem",
+            "-ca-key=ca-key.pem",
+            "-config=config.json",
+            "-",
+        ],
+        br#"{"CN": "ed", "key": {"algo": "ed25519"}}"#,
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains(
+            "warning: the certificate's key is Ed25519, so \"key encipherment\", \"data encipherment\", \"key agreement\" from the profile is left out"
+        ),
+        "{}",
+        stderr(&out)
+    );
+    let written = dir.run(&json, &["-bare", "ed"], &out.stdout);
+    assert!(written.status.success());
+    let ku = dir.cert("ed.pem");
+    let ku = ku.extension(crate::util::ext::KU).expect("KeyUsage");
+    assert_eq!(ku.2, [0x03, 0x02, 0x07, 0x80], "digitalSignature only");
+    // An ECDSA key under the same profile keeps what cfssl writes.
+    let out = dir.run(
+        &cfssl,
+        &[
+            "gencert",
+            "-ca=ca.pem",
+            "-ca-key=ca-key.pem",
+            "-config=config.json",
+            "-",
+        ],
+        br#"{"CN": "ec"}"#,
+    );
+    assert!(!stderr(&out).contains("left out"), "{}", stderr(&out));
+    let bundled = std::fs::read_to_string(format!(
+        "{}/profiles/etcd/ca-config.json",
+        env!("CARGO_MANIFEST_DIR")
+    ))
+    .expect("bundled profiles");
+    assert!(!bundled.contains("key encipherment"), "{bundled}");
+    assert!(bundled.contains("\"server auth\""));
+}

@@ -20,6 +20,7 @@ mod lint_etcd;
 mod lint_etcd_config;
 mod lint_trust;
 mod parity;
+mod pkilint;
 mod profiles;
 mod renew;
 mod revocation_etcd;
