@@ -698,3 +698,31 @@ fn issue_14_ed25519_keys_get_only_the_usages_rfc_8410_allows() {
     assert!(!bundled.contains("key encipherment"), "{bundled}");
     assert!(bundled.contains("\"server auth\""));
 }
+
+#[test]
+fn issue_14_selfsign_with_an_unknown_profile_is_an_error() {
+    // cfssl's selfsign takes signing.default for a profile its config does not have.
+    let (dir, cfssl, _) = with_ca();
+    dir.write(
+        "req.json",
+        r#"{"CN": "self", "hosts": ["self.example.com"]}"#,
+    );
+    let out = dir.run(
+        &cfssl,
+        &[
+            "selfsign",
+            "-config=ca-config.json",
+            "-profile=nosuch",
+            "self.example.com",
+            "req.json",
+        ],
+        b"",
+    );
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("unknown profile \"nosuch\"; expected one of \"client\", \"legacy\""),
+        "{}",
+        stderr(&out)
+    );
+    assert!(out.stdout.is_empty());
+}
