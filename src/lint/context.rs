@@ -87,6 +87,24 @@ pub struct MemberTls {
     pub peer_ca: Option<NamedFile>,
 }
 
+/// A CRL file an etcd configuration names (`--client-crl-file`, `--peer-crl-file`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CrlSetting {
+    /// The configuration, as it displays.
+    pub source: String,
+    /// The setting's line in it.
+    pub line: Option<usize>,
+    /// `client-crl-file` or `peer-crl-file`.
+    pub flag: &'static str,
+    /// True for `--peer-crl-file`.
+    pub peer: bool,
+    /// The CRL file: resolved like the other files of the configuration, or as written (joined
+    /// to the configuration's directory) when it does not exist.
+    pub path: PathBuf,
+    /// The CA file it is meant for (`--trusted-ca-file` or `--peer-trusted-ca-file`).
+    pub trusted_ca: Option<PathBuf>,
+}
+
 /// The cluster as lint sees it.
 #[derive(Clone, Debug, Default)]
 pub struct Context {
@@ -109,6 +127,8 @@ pub struct Context {
     /// `--root DIR`: absolute paths in configurations are read under it (a checkout of the
     /// files a CI job is about to deploy).
     pub root: Option<PathBuf>,
+    /// The CRL files the configurations name.
+    pub crl_settings: Vec<CrlSetting>,
 }
 
 impl Context {
@@ -288,6 +308,42 @@ impl Context {
             }
         }
         self.tls.push(tls);
+        self.add_crl_settings(cfg, dir, &source);
+    }
+
+    /// The configuration's CRL files; one that does not exist is kept as written (joined to
+    /// the configuration's directory, or under `--root`), for `crl-missing`.
+    fn add_crl_settings(&mut self, cfg: &EtcdConfig, dir: &Path, source: &str) {
+        for (flag, peer, file, ca) in [
+            (
+                "client-crl-file",
+                false,
+                &cfg.client_crl_file,
+                &cfg.trusted_ca_file,
+            ),
+            (
+                "peer-crl-file",
+                true,
+                &cfg.peer_crl_file,
+                &cfg.peer_trusted_ca_file,
+            ),
+        ] {
+            let Some(file) = file else { continue };
+            let written = match (&self.root, Path::new(file).strip_prefix("/")) {
+                (Some(root), Ok(inside)) => root.join(inside),
+                (None, Ok(_)) => PathBuf::from(file),
+                _ => dir.join(file),
+            };
+            let setting = CrlSetting {
+                source: source.to_owned(),
+                line: cfg.line_of(flag),
+                flag,
+                peer,
+                path: self.resolve(dir, file).unwrap_or(written),
+                trusted_ca: ca.as_deref().and_then(|c| self.resolve(dir, c)),
+            };
+            self.crl_settings.push(setting);
+        }
     }
 
     /// A configuration's path, canonical; `None` if missing. A relative path is resolved

@@ -160,6 +160,15 @@ pub struct ConfigEntry {
     pub parsed: Result<Checked<Policy>, InputError>,
 }
 
+/// A CRL found among the files.
+#[derive(Clone, Debug)]
+pub struct CrlFound {
+    /// The file.
+    pub file: PathBuf,
+    /// The CRL.
+    pub crl: crate::x509::crl::Crl,
+}
+
 /// Everything read.
 #[derive(Clone, Debug, Default)]
 pub struct Inventory {
@@ -173,6 +182,8 @@ pub struct Inventory {
     pub requests: Vec<RequestEntry>,
     /// cfssl ca-config.json files.
     pub configs: Vec<ConfigEntry>,
+    /// CRLs (PEM `X509 CRL` or DER).
+    pub crls: Vec<CrlFound>,
     /// Files that could not be used.
     pub findings: Vec<Finding>,
     /// How many files were looked at.
@@ -200,6 +211,7 @@ impl Inventory {
             all.csrs.extend(part.csrs);
             all.requests.extend(part.requests);
             all.configs.extend(part.configs);
+            all.crls.extend(part.crls);
             all.findings.extend(part.findings);
             all.files += part.files;
         }
@@ -252,6 +264,14 @@ impl Inventory {
         let name = file.display().to_string();
         if contains(&bytes, b"-----BEGIN ") {
             self.add_pem(file, &bytes);
+        } else if bytes.first() == Some(&0x30) {
+            // DER: only a CRL is read here (etcd 3.6 reads CRLs only as DER).
+            if let Ok(crl) = crate::x509::crl::parse_crl(&bytes) {
+                self.crls.push(CrlFound {
+                    file: file.to_path_buf(),
+                    crl,
+                });
+            }
         } else if bytes.trim_ascii_start().starts_with(b"{") {
             let value = match serde_json::from_slice::<serde_json::Value>(&bytes) {
                 Ok(v) => v,
@@ -301,6 +321,15 @@ impl Inventory {
                     let dir_mode = self.dir_mode(file);
                     self.keys.push(key_entry(file, block, self.mode, dir_mode));
                 }
+                "X509 CRL" => match crate::x509::crl::parse_crl(bytes) {
+                    Ok(crl) => self.crls.push(CrlFound {
+                        file: file.to_path_buf(),
+                        crl,
+                    }),
+                    Err(e) => {
+                        self.unreadable(file, format!("an X509 CRL that does not parse: {e}"))
+                    }
+                },
                 "CERTIFICATE REQUEST" | "NEW CERTIFICATE REQUEST" => {
                     let subject_der = crate::x509::parse_certificate_request(block.contents())
                         .ok()

@@ -10,6 +10,7 @@
 pub mod certificate_rules;
 pub mod cluster_rules;
 pub mod context;
+pub mod crl_rules;
 pub mod inventory;
 pub mod pki_rules;
 pub mod report;
@@ -89,6 +90,14 @@ pub fn lint(inv: &Inventory, ctx: &Context, options: &LintOptions) -> LintReport
     findings.extend(pki_rules::key_rules(inv, &ctx.pairs));
     findings.extend(cluster_rules::srv_domain_requests(inv, ctx));
     findings.extend(cluster_rules::json_rules(inv));
+    let cert_roles: Vec<context::Roles> = roles.iter().map(|(r, _)| *r).collect();
+    findings.extend(crl_rules::check(
+        inv,
+        &ctx.crl_settings,
+        &cert_roles,
+        ctx.release,
+        options.time.at,
+    ));
 
     let findings = findings
         .into_iter()

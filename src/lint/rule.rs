@@ -104,6 +104,20 @@ rules! {
         "an etcd setting etcd ignores where it is written (a misplaced YAML key, an unknown key or variable, a key set twice)";
     ETCD_VERSION_SPECIFIC = "etcd-version-specific", Warning,
         "an etcd setting that some releases of etcd 3.4-3.6 refuse, ignore or read differently";
+    CRL_MISSING = "crl-missing", Error,
+        "a --client-crl-file or --peer-crl-file that does not exist: etcd refuses every connection";
+    CRL_UNREADABLE = "crl-unreadable", Error,
+        "a configured CRL file that cannot be read or is not a CRL: etcd refuses every connection";
+    CRL_FORMAT = "crl-format", Error,
+        "a configured CRL in a form the etcd release does not read (PEM for 3.6, text before the PEM)";
+    CRL_FOREIGN = "crl-foreign", Error,
+        "a CRL not signed by the CA it is meant for (etcd does not check, and revokes by serial alone)";
+    CRL_EXPIRED = "crl-expired", Warning,
+        "a CRL past its nextUpdate";
+    CRL_REVOKES_IN_USE = "crl-revokes-in-use", Error,
+        "a certificate in use by a member or client that a CRL revokes";
+    SERIAL_COLLISION = "serial-collision", Warning,
+        "two different certificates with one serial number (etcd's CRL check matches serials alone)";
     UNREADABLE = "unreadable", Error,
         "a PEM or JSON file that holds nothing usable";
 }

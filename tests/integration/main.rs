@@ -16,6 +16,7 @@ mod hostile;
 mod json;
 mod lint;
 mod lint_cluster;
+mod lint_crl;
 mod lint_etcd;
 mod lint_etcd_config;
 mod lint_trust;

@@ -223,6 +223,20 @@ fn a_missing_crl_file_refuses_every_client() {
         }
         assert!(Instant::now() < deadline, "no refusal in m1.log:\n{log}");
     }
+    // lint, given the member's settings, says why before anyone connects.
+    dir.write(
+        "m1.env",
+        "ETCD_NAME=m1\nETCD_CERT_FILE=m1-server.pem\nETCD_KEY_FILE=m1-server-key.pem\n\
+         ETCD_TRUSTED_CA_FILE=ca.pem\nETCD_CLIENT_CERT_AUTH=true\n\
+         ETCD_CLIENT_CRL_FILE=missing-crl.pem\n",
+    );
+    let (code, found) = crate::lint::lint_json(&dir, &["--etcd-config=m1.env", "."]);
+    let f = found
+        .iter()
+        .find(|f| f.rule == "crl-missing")
+        .unwrap_or_else(|| panic!("no crl-missing: {found:#?}"));
+    assert_eq!((code, f.severity.as_str()), (1, "error"));
+    assert!(f.message.contains("missing-crl.pem"), "{f:?}");
 }
 
 #[test]
