@@ -252,13 +252,13 @@ pub fn commit(root: &Root, set: &str, files: &[PlannedFile]) -> Result<Written, 
         .iter()
         .filter_map(|m| m.placement.warning.clone())
         .collect();
-    stage_all(&dirs, &members).map_err(CommitError::BeforeCommit)?;
+    stage_all(root.dir(), &members).map_err(CommitError::BeforeCommit)?;
     let record = OsString::from(format!(".{set}{RECORD_SUFFIX}"));
     write_record(root.dir(), &record, &members).map_err(CommitError::BeforeCommit)?;
     let record_path = root.dir().display(&record);
     for (i, m) in members.iter().enumerate() {
         let dir = &dirs[m.dir];
-        if let Err(source) = dir.rename(&pending_name(&m.name), &m.name) {
+        if let Err(source) = root.dir().rename_to(&pending_name(&m.rel), dir, &m.name) {
             return Err(CommitError::Replace(Box::new(PartialReplace {
                 source,
                 replaced: members[..i].iter().map(|m| m.file.path.clone()).collect(),
@@ -278,27 +278,34 @@ pub fn commit(root: &Root, set: &str, files: &[PlannedFile]) -> Result<Written, 
     })
 }
 
-/// `.NAME.etcdpki-pending`.
-fn pending_name(name: &OsStr) -> OsString {
-    let mut s = OsString::from(".");
-    s.push(name);
-    s.push(PENDING_SUFFIX);
-    s
+/// `.REL.etcdpki-pending`, in the record's directory, for the file at `rel` beneath it (`/`
+/// written `%2F` and `%` written `%25`): every pending file of a set is beside its record, so a
+/// pending file no record there names is a killed run's uncommitted one.
+fn pending_name(rel: &Path) -> OsString {
+    let mut s = Vec::from(&b"."[..]);
+    for &b in rel.as_os_str().as_bytes() {
+        match b {
+            b'/' => s.extend_from_slice(b"%2F"),
+            b'%' => s.extend_from_slice(b"%25"),
+            b => s.push(b),
+        }
+    }
+    s.extend_from_slice(PENDING_SUFFIX.as_bytes());
+    OsStr::from_bytes(&s).to_os_string()
 }
 
-/// Writes every member to its pending file: all written, then all synced, then renamed; a
-/// failure removes what was made.
-fn stage_all(dirs: &[DirHandle], members: &[Member<'_>]) -> Result<(), FsError> {
-    let mut temps: Vec<(usize, OsString, std::fs::File)> = Vec::new();
+/// Writes every member to its pending file beside the record (`root`): all written, then all
+/// synced, then renamed; a failure removes what was made.
+fn stage_all(root: &DirHandle, members: &[Member<'_>]) -> Result<(), FsError> {
+    let mut temps: Vec<(OsString, std::fs::File)> = Vec::new();
     let result = (|| {
         for m in members {
-            let dir = &dirs[m.dir];
-            let temp = temp_name(&pending_name(&m.name))?;
+            let dir = root;
+            let temp = temp_name(&pending_name(&m.rel))?;
             let mut file = dir
                 .create_new(&temp)
                 .map_err(|e| e.about(&m.file.path, "create a temporary file beside it"))?;
             temps.push((
-                m.dir,
                 temp,
                 file.try_clone().map_err(|source| FsError::Io {
                     path: dir.display(&m.name),
@@ -314,25 +321,22 @@ fn stage_all(dirs: &[DirHandle], members: &[Member<'_>]) -> Result<(), FsError> 
                 })?;
             apply(&file, &m.placement, &dir.display(&m.name))?;
         }
-        for ((_, _, file), m) in temps.iter().zip(members) {
+        for ((_, file), m) in temps.iter().zip(members) {
             file.sync_all().map_err(|source| FsError::Io {
                 path: m.file.path.clone(),
                 action: "sync",
                 source,
             })?;
         }
-        for ((dir, temp, _), m) in temps.iter().zip(members) {
-            dirs[*dir].rename(temp, &pending_name(&m.name))?;
+        for ((temp, _), m) in temps.iter().zip(members) {
+            root.rename(temp, &pending_name(&m.rel))?;
         }
-        for dir in dirs {
-            dir.sync()?;
-        }
-        Ok(())
+        root.sync()
     })();
     if result.is_err() {
-        for ((dir, temp, _), m) in temps.iter().zip(members) {
-            let _ = dirs[*dir].remove(temp);
-            let _ = dirs[*dir].remove(&pending_name(&m.name));
+        for ((temp, _), m) in temps.iter().zip(members) {
+            let _ = root.remove(temp);
+            let _ = root.remove(&pending_name(&m.rel));
         }
     }
     result
@@ -429,25 +433,38 @@ fn parse_record(text: &str) -> Option<Vec<Line>> {
         .collect()
 }
 
-/// Finishes or drops every commit record in `dir` and removes the temporary files a killed
-/// writer left there. Call it with the directory locked, before reading anything in it.
+/// Finishes or drops every commit record in `dir`, then removes what killed writers left
+/// there uncommitted: temporary files (never complete) and pending files no record names (a
+/// set is staged beside its record, so these were never committed; a pending key is a whole
+/// private key, which must not linger). In a directory anyone may write to, only this user's
+/// are touched. Call it with the directory locked, before reading anything in it.
 pub fn recover_dir(dir: &DirHandle) -> Result<Vec<Recovery>, FsError> {
     let me = rustix::process::geteuid().as_raw();
     let mut done = Vec::new();
-    for entry in dir.entries()? {
+    let entries = dir.entries()?;
+    for entry in &entries {
         let Some(name) = entry.name.to_str() else {
             continue;
         };
-        if is_temporary(name) {
-            // Never complete, never referenced: a killed writer's.
-            if dir.lstat(&entry.name)?.is_some_and(|s| s.st_uid == me) {
-                dir.remove(&entry.name)?;
-            }
-        } else if name.starts_with('.')
+        if name.starts_with('.')
             && name.ends_with(RECORD_SUFFIX)
             && let Some(r) = recover_record(dir, &entry.name, me)?
         {
             done.push(r);
+        }
+    }
+    for entry in &entries {
+        let Some(name) = entry.name.to_str() else {
+            continue;
+        };
+        let leftover =
+            is_temporary(name) || name.starts_with('.') && name.ends_with(PENDING_SUFFIX);
+        if leftover
+            && dir
+                .lstat(&entry.name)?
+                .is_some_and(|s| s.st_uid == me || !dir.shared())
+        {
+            dir.remove(&entry.name)?;
         }
     }
     Ok(done)
@@ -493,9 +510,9 @@ fn recover_record(dir: &DirHandle, name: &OsStr, me: u32) -> Result<Option<Recov
             .file_name()
             .map(OsStr::to_os_string)
             .unwrap_or_default();
-        let pending = pending_name(&target);
+        let pending = pending_name(&line.rel);
         let current = on_disk(&member_dir, &target);
-        let staged = on_disk(&member_dir, &pending);
+        let staged = on_disk(dir, &pending);
         let fits = match staged {
             OnDisk::Is(p) if p == line.new => match line.old {
                 None => current == OnDisk::Absent,
@@ -515,9 +532,9 @@ fn recover_record(dir: &DirHandle, name: &OsStr, me: u32) -> Result<Option<Recov
     }
     let outcome = match stale {
         Some(reason) => {
-            for (member_dir, _, pending, staged) in &located {
+            for (_, _, pending, staged) in &located {
                 if *staged {
-                    member_dir.remove(pending)?;
+                    dir.remove(pending)?;
                 }
             }
             Recovery::Dropped {
@@ -529,7 +546,7 @@ fn recover_record(dir: &DirHandle, name: &OsStr, me: u32) -> Result<Option<Recov
             let mut files = Vec::new();
             for (member_dir, target, pending, staged) in &located {
                 if *staged {
-                    member_dir.rename(pending, target)?;
+                    dir.rename_to(pending, member_dir, target)?;
                     files.push(member_dir.display(target));
                 }
             }

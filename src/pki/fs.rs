@@ -378,6 +378,18 @@ impl DirHandle {
         rfs::renameat(&self.fd, from, &self.fd, to).map_err(io(&self.display(to), "replace"))
     }
 
+    /// Renames `from` (in this directory) over `to` in `to_dir`, on the same file system. A link
+    /// at `to` is replaced, never followed.
+    pub(crate) fn rename_to(
+        &self,
+        from: &OsStr,
+        to_dir: &DirHandle,
+        to: &OsStr,
+    ) -> Result<(), FsError> {
+        super::crash::step("rename");
+        rfs::renameat(&self.fd, from, &to_dir.fd, to).map_err(io(&to_dir.display(to), "replace"))
+    }
+
     /// Removes `name`; false if it was not there.
     pub fn remove(&self, name: &OsStr) -> Result<bool, FsError> {
         super::crash::step("remove");

@@ -278,9 +278,12 @@ fn consider(
         });
         return;
     }
-    let located = trees
-        .root_of(&leaf.cert_file)
-        .and_then(|root| Ok((root, root.locate(&leaf.cert_file)?.0)));
+    // The certificate's own directory is the set's root: its record and pending files go
+    // beside the pair.
+    let located = trees.locate(&leaf.cert_file).and_then(|(dir, _)| {
+        let root = crate::pki::Root::from_handle(dir.open_beneath(Path::new(""))?);
+        Ok((root, dir))
+    });
     let (root, dir) = match located {
         Ok(found) => found,
         Err(e) => return report.fail(e.to_string()),
@@ -299,7 +302,7 @@ fn consider(
     for dir in exposed_key_directories(&next.files) {
         report.events.push(RenewEvent::ExposedKeyDirectory(dir));
     }
-    match next.install(root) {
+    match next.install(&root) {
         Ok(written) => {
             report
                 .events

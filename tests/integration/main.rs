@@ -5,6 +5,7 @@ mod attack;
 mod certinfo;
 mod cfssl_names;
 mod cluster;
+mod crash;
 mod defaults;
 mod dropin;
 mod etcd;
