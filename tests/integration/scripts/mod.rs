@@ -12,6 +12,7 @@ mod cfssl_testdata;
 mod coreos;
 mod etcd;
 mod kubernetes;
+mod tutorials;
 
 use std::collections::BTreeMap;
 use std::os::unix::fs::{PermissionsExt, symlink};
@@ -390,3 +391,18 @@ pub fn cert_mut<'a>(files: &'a mut BTreeMap<String, Facts>, file: &str) -> &'a m
 
 /// No deviation.
 pub fn same(_: &mut BTreeMap<String, Facts>) {}
+
+/// The comparison can fail: `cfssl version` differs (1.2.0 against 1.6.5), and so does the
+/// file a script writes from it.
+#[test]
+#[should_panic(expected = "version.txt (cfssl's, adjusted, vs ours)")]
+fn a_difference_in_any_file_fails_the_comparison() {
+    let script = Script {
+        shell: "sh",
+        file: "script.sh",
+        text: "cfssl version | head -1 > version.txt\n",
+        args: &[],
+        inputs: &[],
+    };
+    both("version", &script, &same);
+}
