@@ -60,24 +60,7 @@ pub fn run(args: JsonArgs, personality: Personality) -> Result<(), Failure> {
         .collect();
     let replaced = replaced_ca_keys(&planned);
     if personality == Personality::Cfssljson && !replaced.is_empty() {
-        let mut with_backups = Vec::new();
-        for key in &replaced {
-            let backups = backup_of(key, time::OffsetDateTime::now_utc())?;
-            let names: Vec<String> = backups
-                .iter()
-                .map(|b| b.path.display().to_string())
-                .collect();
-            eprint_line(&format!(
-                "warning: {}: the CA's key is replaced by a new one, as cfssljson does; the old CA is kept as {}",
-                key.display(),
-                names.join(" and ")
-            ));
-            with_backups.extend(backups);
-        }
-        // The backups come first in the set, so they are in place before any rename replaces
-        // what they keep.
-        with_backups.extend(planned);
-        return write(&with_backups);
+        return write(&with_backups(&replaced, planned)?);
     }
     if !args.overwrite_ca_key
         && let Some(key) = replaced.first()
@@ -89,6 +72,31 @@ pub fn run(args: JsonArgs, personality: Personality) -> Result<(), Failure> {
         )));
     }
     write(&planned)
+}
+
+/// cfssljson replaces a CA's key; under its name the old pairs are kept first: the backups
+/// (with a warning naming them), then `planned`, so the backups are in place before any rename
+/// replaces what they keep.
+fn with_backups(
+    replaced_keys: &[PathBuf],
+    planned: Vec<PlannedFile>,
+) -> Result<Vec<PlannedFile>, Failure> {
+    let mut files = Vec::new();
+    for key in replaced_keys {
+        let backups = backup_of(key, time::OffsetDateTime::now_utc())?;
+        let names: Vec<String> = backups
+            .iter()
+            .map(|b| b.path.display().to_string())
+            .collect();
+        eprint_line(&format!(
+            "warning: {}: the CA's key is replaced by a new one, as cfssljson does; the old CA is kept as {}",
+            key.display(),
+            names.join(" and ")
+        ));
+        files.extend(backups);
+    }
+    files.extend(planned);
+    Ok(files)
 }
 
 /// Writes the set (after finishing or dropping what a killed run left), saying what recovery

@@ -191,8 +191,22 @@ fn the_allow_list_is_needed_and_pkilint_finds_real_errors() {
 #[test]
 fn every_kind_of_certificate_etcdpki_issues_passes_pkilint() {
     let dir = Dir::new();
-    let profiles = format!("{}/profiles/etcd", env!("CARGO_MANIFEST_DIR"));
-    let config = format!("{profiles}/ca-config.json");
+    let config = format!(
+        "{}/profiles/etcd/ca-config.json",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    make_cas(&dir);
+    leaves_per_profile_and_key(&dir, &config);
+    rsa_leaf_and_default_profile(&dir, &config);
+    intermediate_and_renewed_ca(&dir);
+    signed_and_selfsigned(&dir, &config);
+    clusters_and_a_renewed_leaf(&dir);
+    let linted = lint_all(dir.path());
+    assert!(linted >= 40, "only {linted} certificates were linted");
+}
+
+/// An ECDSA, an Ed25519 and an RSA CA (`-initca`).
+fn make_cas(dir: &Dir) {
     for kind in ["ecdsa-ca", "ed25519-ca"] {
         std::fs::create_dir(dir.join(kind)).expect("mkdir");
     }
@@ -215,6 +229,10 @@ fn every_kind_of_certificate_etcdpki_issues_passes_pkilint() {
         "ed25519-ca/ca",
     );
     dir.gencert(Tool::Etcdpki, &["-initca", "rsa-ca.json"], "rsa-ca");
+}
+
+/// gencert with each bundled profile, each key type, under the ECDSA and the Ed25519 CA.
+fn leaves_per_profile_and_key(dir: &Dir, config: &str) {
     let keys = [
         ("p256", r#"{"algo": "ecdsa", "size": 256}"#),
         ("p384", r#"{"algo": "ecdsa", "size": 384}"#),
@@ -245,7 +263,10 @@ fn every_kind_of_certificate_etcdpki_issues_passes_pkilint() {
             }
         }
     }
-    // One RSA leaf (keys are slow), under the RSA CA, and the cfssl default profile.
+}
+
+/// One RSA leaf (RSA keys are slow) under the RSA CA, and cfssl's default profile.
+fn rsa_leaf_and_default_profile(dir: &Dir, config: &str) {
     dir.write(
         "rsa.json",
         r#"{"CN": "rsa", "hosts": ["rsa.example.com"], "key": {"algo": "rsa", "size": 2048}}"#,
@@ -270,7 +291,10 @@ fn every_kind_of_certificate_etcdpki_issues_passes_pkilint() {
         ],
         "default-profile",
     );
-    // An intermediate CA from a profile with ca_constraint, and the renewed root.
+}
+
+/// An intermediate CA from a profile with ca_constraint, and the RSA root renewed.
+fn intermediate_and_renewed_ca(dir: &Dir) {
     dir.write(
         "intermediate-config.json",
         r#"{"signing": {"profiles": {"intermediate": {"expiry": "43800h", "usages": ["cert sign", "crl sign"], "ca_constraint": {"is_ca": true, "max_path_len": 0, "max_path_len_zero": true}}}}}"#,
@@ -310,7 +334,10 @@ fn every_kind_of_certificate_etcdpki_issues_passes_pkilint() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    // sign (a CSR from openssl) and selfsign.
+}
+
+/// `sign` of an openssl CSR, and `selfsign`.
+fn signed_and_selfsigned(dir: &Dir, config: &str) {
     dir.openssl(&[
         "req",
         "-new",
@@ -359,7 +386,10 @@ fn every_kind_of_certificate_etcdpki_issues_passes_pkilint() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    // cluster in each layout, and a renewed leaf.
+}
+
+/// `cluster` in each layout, and a leaf renewed by `renew`.
+fn clusters_and_a_renewed_leaf(dir: &Dir) {
     for layout in ["cfssl", "etcdadm", "kubeadm"] {
         dir.ok(
             &[
@@ -404,6 +434,4 @@ fn every_kind_of_certificate_etcdpki_issues_passes_pkilint() {
         ],
         b"",
     );
-    let linted = lint_all(dir.path());
-    assert!(linted >= 40, "only {linted} certificates were linted");
 }
