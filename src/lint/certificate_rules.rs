@@ -129,11 +129,11 @@ pub fn check(
     let server = cert.allows(|e: &Eku| e.server);
     let client = cert.allows(|e: &Eku| e.client);
     let eku_error = "etcd says \"tls: failed to verify client certificate: x509: certificate specifies an incompatible key usage\"";
-    if roles.peer && !(server && client) {
+    if roles.peer && !(server && (client || roles.serves_only)) {
         out.push(Finding::new(
             rule::PEER_EKU,
             vec![cert.label.clone()],
-            format!("a peer certificate without {}: peers use it both to serve and to dial, and {eku_error}. Sign it with a profile whose usages have \"server auth\" and \"client auth\"", missing(server, client)),
+            format!("a peer certificate without {}: peers use it both to serve and to dial, and {eku_error}. Sign it with a profile whose usages have \"server auth\" and \"client auth\"", missing(server, client || roles.serves_only)),
         ));
     }
     if roles.server && !server {
@@ -142,7 +142,7 @@ pub fn check(
             vec![cert.label.clone()],
             "a server certificate without server auth: clients refuse it (\"x509: certificate specifies an incompatible key usage\"). Add \"server auth\" to the profile's usages".into(),
         ));
-    } else if roles.server && !client && !roles.peer {
+    } else if roles.server && !client && !roles.peer && !roles.serves_only {
         let f = Finding::new(
             rule::SERVER_EKU,
             vec![cert.label.clone()],

@@ -28,6 +28,10 @@ pub struct Roles {
     pub peer: bool,
     /// Authenticates a client (etcdctl, the API server, a health check).
     pub client: bool,
+    /// Serves only: the member dials that port with another certificate (3.5's
+    /// `client-cert-file` for its gateway, `peer-client-cert-file` for its peers), so this one
+    /// needs server auth only (embed/config.go, PR 12705).
+    pub serves_only: bool,
 }
 
 impl Roles {
@@ -40,6 +44,7 @@ impl Roles {
             server: self.server || other.server,
             peer: self.peer || other.peer,
             client: self.client || other.client,
+            serves_only: self.serves_only || other.serves_only,
         }
     }
 }
@@ -124,6 +129,8 @@ pub struct Context {
     pub findings: Vec<Finding>,
     /// Each configured member's TLS files, in the order read.
     pub tls: Vec<MemberTls>,
+    /// The configurations, as read (in the order of `tls`).
+    pub configs: Vec<EtcdConfig>,
     /// `--root DIR`: absolute paths in configurations are read under it (a checkout of the
     /// files a CI job is about to deploy).
     pub root: Option<PathBuf>,
@@ -223,10 +230,12 @@ impl Context {
         let dir = cfg.source.parent().unwrap_or(Path::new("."));
         let server = Roles {
             server: true,
+            serves_only: cfg.client_cert_file.is_some(),
             ..Roles::default()
         };
         let peer = Roles {
             peer: true,
+            serves_only: cfg.peer_client_cert_file.is_some(),
             ..Roles::default()
         };
         for (cert, key) in [
@@ -308,6 +317,7 @@ impl Context {
             }
         }
         self.tls.push(tls);
+        self.configs.push(cfg.clone());
         self.add_crl_settings(cfg, dir, &source);
     }
 
@@ -583,16 +593,19 @@ mod tests {
         server: true,
         peer: false,
         client: false,
+        serves_only: false,
     };
     const PEER: Roles = Roles {
         server: false,
         peer: true,
         client: false,
+        serves_only: false,
     };
     const CLIENT: Roles = Roles {
         server: false,
         peer: false,
         client: true,
+        serves_only: false,
     };
 
     #[test]

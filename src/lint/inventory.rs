@@ -75,6 +75,8 @@ pub struct CertEntry {
     pub eku: Option<Eku>,
     /// The SANs.
     pub hosts: Vec<Host>,
+    /// The subject's (first) CN, as Go's `Subject.CommonName` reads it.
+    pub common_name: Option<String>,
     /// True if the SAN extension is present (even empty).
     pub has_san_extension: bool,
 }
@@ -462,6 +464,12 @@ fn cert_entry(file: &Path, index: usize, label: String, der: &[u8]) -> Result<Ce
         key_cert_sign: None,
         eku: None,
         hosts: Host::from_certificate(&cert),
+        common_name: cert
+            .subject()
+            .iter_common_name()
+            .next()
+            .and_then(|cn| cn.as_str().ok())
+            .map(str::to_owned),
         has_san_extension: false,
     };
     for ext in cert.extensions() {

@@ -15,6 +15,7 @@ pub mod inventory;
 pub mod pki_rules;
 pub mod report;
 pub mod rule;
+pub mod settings_rules;
 pub mod trust_rules;
 
 pub use context::Context;
@@ -86,6 +87,7 @@ pub fn lint(inv: &Inventory, ctx: &Context, options: &LintOptions) -> LintReport
     findings.extend(pki_rules::chain_rules(inv, &issuers));
     findings.extend(trust_rules::member_trust(inv, &issuers, &roles, &ctx.tls));
     findings.extend(trust_rules::chain_eku(inv, &issuers, &roles));
+    findings.extend(settings_rules::check(inv, &ctx.configs, &ctx.tls));
     findings.extend(pki_rules::duplicate_subjects(inv, &roles));
     findings.extend(pki_rules::key_rules(inv, &ctx.pairs));
     findings.extend(cluster_rules::srv_domain_requests(inv, ctx));

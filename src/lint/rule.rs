@@ -118,6 +118,18 @@ rules! {
         "a certificate in use by a member or client that a CRL revokes";
     SERIAL_COLLISION = "serial-collision", Warning,
         "two different certificates with one serial number (etcd's CRL check matches serials alone)";
+    HTTP_URL_WITH_TLS = "http-url-with-tls", Error,
+        "an http:// client or peer URL next to cert files: etcd serves it without TLS or client certificate auth";
+    LOOPBACK_SAN = "loopback-san", Warning,
+        "a member listening on loopback whose server certificate has neither 127.0.0.1 nor localhost";
+    METRICS_HTTPS = "metrics-https", Warning,
+        "an https:// listen-metrics-urls with client certificate auth: scrapers need a client certificate";
+    PEER_ALLOWED_NAMES = "peer-allowed-names", Error,
+        "a peer certificate whose CN or SANs --peer-cert-allowed-cn / --peer-cert-allowed-hostname do not admit";
+    CIPHER_SUITES = "cipher-suites", Error,
+        "a cipher-suites list with an unknown name, no suite for the certificate's key type, or no HTTP/2 AES-128-GCM suite";
+    TLS_VERSION = "tls-version", Error,
+        "a tls-min-version / tls-max-version etcd refuses, or cipher suites with TLS 1.3 only";
     UNREADABLE = "unreadable", Error,
         "a PEM or JSON file that holds nothing usable";
 }
