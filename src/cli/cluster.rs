@@ -21,29 +21,9 @@ use super::{Failure, read_input, write_stdout};
 
 /// Runs `cluster`.
 pub fn run(args: ClusterArgs) -> Result<(), Failure> {
-    let usage = |e: String| Failure::Usage(e);
-    let key = KeySpec::from_family(args.key_algo.into(), args.key_size).map_err(|e| {
-        usage(format!(
-            "--key-size {}: {e}",
-            args.key_size.unwrap_or_default()
-        ))
-    })?;
-    let layout = args.layout.into();
+    let options = plan_options(&args)?;
+    let key = options.key;
     let state = args.initial_cluster_state.map(ClusterState::from);
-    let names = match &args.names {
-        Some(text) => SubjectNames::parse(text).map_err(|e| usage(format!("--names {e}")))?,
-        None => SubjectNames::default(),
-    };
-    let options = PlanOptions {
-        out: args.out.clone(),
-        layout,
-        key,
-        expiry: args.expiry,
-        ca_expiry: args.ca_expiry,
-        names,
-        client_port: args.client_port,
-        cert_dir: args.cert_dir.clone(),
-    };
     let spec = cluster_spec(&args)?;
     let plan = plan(&spec, &options).map_err(|e| {
         // Names from a spec file make a bad input file; from flags, a bad command line.
@@ -82,6 +62,37 @@ pub fn run(args: ClusterArgs) -> Result<(), Failure> {
         eprint_line(&format!("warning: {warning}"));
     }
 
+    write_stdout(report(&plan, &outcome).as_bytes())
+}
+
+/// The flags that shape the plan, as the library's options.
+fn plan_options(args: &ClusterArgs) -> Result<PlanOptions, Failure> {
+    let usage = |e: String| Failure::Usage(e);
+    let key = KeySpec::from_family(args.key_algo.into(), args.key_size).map_err(|e| {
+        usage(format!(
+            "--key-size {}: {e}",
+            args.key_size.unwrap_or_default()
+        ))
+    })?;
+    let layout = args.layout.into();
+    let names = match &args.names {
+        Some(text) => SubjectNames::parse(text).map_err(|e| usage(format!("--names {e}")))?,
+        None => SubjectNames::default(),
+    };
+    Ok(PlanOptions {
+        out: args.out.clone(),
+        layout,
+        key,
+        expiry: args.expiry,
+        ca_expiry: args.ca_expiry,
+        names,
+        client_port: args.client_port,
+        cert_dir: args.cert_dir.clone(),
+    })
+}
+
+/// One line per file, new, kept or replaced and why, then the totals.
+fn report(plan: &etcdpki::cluster::Plan, outcome: &etcdpki::cluster::Outcome) -> String {
     let mut report = String::new();
     for entry in &outcome.entries {
         let (verb, why) = match &entry.action {
@@ -109,7 +120,7 @@ pub fn run(args: ClusterArgs) -> Result<(), Failure> {
         files(outcome.writes.len()),
         outcome.unchanged.len()
     ));
-    write_stdout(report.as_bytes())
+    report
 }
 
 /// The cluster from `--spec`, `--initial-cluster` or etcd's default member, with the flags'

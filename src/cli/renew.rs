@@ -4,6 +4,7 @@
 
 use std::path::Path;
 
+use etcdpki::Profile;
 use etcdpki::config::duration::residual;
 use etcdpki::pki::fs::Trees;
 use etcdpki::pki::scan::collect_files;
@@ -35,20 +36,7 @@ pub fn run(args: RenewArgs) -> Result<(), Failure> {
     let expiry = args.expiry;
     let lock_wait = args.lock_timeout;
     let log = Log::from_flag(1)?;
-    let profile = match (&args.config, &args.profile) {
-        (Some(config), Some(name)) => {
-            let policy = load_policy(&log, Some(config))?;
-            let profile = select_profile(&log, &policy, Some(name), None)?;
-            if profile.ca().is_some() {
-                return Err(Failure::Usage(format!(
-                    "{config}: signing.{} issues CAs; renew renews leaves only",
-                    profile.path()
-                )));
-            }
-            Some(profile)
-        }
-        _ => None,
-    };
+    let profile = leaf_profile(&log, &args)?;
     let files = collect_files(&args.paths).map_err(|e| Failure::Usage(e.to_string()))?;
     let issuer = load_issuer(&log, ca_file, ca_key_file)?;
     let mode = if args.dry_run {
@@ -102,6 +90,22 @@ pub fn run(args: RenewArgs) -> Result<(), Failure> {
         )));
     }
     Ok(())
+}
+
+/// The `-config`/`-profile` profile successors are issued under, if given: a leaf profile.
+fn leaf_profile(log: &Log, args: &RenewArgs) -> Result<Option<Profile>, Failure> {
+    let (Some(config), Some(name)) = (&args.config, &args.profile) else {
+        return Ok(None);
+    };
+    let policy = load_policy(log, Some(config))?;
+    let profile = select_profile(log, &policy, Some(name), None)?;
+    if profile.ca().is_some() {
+        return Err(Failure::Usage(format!(
+            "{config}: signing.{} issues CAs; renew renews leaves only",
+            profile.path()
+        )));
+    }
+    Ok(Some(profile))
 }
 
 /// The report's lines for stdout; failures and warnings go to stderr as they are met.
