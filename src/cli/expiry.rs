@@ -7,6 +7,7 @@ use std::path::PathBuf;
 use etcdpki::pki::FsError;
 use etcdpki::pki::fs::read_path_following;
 use etcdpki::pki::scan::{certificates_in, collect_files, is_key_name};
+use etcdpki::x509::crl::{looks_like_crl, parse_crl};
 use time::OffsetDateTime;
 
 use super::args::{ExpiryArgs, ExpiryFormat};
@@ -25,21 +26,28 @@ pub fn run(args: ExpiryArgs) -> Result<(), Failure> {
         .filter(|f| !is_key_name(f) || args.paths.contains(f))
         .collect();
     let mut found = Vec::new();
+    let mut crls = Vec::new();
     for file in &files {
         match read_path_following(file) {
+            Ok(Some(bytes)) if looks_like_crl(&bytes) => {
+                if let Ok(crl) = parse_crl(&bytes) {
+                    crls.push((file.clone(), crl));
+                }
+            }
             Ok(Some(bytes)) => found.extend(certificates_in(file, &bytes)),
             Ok(None) => {}
             Err(FsError::TooLarge { .. }) if !args.paths.contains(file) => {}
             Err(e) => return Err(Failure::Usage(e.to_string())),
         }
     }
-    if found.is_empty() {
+    if found.is_empty() && crls.is_empty() {
         return Err(Failure::Usage(format!(
             "no certificate found in {} file(s) under the given paths",
             files.len()
         )));
     }
-    let report = ExpiryReport::new(&found, OffsetDateTime::now_utc());
+    let now = OffsetDateTime::now_utc();
+    let report = ExpiryReport::new(&found, now).with_crls(&crls, now);
     let text = match args.format {
         ExpiryFormat::Text => report.to_text(),
         ExpiryFormat::Json => report.to_json(),
@@ -69,8 +77,13 @@ pub fn run(args: ExpiryArgs) -> Result<(), Failure> {
             residual(row.residual_seconds),
         ));
     }
+    let what = if due.iter().any(|r| report.crls.contains(r)) {
+        "certificate(s) or CRL(s)"
+    } else {
+        "certificate(s)"
+    };
     Err(Failure::Run(format!(
-        "{} certificate(s) expire within {within}",
+        "{} {what} expire within {within}",
         due.len()
     )))
 }

@@ -6,10 +6,12 @@ use std::path::Path;
 
 use etcdpki::Profile;
 use etcdpki::config::duration::residual;
+use etcdpki::pki::DirLock;
 use etcdpki::pki::fs::Trees;
 use etcdpki::pki::scan::collect_files;
 use etcdpki::renew::{
-    RenewEvent, RenewPolicy, RenewReport, RunMode, lock_and_recover, renew_files, run_hook,
+    RenewEvent, RenewPolicy, RenewReport, RunMode, crls_of, lock_and_recover, refresh_crls,
+    renew_files, run_hook,
 };
 use time::format_description::well_known::Rfc3339;
 use time::{Duration, OffsetDateTime};
@@ -65,15 +67,37 @@ pub fn run(args: RenewArgs) -> Result<(), Failure> {
         profile: profile.as_ref(),
         reuse_key: args.reuse_key,
     };
-    let mut report = renew_files(
-        Path::new(ca_file),
-        &trees,
-        &files,
-        &policy,
-        mode,
-        OffsetDateTime::now_utc(),
-    );
+    // Whole seconds: what a CRL can say, and what the revocation list then records.
+    let now = OffsetDateTime::now_utc()
+        .replace_nanosecond(0)
+        .unwrap_or(OffsetDateTime::UNIX_EPOCH);
+    let ca_path = Path::new(ca_file.strip_prefix("file:").unwrap_or(ca_file));
+    let mut report = renew_files(ca_path, &trees, &files, &policy, mode, now);
     report.events.splice(0..0, recovered);
+    let crls = crls_of(&policy, ca_path, &files);
+    // The revocation list lives beside the CA: its directory is locked too (a directory
+    // already held is not locked twice).
+    let _ca_lock = match mode {
+        RunMode::Write if args.revoke_replaced || !crls.is_empty() => {
+            let dir = ca_path
+                .parent()
+                .filter(|p| !p.as_os_str().is_empty())
+                .unwrap_or(Path::new("."))
+                .to_path_buf();
+            let wait = std::time::Duration::from_nanos(lock_wait.as_nanos().unsigned_abs());
+            Some(DirLock::acquire_paths(&[dir], wait)?)
+        }
+        _ => None,
+    };
+    refresh_crls(
+        &policy,
+        ca_path,
+        &crls,
+        &mut report,
+        args.revoke_replaced,
+        mode,
+        now,
+    );
     let mut failures = report.failures();
     write_stdout(render(&report, mode).as_bytes())?;
     if let Some(cmd) = &args.exec
@@ -167,6 +191,7 @@ fn line_of(event: &RenewEvent) -> Result<String, String> {
             not_after,
             serial,
             new_key_file,
+            ..
         } => format!(
             "renewed   {}: {name} was expiring in {}; now valid until {}, serial {serial}, {}",
             cert_file.display(),
@@ -193,6 +218,51 @@ fn line_of(event: &RenewEvent) -> Result<String, String> {
         }
         RenewEvent::ExposedKeyDirectory(dir) => {
             return Err(super::log::exposed_key_warning(dir));
+        }
+        RenewEvent::CrlNotDue {
+            file,
+            remaining,
+            window,
+        } => format!(
+            "not due   {}: CRL, next update in {} (window {})",
+            file.display(),
+            days(*remaining),
+            days(*window)
+        ),
+        RenewEvent::CrlWouldRefresh {
+            file,
+            remaining,
+            window,
+        } => format!(
+            "would re-sign {}: CRL, next update in {} (window {})",
+            file.display(),
+            days(*remaining),
+            days(*window)
+        ),
+        RenewEvent::CrlPublished {
+            files,
+            number,
+            next_update,
+            entries,
+            revoked,
+        } => {
+            let mut lines: Vec<String> = revoked
+                .iter()
+                .map(|r| {
+                    format!(
+                        "revoked   {}: serial {} (superseded)",
+                        r.file.as_deref().unwrap_or("?"),
+                        r.entry.serial
+                    )
+                })
+                .collect();
+            let names: Vec<String> = files.iter().map(|f| f.display().to_string()).collect();
+            lines.push(format!(
+                "re-signed {}: CRL number {number}, {entries} revoked, next update {}",
+                names.join(", "),
+                next_update.format(&Rfc3339).unwrap_or_default()
+            ));
+            lines.join("\n")
         }
         RenewEvent::Warning(message) => return Err(format!("warning: {message}")),
         RenewEvent::Failed(message) => {

@@ -1,8 +1,10 @@
 //! `expiry`: when each certificate expires, for people (a table like `kubeadm certs
 //! check-expiration`) and for monitoring (JSON, and a failing exit under `--fail-within`).
 //!
-//! Takes [`FoundCertificate`]s and the time to judge from; returns an [`ExpiryReport`] with
-//! leaves and CAs apart, soonest expiry first.
+//! Takes [`FoundCertificate`]s (and, with [`ExpiryReport::with_crls`], CRLs) and the time to
+//! judge from; returns an [`ExpiryReport`] with leaves, CAs and CRLs apart, soonest first. A
+//! CRL's row is its nextUpdate: after it, openssl and Go's verifiers refuse the CRL (etcd does
+//! not look), so it must be re-signed before (`etcdpki renew` does).
 
 use serde::Serialize;
 use time::OffsetDateTime;
@@ -10,6 +12,7 @@ use time::OffsetDateTime;
 use crate::config::GoDuration;
 use crate::config::duration::residual;
 use crate::pki::scan::FoundCertificate;
+use crate::x509::crl::Crl;
 
 /// One certificate's expiry.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -34,6 +37,10 @@ pub struct ExpiryReport {
     pub certificates: Vec<ExpiryRow>,
     /// CA certificates, soonest first.
     pub certificate_authorities: Vec<ExpiryRow>,
+    /// CRLs by nextUpdate, soonest first (`certificate` names the issuer's CRL, `expires` is
+    /// its nextUpdate); absent from the JSON when none was found.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub crls: Vec<ExpiryRow>,
 }
 
 impl ExpiryReport {
@@ -68,12 +75,34 @@ impl ExpiryReport {
         report
     }
 
-    /// Rows (leaves and CAs) whose residual time is below `window`, expired ones included.
+    /// The report with the CRLs `crls` (file, CRL) added, judged at `now`; a CRL without a
+    /// nextUpdate never runs out and has no row.
+    pub fn with_crls(mut self, crls: &[(std::path::PathBuf, Crl)], now: OffsetDateTime) -> Self {
+        for (file, crl) in crls {
+            let Some(next) = crl.next_update else {
+                continue;
+            };
+            let issuer = crate::x509::name_text(&crl.issuer_der);
+            self.crls.push(ExpiryRow {
+                certificate: format!("CRL of {issuer} ({} revoked)", crl.entries.len()),
+                file: file.display().to_string(),
+                expires: next,
+                residual_seconds: (next - now).whole_seconds(),
+                certificate_authority: issuer,
+            });
+        }
+        self.crls
+            .sort_by(|a, b| a.expires.cmp(&b.expires).then_with(|| a.file.cmp(&b.file)));
+        self
+    }
+
+    /// Rows (leaves, CAs and CRLs) whose residual time is below `window`, expired ones included.
     pub fn expiring_within(&self, window: GoDuration) -> Vec<&ExpiryRow> {
         let limit = window.as_nanos() / 1_000_000_000;
         self.certificates
             .iter()
             .chain(&self.certificate_authorities)
+            .chain(&self.crls)
             .filter(|r| r.residual_seconds < limit)
             .collect()
     }
@@ -120,6 +149,25 @@ impl ExpiryReport {
             ["CERTIFICATE AUTHORITY", "EXPIRES", "RESIDUAL TIME", "FILE"],
             &ca_rows,
         ));
+        if !self.crls.is_empty() {
+            let crl_rows: Vec<[String; 4]> = self
+                .crls
+                .iter()
+                .map(|r| {
+                    [
+                        r.certificate.clone(),
+                        expires(r),
+                        residual(r.residual_seconds),
+                        r.file.clone(),
+                    ]
+                })
+                .collect();
+            out.push('\n');
+            out.push_str(&table(
+                ["CRL", "NEXT UPDATE", "RESIDUAL TIME", "FILE"],
+                &crl_rows,
+            ));
+        }
         out
     }
 

@@ -184,6 +184,14 @@ impl Leaf {
             .is_ok()
     }
 
+    /// Its serial number (zero if the DER, checked when it was read, somehow does not parse).
+    pub fn serial(&self) -> crate::x509::Serial {
+        crate::x509::parse_certificate(&self.der).map_or_else(
+            |_| crate::x509::Serial::from_magnitude(&[]),
+            |c| crate::x509::Serial::from_integer_content(c.raw_serial()),
+        )
+    }
+
     /// The key file that exists: see `crate::pki::scan::key_files_for`.
     pub fn key_file(&self) -> Option<PathBuf> {
         key_files_for(&self.cert_file)

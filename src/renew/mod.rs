@@ -7,6 +7,7 @@
 //! leaves the old or the new pair ([`crate::pki::commit`](mod@crate::pki::commit)). The key is read through the
 //! directory handle of the certificate, never through a link. CAs are never renewed here.
 
+pub mod crl;
 mod hook;
 mod run;
 mod window;
@@ -17,6 +18,7 @@ use std::path::PathBuf;
 use time::{Duration, OffsetDateTime};
 
 pub use crate::pki::{DirLock, Leaf, LockError};
+pub use crl::{crls_of, refresh_crls};
 pub use hook::{HookError, run_hook};
 pub use run::{RenewEvent, RenewReport, RunMode, lock_and_recover, renew_files};
 pub use window::{RenewWindow, RenewWindowError};

@@ -21,6 +21,7 @@ use crate::pki::{
     DirHandle, DirLock, FsError, Leaf, LockError, Recovery, exposed_key_directories, recover_dir,
 };
 use crate::sign::{SerialNumber, SignError};
+use crate::x509::Serial;
 
 /// Whether a run writes anything.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -73,6 +74,39 @@ pub enum RenewEvent {
         serial: String,
         /// The key file that got a new key; `None` when the key was kept.
         new_key_file: Option<PathBuf>,
+        /// The serial of the certificate it replaced (for `--revoke-replaced`).
+        replaced_serial: Serial,
+    },
+    /// A CRL of the CA that is not due for re-signing.
+    CrlNotDue {
+        /// The CRL file.
+        file: PathBuf,
+        /// Time left before its nextUpdate.
+        remaining: Duration,
+        /// The window that applies to it.
+        window: Duration,
+    },
+    /// A CRL of the CA that would be re-signed (dry run).
+    CrlWouldRefresh {
+        /// The CRL file.
+        file: PathBuf,
+        /// Time left before its nextUpdate.
+        remaining: Duration,
+        /// The window that applies to it.
+        window: Duration,
+    },
+    /// The CA's CRLs, re-signed from its revocation list.
+    CrlPublished {
+        /// The CRL files written.
+        files: Vec<PathBuf>,
+        /// The new CRL number.
+        number: u64,
+        /// Its nextUpdate.
+        next_update: OffsetDateTime,
+        /// How many entries it has.
+        entries: usize,
+        /// The certificates revoked by this run (`--revoke-replaced`).
+        revoked: Vec<crate::pki::Revoked>,
     },
     /// A CA that expires within the window: renew never renews CAs.
     CaExpiring {
@@ -314,6 +348,7 @@ fn consider(
                 not_after: next.certificate.validity().not_after,
                 serial: next.certificate.serial().to_string(),
                 new_key_file: next.new_key_file.clone(),
+                replaced_serial: leaf.serial(),
             });
         }
         Err(e) => report.fail(e.to_string()),

@@ -278,7 +278,7 @@ pub fn looks_like_crl(bytes: &[u8]) -> bool {
 }
 
 /// Reads a CRL file's bytes: PEM (the first `X509 CRL` block) or DER.
-pub(crate) fn parse_crl(bytes: &[u8]) -> Result<Crl, CrlError> {
+pub fn parse_crl(bytes: &[u8]) -> Result<Crl, CrlError> {
     let text_start = bytes.iter().position(|b| !b.is_ascii_whitespace());
     let is_pem = bytes.windows(11).any(|w| w == b"-----BEGIN ");
     let (der, encoding) = if is_pem {

@@ -294,3 +294,102 @@ fn usage_and_target_errors_have_their_exit_codes() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("no such file, and"));
     assert!(!dir.join("ca-revoked.json").exists() && !dir.join("crl.pem").exists());
 }
+
+#[test]
+fn renew_keeps_crls_fresh_and_revokes_what_it_replaced() {
+    let dir = pki();
+    ok(&revoke(
+        &dir,
+        &[
+            "--crl",
+            "crl.pem",
+            "--crl-der",
+            "crl.der",
+            "--next-update",
+            "1h",
+        ],
+    ));
+    let renew = |args: &[&str]| {
+        let out = dir.run(
+            &etcdpki(),
+            &[
+                &["renew", "--ca", "ca.pem", "--ca-key", "ca-key.pem"],
+                args,
+                &["."],
+            ]
+            .concat(),
+            b"",
+        );
+        ok(&out)
+    };
+    // Default window: a third of the CRL's hour is 20 minutes; an hour is left.
+    let out = renew(&["--dry-run"]);
+    assert!(out.contains("not due   ./crl.pem: CRL"), "{out}");
+    // Within a 2h window: re-signed, for its own validity again, both files as one.
+    let out = renew(&["--before", "2h"]);
+    let line = out
+        .lines()
+        .find(|l| l.starts_with("re-signed "))
+        .unwrap_or_default();
+    assert!(
+        line.contains("./crl.pem")
+            && line.contains("./crl.der")
+            && line.contains("CRL number 2, 0 revoked"),
+        "{out}"
+    );
+    let (n, entries, validity) = read_crl(&dir.read("crl.der"));
+    assert_eq!((n, entries.len(), validity), (2, 0, 3600));
+    assert_eq!(read_crl(&dir.read("crl.pem")).0, 2);
+    assert!(renew(&["--before", "2h", "--dry-run"]).contains("would re-sign ./crl.pem"));
+
+    // Everything due, and what renew replaces is revoked (superseded) in both CRLs.
+    let old1 = Dump::from_pem(&dir.read("client1.pem")).serial;
+    let old2 = Dump::from_pem(&dir.read("client2.pem")).serial;
+    let out = renew(&["--before", "100%", "--revoke-replaced"]);
+    assert!(
+        out.contains("revoked   ./client1.pem") && out.contains("(superseded)"),
+        "{out}"
+    );
+    let (n, entries, _) = read_crl(&dir.read("crl.pem"));
+    assert_eq!(n, 3);
+    assert!(
+        entries.contains(&(old1, Some(4))) && entries.contains(&(old2, Some(4))),
+        "{entries:?}"
+    );
+    let new1 = Dump::from_pem(&dir.read("client1.pem")).serial;
+    assert!(
+        !entries.iter().any(|(s, _)| *s == new1),
+        "the new certificate is not revoked"
+    );
+    assert_eq!(read_crl(&dir.read("crl.der")).1, entries);
+    assert!(openssl_with_crl(&dir, "crl.pem", "client1.pem").0);
+
+    // expiry lists the CRLs by nextUpdate, and --fail-within counts them.
+    let out = dir.run(&etcdpki(), &["expiry", "--format", "json", "."], b"");
+    let report: serde_json::Value = serde_json::from_slice(&ok_bytes(&out)).expect("JSON");
+    let crls = report["crls"].as_array().expect("crls");
+    assert_eq!(crls.len(), 2, "{crls:?}");
+    assert!(crls[0]["residual_seconds"].as_i64().expect("seconds") <= 3600);
+    let out = dir.run(&etcdpki(), &["expiry", "--fail-within", "2h", "."], b"");
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("crl.pem: CRL of") && err.contains("CRL(s)"),
+        "{err}"
+    );
+    let text =
+        String::from_utf8_lossy(&dir.run(&etcdpki(), &["expiry", "."], b"").stdout).into_owned();
+    assert!(
+        text.contains("NEXT UPDATE") && text.contains("./crl.der"),
+        "{text}"
+    );
+}
+
+fn ok_bytes(out: &Output) -> Vec<u8> {
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out.stdout.clone()
+}

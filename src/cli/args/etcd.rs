@@ -336,6 +336,10 @@ pub struct RenewArgs {
     /// Report what would be renewed; change nothing.
     #[arg(long = "dry-run")]
     pub dry_run: bool,
+    /// Revoke each certificate a renewal replaces (reason superseded) in the CA's revocation
+    /// list and CRLs (crl.pem beside the CA when it has none yet).
+    #[arg(long = "revoke-replaced")]
+    pub revoke_replaced: bool,
     /// How long to wait for another renew run to finish (Go duration).
     #[arg(
         long = "lock-timeout",
@@ -354,12 +358,17 @@ pub(super) const RENEW_HELP: &str = "EXAMPLES:
   etcdpki renew --ca ca.pem --ca-key ca-key.pem --before 720h --expiry 8760h /etc/etcd/pki
   etcdpki renew --ca ca.pem --ca-key ca-key.pem --dry-run /etc/etcd/pki
   etcdpki renew --ca ca.pem --ca-key ca-key.pem --exec 'systemctl reload my-proxy' /etc/etcd/pki
+  etcdpki renew --ca ca.pem --ca-key ca-key.pem --revoke-replaced /etc/etcd/pki
 
 Each leaf under PATH issued by the CA whose remaining validity is within the window gets a new
 certificate with the same subject, SANs, key usages and lifetime, and a new key of the same
 kind (--reuse-key keeps the key). Files are replaced atomically; a run killed at any point is
 completed or undone by the next. CAs are never renewed: one that expires within the window is
 a warning. etcd reads renewed leaf files on its next TLS handshake; see docs/rotation.md.
+
+The CA's CRLs (CRL files under PATH that it signed, and crl.pem beside it) are re-signed from its
+revocation list when their nextUpdate falls within the window, so they never lapse;
+--revoke-replaced also revokes every certificate this run replaced (reason superseded).
 
 ENVIRONMENT OF --exec:
   ETCDPKI_RENEWED_CERTS  the renewed certificate files, separated by spaces
