@@ -10,7 +10,7 @@ use etcdpki::pki::DirLock;
 use etcdpki::pki::fs::Trees;
 use etcdpki::pki::scan::collect_files;
 use etcdpki::renew::{
-    RenewEvent, RenewPolicy, RenewReport, RunMode, crls_of, lock_and_recover, refresh_crls,
+    RenewEvent, RenewPolicy, RenewReport, RunMode, ca_crls, lock_and_recover, refresh_crls,
     renew_files, run_hook,
 };
 use time::format_description::well_known::Rfc3339;
@@ -74,7 +74,7 @@ pub fn run(args: RenewArgs) -> Result<(), Failure> {
     let ca_path = Path::new(ca_file.strip_prefix("file:").unwrap_or(ca_file));
     let mut report = renew_files(ca_path, &trees, &files, &policy, mode, now);
     report.events.splice(0..0, recovered);
-    let crls = crls_of(&policy, ca_path, &files);
+    let crls = ca_crls(&issuer, ca_path, &files);
     // The revocation list lives beside the CA: its directory is locked too (a directory
     // already held is not locked twice).
     let _ca_lock = match mode {

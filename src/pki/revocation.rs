@@ -357,3 +357,34 @@ pub fn publish(
         written: planned.into_iter().map(|p| p.path).collect(),
     })
 }
+
+/// The CRL files of `ca` (whose certificate is at `ca_file`): those of `files` that its key
+/// signed, and `crl.pem` beside the CA, each once; read through [`super::fs`] (no link below
+/// the named directories, capped). Files that cannot be read or are not CRLs are passed over.
+pub fn ca_crls(ca: &Issuer, ca_file: &Path, files: &[PathBuf]) -> Vec<(PathBuf, Crl)> {
+    let beside = ca_file.with_file_name("crl.pem");
+    let key = ca.key().public_key();
+    let mut out: Vec<(PathBuf, Crl)> = Vec::new();
+    let mut seen: Vec<PathBuf> = Vec::new();
+    for file in files.iter().chain(std::iter::once(&beside)) {
+        let id = std::fs::canonicalize(file).unwrap_or_else(|_| file.clone());
+        if seen.contains(&id) {
+            continue;
+        }
+        seen.push(id);
+        let Ok(Some(bytes)) = super::fs::read_path_following(file) else {
+            continue;
+        };
+        if !crate::x509::crl::looks_like_crl(&bytes) {
+            continue;
+        }
+        if let Ok(crl) = parse_crl(&bytes)
+            && key
+                .verify(&crl.signature_oid, &crl.tbs, &crl.signature)
+                .is_ok()
+        {
+            out.push((file.clone(), crl));
+        }
+    }
+    out
+}

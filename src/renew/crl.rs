@@ -15,36 +15,12 @@ use time::{Duration, OffsetDateTime};
 
 use super::RenewPolicy;
 use super::run::{RenewEvent, RenewReport, RunMode};
+pub use crate::pki::revocation::ca_crls;
 use crate::pki::revocation::{CrlFile, RevocationList, Revoked, publish};
-use crate::x509::crl::{Crl, CrlEncoding, CrlEntry, Reason, looks_like_crl, parse_crl};
+use crate::x509::crl::{Crl, CrlEncoding, CrlEntry, Reason};
 
 /// A new CRL's validity when the CA has none yet: `revoke`'s default `--next-update`.
 pub const DEFAULT_CRL_VALIDITY: Duration = Duration::days(30);
-
-/// The CA's CRL files: those of `files` that its key signed, and `crl.pem` beside `ca_file`.
-pub fn crls_of(policy: &RenewPolicy<'_>, ca_file: &Path, files: &[PathBuf]) -> Vec<(PathBuf, Crl)> {
-    let beside = ca_file.with_file_name("crl.pem");
-    let mut out: Vec<(PathBuf, Crl)> = Vec::new();
-    let key = policy.issuer.key().public_key();
-    for file in files.iter().chain(std::iter::once(&beside)) {
-        let Ok(bytes) = std::fs::read(file) else {
-            continue;
-        };
-        if !looks_like_crl(&bytes) {
-            continue;
-        }
-        let Ok(crl) = parse_crl(&bytes) else { continue };
-        let same = |p: &Path| std::fs::canonicalize(p).ok() == std::fs::canonicalize(file).ok();
-        if key
-            .verify(&crl.signature_oid, &crl.tbs, &crl.signature)
-            .is_ok()
-            && !out.iter().any(|(p, _)| same(p))
-        {
-            out.push((file.clone(), crl));
-        }
-    }
-    out
-}
 
 /// Re-signs the CA's CRLs when one is due, or when `revoke_replaced` and this run replaced
 /// certificates (then `crl.pem` beside the CA is written if the CA has no CRL yet).
@@ -57,6 +33,27 @@ pub fn refresh_crls(
     mode: RunMode,
     now: OffsetDateTime,
 ) {
+    let due = judge(policy, crls, report, mode, now);
+    let replaced = if revoke_replaced {
+        replaced(report, now)
+    } else {
+        Vec::new()
+    };
+    if mode == RunMode::DryRun || (!due && replaced.is_empty()) {
+        return;
+    }
+    let event = republish(policy, ca_file, crls, replaced, now);
+    report.events.push(event);
+}
+
+/// An event per CRL (not due; in a dry run, would re-sign); true when one is due.
+fn judge(
+    policy: &RenewPolicy<'_>,
+    crls: &[(PathBuf, Crl)],
+    report: &mut RenewReport,
+    mode: RunMode,
+    now: OffsetDateTime,
+) -> bool {
     let mut due = false;
     for (file, crl) in crls {
         let Some(next) = crl.next_update else {
@@ -67,48 +64,58 @@ pub fn refresh_crls(
         let window = policy.window.for_lifetime(lifetime);
         let is_due = policy.window.is_due(lifetime, remaining);
         due |= is_due;
-        report.events.push(match (is_due, mode) {
-            (true, RunMode::DryRun) => RenewEvent::CrlWouldRefresh {
-                file: file.clone(),
+        let file = file.clone();
+        match (is_due, mode) {
+            (false, _) => report.events.push(RenewEvent::CrlNotDue {
+                file,
                 remaining,
                 window,
-            },
-            (false, _) => RenewEvent::CrlNotDue {
-                file: file.clone(),
+            }),
+            (true, RunMode::DryRun) => report.events.push(RenewEvent::CrlWouldRefresh {
+                file,
                 remaining,
                 window,
-            },
-            (true, RunMode::Write) => continue,
-        });
+            }),
+            (true, RunMode::Write) => {}
+        }
     }
-    let replaced: Vec<Revoked> = if revoke_replaced {
-        report
-            .events
-            .iter()
-            .filter_map(|e| match e {
-                RenewEvent::Renewed {
-                    cert_file,
-                    name,
-                    replaced_serial,
-                    ..
-                } => Some(Revoked {
-                    entry: CrlEntry {
-                        serial: replaced_serial.clone(),
-                        revoked_at: now,
-                        reason: Reason::Superseded,
-                    },
-                    subject: Some(name.clone()),
-                    file: Some(cert_file.display().to_string()),
-                }),
-                _ => None,
-            })
-            .collect()
-    } else {
-        Vec::new()
-    };
-    if mode == RunMode::DryRun || (!due && replaced.is_empty()) {
-        return;
-    }
+    due
+}
+
+/// The certificates this run replaced, as revocations (superseded, RFC 5280 §5.3.1).
+fn replaced(report: &RenewReport, now: OffsetDateTime) -> Vec<Revoked> {
+    report
+        .events
+        .iter()
+        .filter_map(|e| match e {
+            RenewEvent::Renewed {
+                cert_file,
+                name,
+                replaced_serial,
+                ..
+            } => Some(Revoked {
+                entry: CrlEntry {
+                    serial: replaced_serial.clone(),
+                    revoked_at: now,
+                    reason: Reason::Superseded,
+                },
+                subject: Some(name.clone()),
+                file: Some(cert_file.display().to_string()),
+            }),
+            _ => None,
+        })
+        .collect()
+}
+
+/// Adds `replaced` to the CA's list and re-signs every CRL of the CA (or writes `crl.pem`
+/// beside it), for the longest validity among them.
+fn republish(
+    policy: &RenewPolicy<'_>,
+    ca_file: &Path,
+    crls: &[(PathBuf, Crl)],
+    replaced: Vec<Revoked>,
+    now: OffsetDateTime,
+) -> RenewEvent {
     let files: Vec<CrlFile> = if crls.is_empty() {
         vec![CrlFile {
             path: ca_file.with_file_name("crl.pem"),
@@ -136,13 +143,13 @@ pub fn refresh_crls(
         publish(policy.issuer, &mut list, &files, now, validity).map(|p| (p, revoked))
     });
     match published {
-        Ok((p, revoked)) => report.events.push(RenewEvent::CrlPublished {
+        Ok((p, revoked)) => RenewEvent::CrlPublished {
             files: files.into_iter().map(|f| f.path).collect(),
             number: p.number,
             next_update: p.next_update,
             entries: p.entries,
             revoked,
-        }),
-        Err(e) => report.events.push(RenewEvent::Failed(e.to_string())),
+        },
+        Err(e) => RenewEvent::Failed(e.to_string()),
     }
 }

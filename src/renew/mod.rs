@@ -18,7 +18,7 @@ use std::path::PathBuf;
 use time::{Duration, OffsetDateTime};
 
 pub use crate::pki::{DirLock, Leaf, LockError};
-pub use crl::{crls_of, refresh_crls};
+pub use crl::{ca_crls, refresh_crls};
 pub use hook::{HookError, run_hook};
 pub use run::{RenewEvent, RenewReport, RunMode, lock_and_recover, renew_files};
 pub use window::{RenewWindow, RenewWindowError};
