@@ -69,6 +69,7 @@ pub fn run(args: LintArgs) -> Result<(), Failure> {
         LintFormat::Json => report.to_json(),
         LintFormat::Sarif => report.to_sarif(),
         LintFormat::Github => report.to_github(),
+        LintFormat::Markdown => report.to_markdown(),
     };
     write_stdout(text.as_bytes())?;
     let errors = report.count(Level::Error);

@@ -168,6 +168,7 @@ impl LintReport {
                     "id": r.id,
                     "shortDescription": {"text": r.summary},
                     "help": {"text": format!("See docs/lints.md#{} in etcdpki.", r.id)},
+                    "helpUri": format!("{DOCS}#{}", r.id),
                     "defaultConfiguration": {"level": sarif_level(r.level)},
                 })
             })
@@ -179,8 +180,13 @@ impl LintReport {
                 let locations: Vec<_> = f
                     .files
                     .iter()
-                    .map(|file| {
-                        json!({"physicalLocation": {"artifactLocation": {"uri": sarif_uri(file)}}})
+                    .enumerate()
+                    .map(|(at, file)| {
+                        let mut location = json!({"artifactLocation": {"uri": sarif_uri(file)}});
+                        if let (0, Some(line)) = (at, f.line) {
+                            location["region"] = json!({"startLine": line});
+                        }
+                        json!({"physicalLocation": location})
                     })
                     .collect();
                 json!({
@@ -189,6 +195,7 @@ impl LintReport {
                     "level": sarif_level(f.severity),
                     "message": {"text": f.message},
                     "locations": locations,
+                    "partialFingerprints": {"etcdpkiFinding/v1": fingerprint(f)},
                 })
             })
             .collect();
@@ -204,6 +211,28 @@ impl LintReport {
                 "results": results,
             }],
         }))
+    }
+
+    /// A Markdown report for a CI job summary (`$GITHUB_STEP_SUMMARY`): a heading with the
+    /// counts, then a table of the findings with each rule linked to its section.
+    pub fn to_markdown(&self) -> String {
+        let mut out = format!("## etcdpki lint\n\n{}\n", self.summary_line().trim_end());
+        if self.findings.is_empty() {
+            out.push_str("\nNo findings.\n");
+            return out;
+        }
+        out.push_str("\n| level | rule | file | message |\n|---|---|---|---|\n");
+        for f in &self.findings {
+            out.push_str(&format!(
+                "| {} | [`{}`]({DOCS}#{}) | `{}` | {} |\n",
+                f.severity,
+                f.rule,
+                f.rule,
+                md_cell(&f.places()).replace('`', "'"),
+                md_cell(&f.message)
+            ));
+        }
+        out
     }
 
     /// GitHub Actions workflow commands, one per finding, then the summary as a notice.
@@ -233,6 +262,32 @@ impl LintReport {
         ));
         out
     }
+}
+
+/// Where each rule's documentation is: docs/lints.md of etcdpki, one section per rule id. A
+/// relative reference, which GitHub resolves against the repository that holds it.
+const DOCS: &str = "docs/lints.md";
+
+/// A fingerprint of a finding that stays the same from run to run while the finding does
+/// (SARIF 2.1.0 §3.27.17): SHA-256 over its rule, files, line and message, 32 hex digits.
+fn fingerprint(f: &Finding) -> String {
+    let text = format!(
+        "{}\n{}\n{}\n{}",
+        f.rule,
+        f.files.join("\n"),
+        f.line.unwrap_or_default(),
+        f.message
+    );
+    let digest = aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, text.as_bytes());
+    digest.as_ref()[..16]
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// Text for one Markdown table cell: pipes escaped, line breaks as spaces.
+fn md_cell(text: &str) -> String {
+    text.replace('|', "\\|").replace(['\n', '\r'], " ")
 }
 
 fn pretty(value: &serde_json::Value) -> String {
@@ -300,6 +355,64 @@ mod tests {
             gh.contains("::warning file=b.pem,title=expires-soon::"),
             "{gh}"
         );
+    }
+
+    #[test]
+    fn sarif_has_help_uris_regions_and_stable_fingerprints() {
+        let mut r = report();
+        r.findings[0] = r.findings[0].clone().at_line(Some(12));
+        let sarif: serde_json::Value = serde_json::from_str(&r.to_sarif()).expect("valid JSON");
+        let run = &sarif["runs"][0];
+        assert_eq!(
+            run["tool"]["driver"]["rules"][0]["helpUri"],
+            format!("docs/lints.md#{}", rule::ALL[0].id)
+        );
+        let first = &run["results"][0];
+        assert_eq!(
+            first["locations"][0]["physicalLocation"]["region"]["startLine"],
+            12
+        );
+        assert!(
+            run["results"][1]["locations"][0]["physicalLocation"]
+                .get("region")
+                .is_none()
+        );
+        let print = |r: &LintReport| -> Vec<String> {
+            let v: serde_json::Value = serde_json::from_str(&r.to_sarif()).expect("JSON");
+            v["runs"][0]["results"]
+                .as_array()
+                .expect("results")
+                .iter()
+                .map(|x| {
+                    x["partialFingerprints"]["etcdpkiFinding/v1"]
+                        .as_str()
+                        .expect("print")
+                        .to_owned()
+                })
+                .collect()
+        };
+        let (a, b) = (print(&r), print(&r.clone()));
+        assert_eq!(a, b, "the same findings print the same");
+        assert_ne!(a[0], a[1]);
+        assert_eq!(a[0].len(), 32);
+    }
+
+    #[test]
+    fn markdown_is_a_table_with_links_and_escaped_cells() {
+        let md = report().to_markdown();
+        assert!(
+            md.starts_with("## etcdpki lint\n\n1 error(s), 1 warning(s)"),
+            "{md}"
+        );
+        assert!(
+            md.contains(
+                "| error | [`peer-eku`](docs/lints.md#peer-eku) | `a, b.pem` | no client auth |"
+            ),
+            "{md}"
+        );
+        let empty = LintReport::default().to_markdown();
+        assert!(empty.ends_with("No findings.\n"), "{empty}");
+        assert_eq!(md_cell("a|b\nc"), "a\\|b c");
     }
 
     #[test]

@@ -285,3 +285,50 @@ fn issue_15_separate_outbound_identities_need_only_server_auth_on_served_certifi
     let found = lint(&dir, "3.4");
     assert_eq!(only(&found, "peer-eku").len(), 1, "{found:#?}");
 }
+
+/// issue #15 point 8: SARIF regions for configuration lines and a Markdown job summary, from the
+/// command line.
+#[test]
+fn issue_15_sarif_regions_and_markdown_summaries() {
+    let dir = pki();
+    env(&dir, "m1", "127.0.0.1", "");
+    env(
+        &dir,
+        "m2",
+        "127.0.0.2",
+        "ETCD_LISTEN_CLIENT_URLS=http://127.0.0.2:2379\n",
+    );
+    let args = ["lint", "--etcd-config", "m1.env", "--etcd-config", "m2.env"];
+    let run = |format: &str| {
+        let mut full = args.to_vec();
+        full.extend(["--format", format, "."]);
+        let out = dir.run(&crate::util::etcdpki(), &full, b"");
+        assert_eq!(out.status.code(), Some(1));
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    let sarif: serde_json::Value = serde_json::from_str(&run("sarif")).expect("SARIF");
+    let result = &sarif["runs"][0]["results"][0];
+    assert_eq!(result["ruleId"], "http-url-with-tls");
+    let location = &result["locations"][0]["physicalLocation"];
+    assert_eq!(
+        (
+            location["artifactLocation"]["uri"].as_str(),
+            location["region"]["startLine"].as_u64()
+        ),
+        (Some("m2.env"), Some(14))
+    );
+    assert_eq!(
+        result["partialFingerprints"]["etcdpkiFinding/v1"]
+            .as_str()
+            .map(str::len),
+        Some(32)
+    );
+    let md = run("markdown");
+    assert!(md.starts_with("## etcdpki lint\n"), "{md}");
+    assert!(
+        md.contains(
+            "| error | [`http-url-with-tls`](docs/lints.md#http-url-with-tls) | `m2.env:14` |"
+        ),
+        "{md}"
+    );
+}

@@ -245,7 +245,8 @@ pub struct LintArgs {
     /// List the rules and exit.
     #[arg(long = "list-rules")]
     pub list_rules: bool,
-    /// Output: text, json, sarif (GitHub code scanning) or github (workflow annotations).
+    /// Output: text, json, sarif (GitHub code scanning), github (workflow annotations) or
+    /// markdown (a job summary).
     #[arg(long, value_enum, default_value = "text")]
     pub format: LintFormat,
     /// Files or directories (searched recursively).
@@ -285,6 +286,8 @@ pub enum LintFormat {
     Sarif,
     /// GitHub Actions workflow commands (`::error file=…::`).
     Github,
+    /// A Markdown table for a CI job summary (`>> "$GITHUB_STEP_SUMMARY"`).
+    Markdown,
 }
 
 pub(super) const LINT_HELP: &str = "EXAMPLES:
