@@ -179,7 +179,7 @@ pub(crate) const USAGE_NAMES: &[(&str, Usage)] = {
 };
 
 impl KeyUsageBit {
-    /// cfssl's name for the bit (the first in [`USAGE_NAMES`]; `signing` for digitalSignature).
+    /// cfssl's name for the bit (the first in `USAGE_NAMES`; `signing` for digitalSignature).
     pub fn cfssl_name(self) -> &'static str {
         USAGE_NAMES
             .iter()

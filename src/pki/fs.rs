@@ -472,7 +472,7 @@ pub(crate) fn read_path_io(path: &Path) -> std::io::Result<Vec<u8>> {
     }
 }
 
-/// [`read_path`] of a public file, which may be a link.
+/// `read_path` of a public file, which may be a link.
 pub fn read_path_following(path: &Path) -> Result<Option<Vec<u8>>, FsError> {
     let (dir, name) = open_parent(path)?;
     dir.read_following(&name)

@@ -64,7 +64,7 @@ impl Certificate {
     }
 
     /// Key usages the profile asked for that the key cannot have and that were left out
-    /// ([`usable_key_usage`]); the caller warns about them.
+    /// (`usable_key_usage`); the caller warns about them.
     pub fn dropped_key_usages(&self) -> &[KeyUsageBit] {
         &self.dropped_key_usages
     }
