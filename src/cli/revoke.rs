@@ -58,6 +58,9 @@ pub fn run(args: RevokeArgs) -> Result<(), Failure> {
                 .unwrap_or(OffsetDateTime::UNIX_EPOCH),
         },
     )?;
+    for w in &outcome.warnings {
+        log.warn(w);
+    }
     let mut out = String::new();
     for r in &outcome.revoked {
         out.push_str(&format!("revoked {}\n", describe(r)));

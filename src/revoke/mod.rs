@@ -89,6 +89,8 @@ pub struct RevokeOutcome {
     pub publication: Publication,
     /// The list's path.
     pub list: PathBuf,
+    /// What the user should know about the CA.
+    pub warnings: Vec<String>,
 }
 
 /// Revokes `request.targets` and writes the list and the CRL.
@@ -121,6 +123,7 @@ pub fn revoke(ca: &Issuer, request: &RevokeRequest<'_>) -> Result<RevokeOutcome,
         already,
         publication,
         list: list.path,
+        warnings: ca_warnings(ca),
     })
 }
 
@@ -181,4 +184,20 @@ fn resolve(
         subject: Some(cert.subject().to_string()),
         file: Some(path.display().to_string()),
     })
+}
+
+/// A CA whose KeyUsage lacks cRLSign signs CRLs that etcd still uses (it checks no
+/// signature) but that openssl and Go refuse (RFC 5280 §4.2.1.3; Go's CreateRevocationList
+/// refuses to sign one).
+fn ca_warnings(ca: &Issuer) -> Vec<String> {
+    let Ok(cert) = crate::x509::parse_certificate(ca.certificate_der()) else {
+        return Vec::new();
+    };
+    match cert.key_usage() {
+        Ok(Some(ku)) if !ku.value.crl_sign() => vec![format!(
+            "the CA {} has a KeyUsage without cRLSign: etcd uses its CRL (it checks serials only), but openssl and Go refuse it (RFC 5280 §4.2.1.3)",
+            cert.subject()
+        )],
+        _ => Vec::new(),
+    }
 }

@@ -393,3 +393,42 @@ fn ok_bytes(out: &Output) -> Vec<u8> {
     );
     out.stdout.clone()
 }
+
+#[test]
+fn a_ca_without_crl_sign_gets_a_warning() {
+    let dir = Dir::new();
+    dir.openssl(&[
+        "req",
+        "-x509",
+        "-newkey",
+        "ec",
+        "-pkeyopt",
+        "ec_paramgen_curve:P-256",
+        "-nodes",
+        "-keyout",
+        "ca-key.pem",
+        "-out",
+        "ca.pem",
+        "-days",
+        "30",
+        "-subj",
+        "/CN=no-crl-sign",
+        "-addext",
+        "basicConstraints=critical,CA:TRUE",
+        "-addext",
+        "keyUsage=critical,keyCertSign",
+    ]);
+    let out = revoke(&dir, &["3039"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("without cRLSign"), "{err}");
+    assert_eq!(read_crl(&dir.read("crl.pem")).1.len(), 1);
+    // A CA with cRLSign (cfssl's -initca CA has it) gets none.
+    let dir = pki();
+    let out = revoke(&dir, &["3039"]);
+    assert!(!String::from_utf8_lossy(&out.stderr).contains("cRLSign"));
+}
