@@ -75,7 +75,7 @@ fn http_urls(cfg: &EtcdConfig, at: &dyn Fn(rule::Rule, &str, String) -> Finding)
                 rule::HTTP_URL_WITH_TLS,
                 setting,
                 format!(
-                    "{setting} has {url} next to {files}: etcd serves it without TLS and without client certificate auth, logging only \"scheme is HTTP while key and cert files are present; ignoring key and cert files\". Write https://"
+                    "{setting} has {url} next to {files}: etcd serves it without TLS and without client certificate auth, logging only that the URL \"is HTTP while peer key/cert files are presented. Ignored key/cert files.\" (3.4's default logger; with --logger=zap \"scheme is HTTP while key and cert files are present; ignoring key and cert files\"). Write https://"
                 ),
             ));
         }

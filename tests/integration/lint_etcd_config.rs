@@ -304,3 +304,93 @@ fn issue_15_a_flag_of_a_later_release_is_reported_with_etcds_message() {
     );
     assert!(code == 0 && found.is_empty(), "{found:#?}");
 }
+
+/// Starts `etcd ARGS` in `dir` (log `m1.log`), a member killed when dropped.
+fn spawn(dir: &Dir, args: &[String]) -> Member {
+    let log = std::fs::File::create(dir.join("m1.log")).expect("m1.log");
+    let child = Command::new(require("etcd", "etcd-server"))
+        .current_dir(dir.path())
+        .args(args)
+        .stdout(Stdio::null())
+        .stderr(log)
+        .spawn()
+        .expect("start etcd");
+    Member {
+        child,
+        name: "m1".into(),
+    }
+}
+
+/// Waits (at most [`EXIT_WAIT`]) until `m1.log` has a line with `needle`.
+fn logged(dir: &Dir, needle: &str) -> String {
+    let deadline = Instant::now() + EXIT_WAIT;
+    loop {
+        let log = String::from_utf8_lossy(&dir.read("m1.log")).into_owned();
+        if let Some(line) = log.lines().find(|l| l.contains(needle)) {
+            return line.to_owned();
+        }
+        assert!(
+            Instant::now() < deadline,
+            "m1.log has no {needle:?}:\n{log}"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+/// issue #15: an http:// client URL next to cert files is served without TLS (etcd 3.4.23 says
+/// so only in a warning), and an https:// metrics URL refuses a scraper without a client
+/// certificate; lint reports both from the configuration.
+#[test]
+fn issue_15_http_urls_beside_cert_files_and_https_metrics_as_etcd_shows_them() {
+    let dir = pki();
+    let (client, plain, peer, metrics) = (
+        free_port("127.0.0.1"),
+        free_port("127.0.0.1"),
+        free_port("127.0.0.1"),
+        free_port("127.0.0.1"),
+    );
+    let flags = format!(
+        "--name m1 --data-dir m1.etcd \
+         --listen-client-urls https://127.0.0.1:{client},http://127.0.0.1:{plain} \
+         --advertise-client-urls https://127.0.0.1:{client} \
+         --listen-peer-urls http://127.0.0.1:{peer} --initial-advertise-peer-urls http://127.0.0.1:{peer} \
+         --initial-cluster m1=http://127.0.0.1:{peer} \
+         --cert-file m1-server.pem --key-file m1-server-key.pem \
+         --trusted-ca-file ca.pem --client-cert-auth \
+         --listen-metrics-urls https://127.0.0.1:{metrics}"
+    );
+    let args: Vec<String> = flags.split_whitespace().map(str::to_owned).collect();
+    dir.write(
+        "etcd.service",
+        &format!("[Service]\nExecStart=/usr/bin/etcd {flags}\n"),
+    );
+    let _member = spawn(&dir, &args);
+    let http = "is HTTP while peer key/cert files are presented. Ignored key/cert files.";
+    logged(&dir, http);
+    assert!(
+        DOCS.contains("is HTTP while peer key/cert files are\npresented. Ignored key/cert files.")
+    );
+    // A scraper without a client certificate: etcd logs the refused handshake.
+    let _ = Command::new(require("openssl", "openssl"))
+        .args(["s_client", "-connect", &format!("127.0.0.1:{metrics}")])
+        .stdin(Stdio::null())
+        .output()
+        .expect("openssl s_client");
+    let refused = "tls: client didn't provide a certificate";
+    logged(&dir, refused);
+    assert!(DOCS.contains(refused));
+
+    let (code, found) = lint_json(
+        &dir,
+        &[
+            "--etcd-config",
+            "etcd.service",
+            "--etcd-version",
+            "3.4",
+            ".",
+        ],
+    );
+    assert_eq!(code, 1, "{found:#?}");
+    reported(&found, "http-url-with-tls", "etcd.service", http);
+    reported(&found, "metrics-https", "etcd.service", refused);
+}
