@@ -394,3 +394,52 @@ fn issue_15_http_urls_beside_cert_files_and_https_metrics_as_etcd_shows_them() {
     reported(&found, "http-url-with-tls", "etcd.service", http);
     reported(&found, "metrics-https", "etcd.service", refused);
 }
+
+/// issue #15: a cipher list without a suite for the ECDSA certificate refuses TLS 1.2 clients
+/// (etcd 3.4.23 logs Go's message), and lint reports it from the configuration.
+#[test]
+fn issue_15_a_cipher_list_without_the_keys_suite_as_etcd_shows_it() {
+    let dir = pki();
+    let (client, peer) = (free_port("127.0.0.1"), free_port("127.0.0.1"));
+    let flags = format!(
+        "--name m1 --data-dir m1.etcd \
+         --listen-client-urls https://127.0.0.1:{client} --advertise-client-urls https://127.0.0.1:{client} \
+         --listen-peer-urls http://127.0.0.1:{peer} --initial-advertise-peer-urls http://127.0.0.1:{peer} \
+         --initial-cluster m1=http://127.0.0.1:{peer} \
+         --cert-file m1-server.pem --key-file m1-server-key.pem \
+         --cipher-suites TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256"
+    );
+    let args: Vec<String> = flags.split_whitespace().map(str::to_owned).collect();
+    dir.write(
+        "etcd.service",
+        &format!("[Service]\nExecStart=/usr/bin/etcd {flags}\n"),
+    );
+    let _member = spawn(&dir, &args);
+    logged(&dir, "ready to serve client requests");
+    let out = Command::new(require("openssl", "openssl"))
+        .args([
+            "s_client",
+            "-tls1_2",
+            "-connect",
+            &format!("127.0.0.1:{client}"),
+        ])
+        .stdin(Stdio::null())
+        .output()
+        .expect("openssl s_client");
+    assert!(!out.status.success(), "a TLS 1.2 client connected");
+    let said = "tls: no cipher suite supported by both client and server";
+    logged(&dir, said);
+    assert!(DOCS.contains(said));
+    let (code, found) = lint_json(
+        &dir,
+        &[
+            "--etcd-config",
+            "etcd.service",
+            "--etcd-version",
+            "3.4",
+            ".",
+        ],
+    );
+    assert_eq!(code, 1, "{found:#?}");
+    reported(&found, "cipher-suites", "etcd.service", said);
+}
