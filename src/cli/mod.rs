@@ -106,8 +106,23 @@ impl<E: Into<etcdpki::Error>> From<E> for Failure {
     }
 }
 
+/// A crash must not write the keys in memory to a core file, nor may another process of the
+/// same user read them through ptrace or /proc/PID/mem: RLIMIT_CORE 0 (setrlimit(2)) and
+/// PR_SET_DUMPABLE 0 (prctl(2)), first thing. Both only lower privileges, so a failure (a
+/// sandbox that forbids prctl) is not worth stopping for.
+fn no_core_dumps() {
+    use rustix::process::{DumpableBehavior, Resource, Rlimit, set_dumpable_behavior, setrlimit};
+    let none = Rlimit {
+        current: Some(0),
+        maximum: Some(0),
+    };
+    let _ = setrlimit(Resource::Core, none);
+    let _ = set_dumpable_behavior(DumpableBehavior::NotDumpable);
+}
+
 /// Runs the program and returns its exit code.
 pub fn main() -> ExitCode {
+    no_core_dumps();
     let argv: Vec<OsString> = std::env::args_os().collect();
     let program = argv
         .first()

@@ -6,6 +6,7 @@ use std::path::Path;
 
 use etcdpki::Profile;
 use etcdpki::config::duration::residual;
+use etcdpki::diag::escape_controls;
 use etcdpki::pki::DirLock;
 use etcdpki::pki::fs::Trees;
 use etcdpki::pki::scan::collect_files;
@@ -39,6 +40,20 @@ pub fn run(args: RenewArgs) -> Result<(), Failure> {
     let lock_wait = args.lock_timeout;
     let log = Log::from_flag(1)?;
     let profile = leaf_profile(&log, &args)?;
+    // notBefore is moved back by the backdate (5m by default, cfssl signer.go), and the
+    // lifetime counts from it: a lifetime no longer than that is over when it is written.
+    let backdate = profile.as_ref().map_or_else(
+        || etcdpki::config::Profile::cfssl_default().backdate(),
+        |p| p.backdate(),
+    );
+    let lifetime = expiry.or_else(|| profile.as_ref().map(|p| p.expiry()));
+    if let Some(lifetime) = lifetime
+        && lifetime.to_time() <= backdate.to_time()
+    {
+        return Err(Failure::Usage(format!(
+            "--expiry {lifetime}: not longer than the {backdate} backdate: the certificate would have expired when it is written; give a longer lifetime"
+        )));
+    }
     let files = collect_files(&args.paths).map_err(|e| Failure::Usage(e.to_string()))?;
     let issuer = load_issuer(&log, ca_file, ca_key_file)?;
     let mode = if args.dry_run {
@@ -66,6 +81,7 @@ pub fn run(args: RenewArgs) -> Result<(), Failure> {
         expiry,
         profile: profile.as_ref(),
         reuse_key: args.reuse_key,
+        renew_expired: args.renew_expired,
     };
     // Whole seconds: what a CRL can say, and what the revocation list then records.
     let now = OffsetDateTime::now_utc()
@@ -160,6 +176,8 @@ fn render(report: &RenewReport, mode: RunMode) -> String {
 /// An event's line for stdout, or its message for stderr.
 fn line_of(event: &RenewEvent) -> Result<String, String> {
     let days = |d: Duration| residual(d.whole_seconds());
+    // Names and paths come from certificates and directories: anyone's text.
+    let esc = |s: &str| escape_controls(s).into_owned();
     Ok(match event {
         RenewEvent::Recovered(done) => recovery_note(done),
         RenewEvent::NotDue {
@@ -168,8 +186,9 @@ fn line_of(event: &RenewEvent) -> Result<String, String> {
             remaining,
             window,
         } => format!(
-            "not due   {}: {name} expires in {} (window {})",
-            cert_file.display(),
+            "not due   {}: {} expires in {} (window {})",
+            esc(&cert_file.display().to_string()),
+            esc(name),
             days(*remaining),
             days(*window)
         ),
@@ -179,8 +198,9 @@ fn line_of(event: &RenewEvent) -> Result<String, String> {
             remaining,
             window,
         } => format!(
-            "would renew {}: {name} expires in {} (window {})",
-            cert_file.display(),
+            "would renew {}: {} expires in {} (window {})",
+            esc(&cert_file.display().to_string()),
+            esc(name),
             days(*remaining),
             days(*window)
         ),
@@ -193,8 +213,9 @@ fn line_of(event: &RenewEvent) -> Result<String, String> {
             new_key_file,
             ..
         } => format!(
-            "renewed   {}: {name} was expiring in {}; now valid until {}, serial {serial}, {}",
-            cert_file.display(),
+            "renewed   {}: {} was expiring in {}; now valid until {}, serial {serial}, {}",
+            esc(&cert_file.display().to_string()),
+            esc(name),
             days(*remaining),
             not_after.format(&Rfc3339).unwrap_or_default(),
             if new_key_file.is_some() {
@@ -264,6 +285,18 @@ fn line_of(event: &RenewEvent) -> Result<String, String> {
             ));
             lines.join("\n")
         }
+        RenewEvent::LongExpired {
+            cert_file,
+            name,
+            expired_for,
+            window,
+        } => format!(
+            "expired   {}: {} expired {} ago, longer ago than its window ({}); left alone (--renew-expired renews it)",
+            esc(&cert_file.display().to_string()),
+            esc(name),
+            days(*expired_for),
+            days(*window)
+        ),
         RenewEvent::Warning(message) => return Err(format!("warning: {message}")),
         RenewEvent::Failed(message) => {
             return Err(format!("error: {message}"));

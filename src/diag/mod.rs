@@ -324,6 +324,27 @@ pub fn finish<T>(value: Option<T>, diagnostics: Vec<Diagnostic>) -> Result<Check
     }
 }
 
+/// `s` with every control character (C0, DEL and C1) written out (`\x1b`, `\u{9b}`) and a
+/// backslash doubled, so that a name or path from a certificate or a directory cannot move the
+/// cursor, rewrite a line or forge one when it reaches a terminal or a log.
+pub fn escape_controls(s: &str) -> std::borrow::Cow<'_, str> {
+    if !s.chars().any(|c| c.is_control() || c == '\\') {
+        return std::borrow::Cow::Borrowed(s);
+    }
+    let mut out = String::with_capacity(s.len() + 8);
+    for c in s.chars() {
+        match c {
+            '\\' => out.push_str("\\\\"),
+            c if (c as u32) < 0x80 && c.is_control() => {
+                out.push_str(&format!("\\x{:02x}", c as u32));
+            }
+            c if c.is_control() => out.push_str(&format!("\\u{{{:x}}}", c as u32)),
+            c => out.push(c),
+        }
+    }
+    std::borrow::Cow::Owned(out)
+}
+
 /// Quotes a user value as JSON does, so control characters and quotes stay visible.
 pub fn quote(s: &str) -> String {
     serde_json::to_string(s).unwrap_or_else(|_| format!("{s:?}"))

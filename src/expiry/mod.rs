@@ -6,6 +6,7 @@
 //! CRL's row is its nextUpdate: after it, openssl and Go's verifiers refuse the CRL (etcd does
 //! not look), so it must be re-signed before (`etcdpki renew` does).
 
+use crate::diag::escape_controls;
 use serde::Serialize;
 use time::OffsetDateTime;
 
@@ -113,12 +114,13 @@ impl ExpiryReport {
             .certificates
             .iter()
             .map(|r| {
+                // Names and paths come from certificates and directories: anyone's text.
                 [
-                    r.certificate.clone(),
+                    escape_controls(&r.certificate).into_owned(),
                     expires(r),
                     residual(r.residual_seconds),
-                    r.certificate_authority.clone(),
-                    r.file.clone(),
+                    escape_controls(&r.certificate_authority).into_owned(),
+                    escape_controls(&r.file).into_owned(),
                 ]
             })
             .collect();
@@ -127,10 +129,10 @@ impl ExpiryReport {
             .iter()
             .map(|r| {
                 [
-                    r.certificate.clone(),
+                    escape_controls(&r.certificate).into_owned(),
                     expires(r),
                     residual(r.residual_seconds),
-                    r.file.clone(),
+                    escape_controls(&r.file).into_owned(),
                 ]
             })
             .collect();

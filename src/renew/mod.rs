@@ -41,6 +41,8 @@ pub struct RenewPolicy<'a> {
     pub profile: Option<&'a Profile>,
     /// Keep the old key instead of making a new one.
     pub reuse_key: bool,
+    /// Renew also a leaf that expired more than its window ago.
+    pub renew_expired: bool,
 }
 
 /// Why one leaf could not be renewed (the others still are).
@@ -93,6 +95,12 @@ impl Successor {
 }
 
 impl RenewPolicy<'_> {
+    /// True when `leaf` expired more than its own window before `now`: a credential long dead,
+    /// which renew leaves alone unless [`RenewPolicy::renew_expired`] says otherwise.
+    pub fn long_expired(&self, leaf: &Leaf, now: OffsetDateTime) -> bool {
+        !self.renew_expired && now - leaf.not_after > self.window.for_lifetime(leaf.lifetime())
+    }
+
     /// The window for `leaf` and whether it is due at `now`.
     pub fn due(&self, leaf: &Leaf, now: OffsetDateTime) -> (bool, Duration) {
         let window = self.window.for_lifetime(leaf.lifetime());

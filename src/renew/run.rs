@@ -121,6 +121,17 @@ pub enum RenewEvent {
     },
     /// A directory where others can read or replace the keys written into it.
     ExposedKeyDirectory(PathBuf),
+    /// Expired more than its window ago: left alone (`--renew-expired` renews it).
+    LongExpired {
+        /// The certificate file.
+        cert_file: PathBuf,
+        /// The certificate's short subject name.
+        name: String,
+        /// How long ago it expired.
+        expired_for: Duration,
+        /// The window that applies to it.
+        window: Duration,
+    },
     /// Something the user should know about a file written (mode bits dropped from a key).
     Warning(String),
     /// One file could not be read or renewed (the others still are).
@@ -299,6 +310,15 @@ fn consider(
             cert_file,
             name,
             remaining,
+            window,
+        });
+        return;
+    }
+    if policy.long_expired(leaf, now) {
+        report.events.push(RenewEvent::LongExpired {
+            cert_file,
+            name,
+            expired_for: -remaining,
             window,
         });
         return;

@@ -543,3 +543,113 @@ fn issue_13_work_is_bounded_and_expiry_reads_no_key() {
         text(&out.stdout)
     );
 }
+
+#[test]
+fn issue_13_renew_leaves_long_dead_certificates_alone_and_refuses_a_lifetime_inside_the_backdate() {
+    let dir = world();
+    std::fs::create_dir(dir.join("pki")).expect("mkdir");
+    dir.write(
+        "dead.json",
+        r#"{"signing": {"profiles": {"dead": {"expiry": "1s", "usages": ["signing", "client auth"]}}}}"#,
+    );
+    // Its backdate is 5 minutes: it expired minutes before it was written, far outside a third
+    // of its one-second lifetime.
+    dir.issue("ca/ca", "dead.json", "dead", "ghost", "", "pki/ghost");
+    let before = dir.read("pki/ghost.pem");
+    let out = run(&dir, &renew_args(&["pki"]), b"");
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stdout).contains("expired   pki/ghost.pem: ghost expired"),
+        "{}",
+        text(&out.stdout)
+    );
+    assert_eq!(dir.read("pki/ghost.pem"), before, "left alone");
+    let out = run(&dir, &renew_args(&["--renew-expired", "pki"]), b"");
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_ne!(dir.read("pki/ghost.pem"), before, "renewed when asked");
+    assert_pair(&dir, "pki/ghost");
+
+    let out = run(&dir, &renew_args(&["--expiry", "3m", "pki"]), b"");
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stderr).contains("--expiry 3m0s: not longer than the 5m0s backdate"),
+        "{}",
+        text(&out.stderr)
+    );
+}
+
+#[test]
+fn issue_13_no_core_dump_and_no_raw_control_characters_in_reports() {
+    let dir = world();
+    let atk = Attacker::new();
+    std::fs::create_dir(dir.join("pki")).expect("mkdir");
+    leaf(&dir, "pki/server");
+    // A file name that would clear the screen if printed raw.
+    std::fs::copy(
+        dir.join("pki/server.pem"),
+        dir.join("pki/evil\x1b[2J\r.pem"),
+    )
+    .expect("copy");
+    atk.own(&dir.join("pki"));
+    let out = atk.sh(dir.path(), &format!("{} expiry pki", etcdpki().display()));
+    let report = text(&out.stdout);
+    assert!(report.contains("evil\\x1b[2J\\x0d.pem"), "{report}");
+    assert!(
+        !report.contains('\x1b') && !report.contains('\r'),
+        "{report:?}"
+    );
+
+    // A run waiting for a lock: its limits and its /proc entry, seen from outside.
+    let mut holder = Command::new("flock")
+        .args(["pki", "sleep", "5"])
+        .current_dir(dir.path())
+        .spawn()
+        .expect("flock");
+    std::thread::sleep(Duration::from_millis(300));
+    let mut renew = Command::new(etcdpki())
+        .args(renew_args(&["--lock-timeout", "3s", "pki"]))
+        .current_dir(dir.path())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("spawn");
+    std::thread::sleep(Duration::from_millis(500));
+    let limits = std::fs::read_to_string(format!("/proc/{}/limits", renew.id())).expect("limits");
+    let core = limits
+        .lines()
+        .find(|l| l.starts_with("Max core file size"))
+        .expect("core line");
+    assert_eq!(
+        core.split_whitespace().collect::<Vec<_>>()[4..6],
+        ["0", "0"],
+        "{core}"
+    );
+    let status = std::fs::read_to_string(format!("/proc/{}/status", renew.id())).expect("status");
+    assert!(status.contains("State:"), "{status}");
+    let _ = renew.wait();
+    let _ = holder.kill();
+    let _ = holder.wait();
+    // Non-dumpable: the kernel hands the /proc entry of a process run by the attacker to root.
+    let mut slow = Command::new("setpriv")
+        .arg(format!("--reuid={}", atk.uid))
+        .arg(format!("--regid={}", atk.gid))
+        .args(["--clear-groups", "--"])
+        .arg(etcdpki())
+        .args(["json", "-bare", "x"])
+        .current_dir(dir.path())
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("spawn");
+    std::thread::sleep(Duration::from_millis(300));
+    let owner = std::fs::metadata(format!("/proc/{}/environ", slow.id()))
+        .expect("proc entry")
+        .uid();
+    drop(slow.stdin.take());
+    let _ = slow.wait();
+    assert_eq!(
+        owner, 0,
+        "a dumpable process's /proc entry would be the attacker's"
+    );
+}

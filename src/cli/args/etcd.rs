@@ -333,6 +333,10 @@ pub struct RenewArgs {
     /// Keep each certificate's key; only the certificate file is replaced.
     #[arg(long = "reuse-key")]
     pub reuse_key: bool,
+    /// Renew also certificates that expired more than their window ago (left alone by
+    /// default: a long-dead credential should not come back to life unasked).
+    #[arg(long = "renew-expired")]
+    pub renew_expired: bool,
     /// A shell command run once after a run that renewed something (sh -c).
     #[arg(long, value_name = "CMD")]
     pub exec: Option<String>,
