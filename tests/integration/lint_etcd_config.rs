@@ -307,7 +307,12 @@ fn issue_15_a_flag_of_a_later_release_is_reported_with_etcds_message() {
 
 /// Starts `etcd ARGS` in `dir` (log `m1.log`), a member killed when dropped.
 fn spawn(dir: &Dir, args: &[String]) -> Member {
-    let log = std::fs::File::create(dir.join("m1.log")).expect("m1.log");
+    spawn_as(dir, "m1", args)
+}
+
+/// Starts `etcd ARGS` in `dir` with its log in `NAME.log`, a member killed when dropped.
+fn spawn_as(dir: &Dir, name: &str, args: &[String]) -> Member {
+    let log = std::fs::File::create(dir.join(&format!("{name}.log"))).expect("log");
     let child = Command::new(require("etcd", "etcd-server"))
         .current_dir(dir.path())
         .args(args)
@@ -317,15 +322,20 @@ fn spawn(dir: &Dir, args: &[String]) -> Member {
         .expect("start etcd");
     Member {
         child,
-        name: "m1".into(),
+        name: name.into(),
     }
 }
 
 /// Waits (at most [`EXIT_WAIT`]) until `m1.log` has a line with `needle`.
 fn logged(dir: &Dir, needle: &str) -> String {
+    logged_by(dir, "m1", needle)
+}
+
+/// Waits (at most [`EXIT_WAIT`]) until `NAME.log` has a line with `needle`.
+fn logged_by(dir: &Dir, name: &str, needle: &str) -> String {
     let deadline = Instant::now() + EXIT_WAIT;
     loop {
-        let log = String::from_utf8_lossy(&dir.read("m1.log")).into_owned();
+        let log = String::from_utf8_lossy(&dir.read(&format!("{name}.log"))).into_owned();
         if let Some(line) = log.lines().find(|l| l.contains(needle)) {
             return line.to_owned();
         }
@@ -442,4 +452,71 @@ fn issue_15_a_cipher_list_without_the_keys_suite_as_etcd_shows_it() {
     );
     assert_eq!(code, 1, "{found:#?}");
     reported(&found, "cipher-suites", "etcd.service", said);
+}
+
+/// issue #15: `--peer-cert-allowed-cn` on etcd 3.4.23 takes one CN, so the other member's peer
+/// certificate is refused with "client certificate authentication failed"; lint reports it.
+#[test]
+fn issue_15_allowed_cn_refuses_the_other_members_peer_as_etcd_shows_it() {
+    let dir = pki();
+    dir.issue(
+        "ca",
+        "ca-config.json",
+        "server",
+        "m2",
+        "127.0.0.2,localhost",
+        "m2-server",
+    );
+    dir.issue(
+        "ca",
+        "ca-config.json",
+        "server",
+        "m2-peer",
+        "127.0.0.2,127.0.0.1",
+        "m2-peer",
+    );
+    let members = [("m1", "127.0.0.1"), ("m2", "127.0.0.2")];
+    let ports: Vec<(u16, u16)> = members
+        .iter()
+        .map(|(_, ip)| (free_port(ip), free_port(ip)))
+        .collect();
+    let cluster = format!(
+        "m1=https://127.0.0.1:{},m2=https://127.0.0.2:{}",
+        ports[0].1, ports[1].1
+    );
+    let mut running = Vec::new();
+    for ((name, ip), (client, peer)) in members.iter().zip(&ports) {
+        let flags = format!(
+            "--name {name} --data-dir {name}.etcd \
+             --listen-client-urls https://{ip}:{client} --advertise-client-urls https://{ip}:{client} \
+             --listen-peer-urls https://{ip}:{peer} --initial-advertise-peer-urls https://{ip}:{peer} \
+             --initial-cluster {cluster} \
+             --cert-file {name}-server.pem --key-file {name}-server-key.pem \
+             --peer-cert-file {name}-peer.pem --peer-key-file {name}-peer-key.pem \
+             --peer-trusted-ca-file ca.pem --peer-client-cert-auth --peer-cert-allowed-cn m1-peer"
+        );
+        dir.write(
+            &format!("{name}.service"),
+            &format!("[Service]\nExecStart=/usr/bin/etcd {flags}\n"),
+        );
+        let args: Vec<String> = flags.split_whitespace().map(str::to_owned).collect();
+        running.push(spawn_as(&dir, name, &args));
+    }
+    let said = "client certificate authentication failed";
+    logged_by(&dir, "m1", said);
+    assert!(DOCS.contains(said));
+    let (code, found) = lint_json(
+        &dir,
+        &[
+            "--etcd-config",
+            "m1.service",
+            "--etcd-config",
+            "m2.service",
+            "--etcd-version",
+            "3.4",
+            ".",
+        ],
+    );
+    assert_eq!(code, 1, "{found:#?}");
+    reported(&found, "peer-allowed-names", "m1.service", said);
 }
