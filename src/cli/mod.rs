@@ -14,6 +14,7 @@ mod gencsr;
 mod genkey;
 mod goflag;
 mod inputs;
+mod install;
 mod issuing;
 mod json;
 mod lint;
@@ -198,6 +199,7 @@ fn run_subcommand(
     match parsed.command {
         Command::Certinfo(a) => certinfo::run(a),
         Command::Cluster(a) => cluster::run(a),
+        Command::Completion(a) => install::completion(a),
         Command::Expiry(a) => expiry::run(a),
         Command::Gencert(a) => gencert::run(a),
         Command::Gencrl(a) => gencrl::run(a),
@@ -205,6 +207,7 @@ fn run_subcommand(
         Command::Genkey(a) => genkey::run(a),
         Command::Json(a) => json::run(a, personality),
         Command::Lint(a) => lint::run(a),
+        Command::Man(a) => install::man(a),
         Command::PrintDefaults(a) => print_defaults::run(&a.kind),
         Command::Renew(a) => renew::run(a),
         Command::Revoke(a) => revoke::run(a),

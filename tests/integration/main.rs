@@ -15,6 +15,7 @@ mod gencert;
 mod gencrl;
 mod gencsr;
 mod hostile;
+mod install;
 mod json;
 mod lint;
 mod lint_cluster;

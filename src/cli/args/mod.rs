@@ -6,16 +6,19 @@ use clap::{Parser, Subcommand};
 
 mod cfssl;
 mod etcd;
+mod install;
 mod values;
 
 pub use cfssl::*;
 pub use etcd::*;
+pub use install::*;
 
 use cfssl::{
     CERTINFO_HELP, GENCRL_HELP, GENCSR_HELP, GENKEY_HELP, PRINT_DEFAULTS_HELP, SELFSIGN_HELP,
     SIGN_HELP,
 };
 use etcd::{CLUSTER_HELP, EXPIRY_HELP, LINT_HELP, RENEW_HELP, REVOKE_HELP};
+use install::{COMPLETION_HELP, MAN_HELP};
 
 /// etcdpki: cfssl-compatible certificates for etcd clusters.
 #[derive(Debug, Parser)]
@@ -44,6 +47,9 @@ pub enum Command {
     /// Show what a certificate, a CSR or a TLS server's certificate says, as JSON.
     #[command(after_help = CERTINFO_HELP)]
     Certinfo(CertinfoArgs),
+    /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
+    #[command(after_help = COMPLETION_HELP)]
+    Completion(CompletionArgs),
     /// Make a whole etcd PKI (CA, member and client certificates, etcd settings) in one step.
     #[command(after_help = CLUSTER_HELP)]
     Cluster(ClusterArgs),
@@ -58,6 +64,9 @@ pub enum Command {
     Lint(LintArgs),
     /// Split cfssl JSON into files, as cfssljson does (`etcdpki json -bare NAME`).
     Json(JsonArgs),
+    /// Print the manual page (roff), of etcdpki or of one command.
+    #[command(after_help = MAN_HELP)]
+    Man(ManArgs),
     /// Print a built-in configuration: cfssl's `config` and `csr`, or an etcd preset.
     #[command(name = "print-defaults", after_help = PRINT_DEFAULTS_HELP)]
     PrintDefaults(PrintDefaultsArgs),
