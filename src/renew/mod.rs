@@ -129,6 +129,23 @@ impl RenewPolicy<'_> {
         // that belongs to something else. Only --reuse-key can do without one (a bundle).
         let key_file = sibling(dir, leaf, crate::pki::scan::key_files_for);
         if let Some((path, name)) = &key_file {
+            // `X.pem` and `X.crt` both pair with `X-key.pem`: a new key for one would leave
+            // the other beside a key that is not its own.
+            if !self.reuse_key
+                && let Some(other) = crate::pki::scan::cert_files_for(path)
+                    .into_iter()
+                    .filter(|c| *c != leaf.cert_file)
+                    .find(|c| {
+                        c.file_name()
+                            .is_some_and(|n| matches!(dir.lstat(n), Ok(Some(_))))
+                    })
+            {
+                return Err(refuse(format!(
+                    "{} is also the key file of {}: a new key would break that pair; nothing was changed (rename one pair, or give --reuse-key)",
+                    path.display(),
+                    other.display()
+                )));
+            }
             let old_key = match dir.read(name) {
                 Ok(Some(bytes)) => PrivateKey::from_pem(&zeroize::Zeroizing::new(bytes))
                     .map_err(|e| refuse(format!("{}: {e}", path.display()))),

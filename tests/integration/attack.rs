@@ -653,3 +653,22 @@ fn issue_13_no_core_dump_and_no_raw_control_characters_in_reports() {
         "a dumpable process's /proc entry would be the attacker's"
     );
 }
+
+#[test]
+fn issue_13_two_certificates_sharing_one_key_file_are_not_broken() {
+    let dir = world();
+    std::fs::create_dir(dir.join("pki")).expect("mkdir");
+    leaf(&dir, "pki/x");
+    // X.pem and X.crt both pair with X-key.pem.
+    std::fs::copy(dir.join("pki/x.pem"), dir.join("pki/x.crt")).expect("copy");
+    let key = dir.read("pki/x-key.pem");
+    let out = run(&dir, &renew_args(&["pki"]), b"");
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stderr).contains("pki/x-key.pem is also the key file of pki/x"),
+        "{}",
+        text(&out.stderr)
+    );
+    assert_eq!(dir.read("pki/x-key.pem"), key, "the shared key is kept");
+    assert_pair(&dir, "pki/x");
+}
