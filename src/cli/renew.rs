@@ -116,6 +116,9 @@ pub fn run(args: RenewArgs) -> Result<(), Failure> {
     );
     let mut failures = report.failures();
     write_stdout(render(&report, mode).as_bytes())?;
+    if failures == 0 && report.issued_found() == 0 && !args.allow_empty {
+        return Err(nothing_issued(ca_file, &args.paths));
+    }
     if let Some(cmd) = &args.exec
         && !report.renewed().is_empty()
         && mode == RunMode::Write
@@ -130,6 +133,20 @@ pub fn run(args: RenewArgs) -> Result<(), Failure> {
         )));
     }
     Ok(())
+}
+
+/// A run that found no certificate of the CA: in cron, a mistyped path or the wrong `--ca`
+/// would otherwise report `renewed 0` and exit 0 for ever (issue 18).
+fn nothing_issued(ca_file: &str, paths: &[std::path::PathBuf]) -> Failure {
+    let names: Vec<String> = paths
+        .iter()
+        .map(|p| format!("\"{}\"", escape_controls(&p.display().to_string())))
+        .collect();
+    Failure::Run(format!(
+        "no certificate under {} was issued by the CA in \"{}\"; check the paths and --ca\n  help: --allow-empty accepts a run with nothing to renew",
+        names.join(", "),
+        escape_controls(ca_file)
+    ))
 }
 
 /// The `-config`/`-profile` profile successors are issued under, if given: a leaf profile.

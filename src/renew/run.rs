@@ -168,6 +168,20 @@ impl RenewReport {
         self.count(|e| matches!(e, RenewEvent::NotDue { .. }))
     }
 
+    /// How many certificates the CA issued were found, due or not (CRLs and the CA itself
+    /// do not count): zero means the paths or the CA are not the ones meant.
+    pub fn issued_found(&self) -> usize {
+        self.count(|e| {
+            matches!(
+                e,
+                RenewEvent::NotDue { .. }
+                    | RenewEvent::WouldRenew { .. }
+                    | RenewEvent::Renewed { .. }
+                    | RenewEvent::LongExpired { .. }
+            )
+        })
+    }
+
     /// How many files failed.
     pub fn failures(&self) -> usize {
         self.count(|e| matches!(e, RenewEvent::Failed(_)))

@@ -343,6 +343,10 @@ pub struct RenewArgs {
     /// Report what would be renewed; change nothing.
     #[arg(long = "dry-run")]
     pub dry_run: bool,
+    /// Succeed when the paths hold no certificate the CA issued (without it, that is exit 1:
+    /// a mistyped path in a cron job must alert).
+    #[arg(long = "allow-empty")]
+    pub allow_empty: bool,
     /// Revoke each certificate a renewal replaces (reason superseded) in the CA's revocation
     /// list and CRLs (crl.pem beside the CA when it has none yet).
     #[arg(long = "revoke-replaced")]
@@ -385,5 +389,6 @@ ENVIRONMENT OF --exec:
 EXIT CODES:
   0  success: everything due was renewed (or nothing was due)
   1  a renewal or the --exec command failed (the other renewals are still done and reported),
-     or the CA or the lock could not be used
+     the CA or the lock could not be used, or no certificate under PATH was issued by the CA
+     (--allow-empty makes that a success)
   2  usage error: bad flag, unreadable path";

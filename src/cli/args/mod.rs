@@ -25,7 +25,7 @@ use install::{COMPLETION_HELP, MAN_HELP};
 #[command(
     name = "etcdpki",
     version,
-    after_help = "Flags may be written Go style, as cfssl does: -ca=ca.pem, -ca ca.pem, --ca=ca.pem.\nInvoked as `cfssl` or `cfssljson` (a link or a copy), etcdpki behaves as that tool."
+    after_help = "Flags may be written Go style, as cfssl does: -ca=ca.pem, -ca ca.pem, --ca=ca.pem.\nInvoked as `cfssl` or `cfssljson` (a link or a copy), etcdpki behaves as that tool.\n\nEXIT CODES:\n  0  success\n  1  the command failed (each command's --help says when; docs/cli.md has the table)\n  2  usage error (unknown command or flag, missing argument)"
 )]
 pub struct Cli {
     /// The command.
