@@ -53,7 +53,7 @@ pub fn normalize(cmd: &Command, args: &[OsString]) -> Result<Vec<OsString>, Flag
             .get_arguments()
             .find(|a| a.get_long() == Some(name) && !a.is_positional())
         else {
-            return Err(FlagError(format!("flag provided but not defined: -{name}")));
+            return Err(FlagError(undefined(cmd, text, name)));
         };
         if matches!(def.get_action(), ArgAction::SetTrue) {
             let on = match inline {
@@ -79,6 +79,23 @@ pub fn normalize(cmd: &Command, args: &[OsString]) -> Result<Vec<OsString>, Flag
         out.push(format!("--{name}={value}").into());
     }
     Ok(out)
+}
+
+/// Go's message for an undefined flag (scripts match its first line), and the closest defined
+/// flag when one is close enough to be a typo, spelled with the dashes the user wrote.
+fn undefined(cmd: &Command, written: &str, name: &str) -> String {
+    let message = format!("flag provided but not defined: -{name}");
+    let longs = cmd
+        .get_arguments()
+        .filter(|a| !a.is_positional())
+        .filter_map(|a| a.get_long());
+    match etcdpki::diag::closest(name, longs) {
+        Some(near) => {
+            let dashes = if written.starts_with("--") { "--" } else { "-" };
+            format!("{message}\n  help: did you mean `{dashes}{near}`?")
+        }
+        None => message,
+    }
 }
 
 /// A known flag after the first argument is almost always a mistake: Go (and so cfssl) would
@@ -173,6 +190,18 @@ mod tests {
         assert_eq!(
             norm(&["-nope"]),
             Err(FlagError("flag provided but not defined: -nope".into()))
+        );
+        assert_eq!(
+            norm(&["-ca-kee=k.pem"]),
+            Err(FlagError(
+                "flag provided but not defined: -ca-kee\n  help: did you mean `-ca-key`?".into()
+            ))
+        );
+        assert_eq!(
+            norm(&["--initcaa"]),
+            Err(FlagError(
+                "flag provided but not defined: -initcaa\n  help: did you mean `--initca`?".into()
+            ))
         );
         assert_eq!(
             norm(&["-ca"]),

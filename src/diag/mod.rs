@@ -350,11 +350,9 @@ pub fn quote(s: &str) -> String {
     serde_json::to_string(s).unwrap_or_else(|_| format!("{s:?}"))
 }
 
-/// The candidate nearest to `value` by edit distance, if it is close enough to be a typo.
-pub(crate) fn closest<'a>(
-    value: &str,
-    candidates: impl Iterator<Item = &'a str>,
-) -> Option<&'a str> {
+/// The candidate nearest to `value` by edit distance, if it is close enough to be a typo (at
+/// most a third of its length, and at least one edit): a suggestion, never the whole list.
+pub fn closest<'a>(value: &str, candidates: impl Iterator<Item = &'a str>) -> Option<&'a str> {
     let value = value.to_ascii_lowercase();
     candidates
         .map(|c| (edit_distance(&value, &c.to_ascii_lowercase()), c))
