@@ -191,6 +191,7 @@ fn render(report: &RenewReport, mode: RunMode) -> String {
 }
 
 /// An event's line for stdout, or its message for stderr.
+// Long: one arm per `RenewEvent` variant: every line renew prints is worded here, together.
 fn line_of(event: &RenewEvent) -> Result<String, String> {
     let days = |d: Duration| residual(d.whole_seconds());
     // Names and paths come from certificates and directories: anyone's text.

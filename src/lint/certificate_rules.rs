@@ -30,6 +30,8 @@ const WEAK_SIGNATURES: &[(&str, &str)] = &[
 ];
 
 /// The findings about `cert` playing `roles`.
+// Long: one short block per certificate rule, in docs/lints.md's order, all sharing `push`;
+// split, each rule would need the certificate, its roles and the time passed again.
 pub fn check(
     cert: &CertEntry,
     roles: Roles,

@@ -177,6 +177,26 @@ impl Context {
         for problem in &cfg.problems {
             self.findings.push(problem_finding(&source, problem));
         }
+        self.add_member_hosts(cfg, &source, &name);
+        if let Some(d) = &cfg.discovery_srv {
+            self.discovery_srv = Some(normalize_dns(d));
+        }
+        // etcd turns client certificate auth on with --trusted-ca-file too (etcd 3.4
+        // pkg/transport/listener.go, `TLSInfo.ServerConfig`).
+        if cfg.client_cert_auth || cfg.trusted_ca_file.is_some() {
+            self.client_cert_auth = Some(true);
+        } else if cfg.cert_file.is_some() && self.client_cert_auth.is_none() {
+            self.client_cert_auth = Some(false);
+        }
+        let dir = cfg.source.parent().unwrap_or(Path::new("."));
+        let tls = self.add_tls_files(cfg, dir, &source, &name);
+        self.tls.push(tls);
+        self.configs.push(cfg.clone());
+        self.add_crl_settings(cfg, dir, &source);
+    }
+
+    /// The hosts `--initial-cluster` and the member's advertised URLs give it.
+    fn add_member_hosts(&mut self, cfg: &EtcdConfig, source: &str, name: &str) {
         if let Some(value) = &cfg.initial_cluster {
             match parse_initial_cluster(value) {
                 Ok(entries) => {
@@ -190,7 +210,7 @@ impl Context {
                     }
                 }
                 Err(e) => self.invalid(
-                    &source,
+                    source,
                     cfg.line_of("initial-cluster"),
                     format!("initial-cluster: {e}"),
                 ),
@@ -206,7 +226,7 @@ impl Context {
             .iter()
             .filter_map(|u| url_host(u))
             .collect();
-        let m = self.member(&name);
+        let m = self.member(name);
         for h in peer_hosts {
             if !m.peer_hosts.contains(&h) {
                 m.peer_hosts.push(h);
@@ -217,17 +237,18 @@ impl Context {
                 m.client_hosts.push(h);
             }
         }
-        if let Some(d) = &cfg.discovery_srv {
-            self.discovery_srv = Some(normalize_dns(d));
-        }
-        // etcd turns client certificate auth on with --trusted-ca-file too (etcd 3.4
-        // pkg/transport/listener.go, `TLSInfo.ServerConfig`).
-        if cfg.client_cert_auth || cfg.trusted_ca_file.is_some() {
-            self.client_cert_auth = Some(true);
-        } else if cfg.cert_file.is_some() && self.client_cert_auth.is_none() {
-            self.client_cert_auth = Some(false);
-        }
-        let dir = cfg.source.parent().unwrap_or(Path::new("."));
+    }
+
+    /// The TLS files the configuration names: their roles (a served certificate, an outbound
+    /// identity, a key, a trust file), the certificate/key pairs, and a finding for each file
+    /// that does not exist. Returns the member's TLS settings.
+    fn add_tls_files(
+        &mut self,
+        cfg: &EtcdConfig,
+        dir: &Path,
+        source: &str,
+        name: &str,
+    ) -> MemberTls {
         let server = Roles {
             server: true,
             serves_only: cfg.client_cert_file.is_some(),
@@ -255,37 +276,18 @@ impl Context {
             ..Roles::default()
         };
         let mut tls = MemberTls {
-            member: name.clone(),
-            source: source.clone(),
+            member: name.to_owned(),
+            source: source.to_owned(),
             ..MemberTls::default()
         };
-        for (setting, file, roles) in [
-            ("cert-file", &cfg.cert_file, server),
-            ("peer-cert-file", &cfg.peer_cert_file, peer),
-            ("client-cert-file", &cfg.client_cert_file, client),
-            ("peer-client-cert-file", &cfg.peer_client_cert_file, client),
-            ("key-file", &cfg.key_file, Roles::default()),
-            ("peer-key-file", &cfg.peer_key_file, Roles::default()),
-            ("client-key-file", &cfg.client_key_file, Roles::default()),
-            (
-                "peer-client-key-file",
-                &cfg.peer_client_key_file,
-                Roles::default(),
-            ),
-            ("trusted-ca-file", &cfg.trusted_ca_file, Roles::default()),
-            (
-                "peer-trusted-ca-file",
-                &cfg.peer_trusted_ca_file,
-                Roles::default(),
-            ),
-        ] {
+        for (setting, file, roles) in tls_settings(cfg, server, peer, client) {
             let Some(file) = file else { continue };
             match self.resolve(dir, file) {
                 Some(path) => {
                     let entry = self.files.entry(path.clone()).or_default();
                     entry.0 = entry.0.union(roles);
                     if roles.any() {
-                        entry.1 = Some(name.clone());
+                        entry.1 = Some(name.to_owned());
                     }
                     let named = Some(NamedFile {
                         setting,
@@ -303,7 +305,7 @@ impl Context {
                     }
                 }
                 None => self.invalid(
-                    &source,
+                    source,
                     cfg.line_of(setting),
                     format!(
                         "{setting} names {file}, which does not exist{} (etcd will not start)",
@@ -316,9 +318,7 @@ impl Context {
                 ),
             }
         }
-        self.tls.push(tls);
-        self.configs.push(cfg.clone());
-        self.add_crl_settings(cfg, dir, &source);
+        tls
     }
 
     /// The configuration's CRL files; one that does not exist is kept as written (joined to
@@ -583,6 +583,36 @@ fn has_ca_token(file: &Path) -> bool {
     file.file_name()
         .map(|n| n.to_string_lossy().to_ascii_lowercase())
         .is_some_and(|n| n.split(['-', '_', '.']).any(|t| t == "ca"))
+}
+
+/// The ten TLS file settings of a configuration, each with the roles its file plays (none for
+/// keys and trust files).
+fn tls_settings(
+    cfg: &EtcdConfig,
+    server: Roles,
+    peer: Roles,
+    client: Roles,
+) -> [(&'static str, &Option<String>, Roles); 10] {
+    [
+        ("cert-file", &cfg.cert_file, server),
+        ("peer-cert-file", &cfg.peer_cert_file, peer),
+        ("client-cert-file", &cfg.client_cert_file, client),
+        ("peer-client-cert-file", &cfg.peer_client_cert_file, client),
+        ("key-file", &cfg.key_file, Roles::default()),
+        ("peer-key-file", &cfg.peer_key_file, Roles::default()),
+        ("client-key-file", &cfg.client_key_file, Roles::default()),
+        (
+            "peer-client-key-file",
+            &cfg.peer_client_key_file,
+            Roles::default(),
+        ),
+        ("trusted-ca-file", &cfg.trusted_ca_file, Roles::default()),
+        (
+            "peer-trusted-ca-file",
+            &cfg.peer_trusted_ca_file,
+            Roles::default(),
+        ),
+    ]
 }
 
 #[cfg(test)]

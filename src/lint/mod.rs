@@ -37,6 +37,8 @@ pub struct LintOptions {
 }
 
 /// Runs every rule.
+// Long: the order the rule families run in, one call each, with the facts they share (issuers,
+// roles) worked out once at the top; the families themselves live in their modules.
 pub fn lint(inv: &Inventory, ctx: &Context, options: &LintOptions) -> LintReport {
     let issuers = pki_rules::issuers(inv, options.workers);
     // A certificate that signed another one here is a CA, whatever its name says.

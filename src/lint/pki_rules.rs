@@ -271,6 +271,8 @@ pub(super) fn date(t: time::OffsetDateTime) -> String {
 }
 
 /// `duplicate-subject` over certificates (by distinct key) and request files.
+// Long: one pass over the groups of one subject, judging each kind of clash the group can hold
+// (a rollover between CAs, a leaf beside a CA, two leaves, request files) in turn.
 pub(crate) fn duplicate_subjects(
     inv: &Inventory,
     roles: &[(Roles, Option<String>)],

@@ -88,6 +88,8 @@ enum Open {
 }
 
 /// The first document's root, or `None` for a file without a document (empty, comments only).
+// Long: one match arm per saphyr event; the open-collection stack, the anchors and the alias
+// budget are the loop's state, so the arms belong together.
 pub fn parse(text: &str) -> Result<Option<Node>, YamlError> {
     let mut anchors: Vec<(usize, Node)> = Vec::new();
     let mut stack: Vec<Open> = Vec::new();
