@@ -6,7 +6,7 @@
 set -eu
 cd "$(dirname "$0")/.."
 missing=""
-for pkg in golang-cfssl etcd-server etcd-client openssl dnsmasq-base make man-db; do
+for pkg in golang-cfssl etcd-server etcd-client openssl dnsmasq-base make man-db acl; do
     dpkg -s "$pkg" >/dev/null 2>&1 || missing="$missing $pkg"
 done
 command -v pip3 >/dev/null 2>&1 || missing="$missing python3-pip"
