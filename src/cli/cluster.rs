@@ -10,6 +10,7 @@ use etcdpki::cluster::{
     Action, BuildOptions, ClusterSpec, ClusterState, PlanOptions, SubjectNames, build,
     parse_spec_json, plan,
 };
+use etcdpki::config::duration::format_window;
 use etcdpki::diag::{InputError, Severity};
 use etcdpki::pki::{DEFAULT_LOCK_WAIT, DirLock, recover_dir};
 use etcdpki::request::{Host, parse_host};
@@ -74,6 +75,17 @@ fn plan_options(args: &ClusterArgs) -> Result<PlanOptions, Failure> {
             args.key_size.unwrap_or_default()
         ))
     })?;
+    // notBefore is moved back by cfssl's 5-minute backdate (cfssl signer/local, `Backdate`) and
+    // the lifetime counts from it: a lifetime no longer than that is over when it is written.
+    let backdate = etcdpki::config::Profile::cfssl_default().backdate();
+    for (flag, lifetime) in [("--expiry", args.expiry), ("--ca-expiry", args.ca_expiry)] {
+        if lifetime.to_time() <= backdate.to_time() {
+            return Err(usage(format!(
+                "{flag} {}: not longer than the {backdate} backdate: the certificate would have expired when it is written; give a longer lifetime",
+                format_window(lifetime)
+            )));
+        }
+    }
     let layout = args.layout.into();
     let names = match &args.names {
         Some(text) => SubjectNames::parse(text).map_err(|e| usage(format!("--names {e}")))?,

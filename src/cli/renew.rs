@@ -5,7 +5,8 @@
 use std::path::Path;
 
 use etcdpki::Profile;
-use etcdpki::config::duration::residual;
+use etcdpki::config::GoDuration;
+use etcdpki::config::duration::{format_window, residual};
 use etcdpki::diag::escape_controls;
 use etcdpki::pki::DirLock;
 use etcdpki::pki::fs::Trees;
@@ -194,6 +195,12 @@ fn render(report: &RenewReport, mode: RunMode) -> String {
 // Long: one arm per `RenewEvent` variant: every line renew prints is worded here, together.
 fn line_of(event: &RenewEvent) -> Result<String, String> {
     let days = |d: Duration| residual(d.whole_seconds());
+    // A window is shown as it is meant (`400d`), not rounded as time left is (`1y`).
+    let exact = |d: Duration| {
+        format_window(GoDuration::from_nanos(
+            i64::try_from(d.whole_nanoseconds()).unwrap_or(i64::MAX),
+        ))
+    };
     // Names and paths come from certificates and directories: anyone's text.
     let esc = |s: &str| escape_controls(s).into_owned();
     Ok(match event {
@@ -208,7 +215,7 @@ fn line_of(event: &RenewEvent) -> Result<String, String> {
             esc(&cert_file.display().to_string()),
             esc(name),
             days(*remaining),
-            days(*window)
+            exact(*window)
         ),
         RenewEvent::WouldRenew {
             cert_file,
@@ -220,7 +227,7 @@ fn line_of(event: &RenewEvent) -> Result<String, String> {
             esc(&cert_file.display().to_string()),
             esc(name),
             days(*remaining),
-            days(*window)
+            exact(*window)
         ),
         RenewEvent::Renewed {
             cert_file,
@@ -266,7 +273,7 @@ fn line_of(event: &RenewEvent) -> Result<String, String> {
             "not due   {}: CRL, next update in {} (window {})",
             file.display(),
             days(*remaining),
-            days(*window)
+            exact(*window)
         ),
         RenewEvent::CrlWouldRefresh {
             file,
@@ -276,7 +283,7 @@ fn line_of(event: &RenewEvent) -> Result<String, String> {
             "would re-sign {}: CRL, next update in {} (window {})",
             file.display(),
             days(*remaining),
-            days(*window)
+            exact(*window)
         ),
         RenewEvent::CrlPublished {
             files,
@@ -313,7 +320,7 @@ fn line_of(event: &RenewEvent) -> Result<String, String> {
             esc(&cert_file.display().to_string()),
             esc(name),
             days(*expired_for),
-            days(*window)
+            exact(*window)
         ),
         RenewEvent::Warning(message) => return Err(format!("warning: {message}")),
         RenewEvent::Failed(message) => {

@@ -315,9 +315,32 @@ pub fn parse_window(text: &str) -> Result<GoDuration, WindowError> {
     }
 }
 
+/// A window or lifetime in the grammar [`parse_window`] reads: whole days as days (`400d`, not
+/// a rounded `1y`), anything else as Go writes it (`36h0m0s` stays exact). Parsing the result
+/// gives the same duration back.
+pub fn format_window(window: GoDuration) -> String {
+    const DAY_NANOS: i64 = 24 * HOUR as i64;
+    let nanos = window.as_nanos();
+    if nanos > 0 && nanos % DAY_NANOS == 0 {
+        format!("{}d", nanos / DAY_NANOS)
+    } else {
+        window.to_string()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn windows_format_back_exactly_in_days_or_go_syntax() {
+        for text in ["400d", "30d", "1d", "36h0m0s", "1m30s", "0s"] {
+            let d = parse_window(text).expect(text);
+            assert_eq!(format_window(d), text);
+            assert_eq!(parse_window(&format_window(d)), Ok(d));
+        }
+        assert_eq!(format_window(parse_window("720h").expect("720h")), "30d");
+    }
 
     fn parse(s: &str) -> i64 {
         GoDuration::parse(s)

@@ -555,7 +555,7 @@ fn usage_errors_exit_2_and_name_the_flag_and_what_it_takes() {
         ),
         (
             vec!["--expiry", "1y"],
-            "error: invalid value '1y' for '--expiry <DURATION>': time: unknown unit \"y\" in duration \"1y\"\n  help: durations are Go durations with units h, m, s, ms, us, ns; write \"8760h\" for 1y",
+            "error: invalid value '1y' for '--expiry <DURATION>': \"1y\": time: unknown unit \"y\" in duration \"1y\"; write a Go duration such as \"720h\" or days such as \"30d\"",
         ),
         (
             vec!["--client", "default"],

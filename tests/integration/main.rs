@@ -9,6 +9,7 @@ mod cluster_layouts;
 mod crash;
 mod defaults;
 mod dropin;
+mod durations;
 mod etcd;
 mod expiry;
 mod gencert;

@@ -26,7 +26,7 @@ pub struct RevokeArgs {
     /// A DER CRL to write (every etcd release; the only form etcd 3.6 reads).
     #[arg(long = "crl-der", value_name = "FILE")]
     pub crl_der: Option<std::path::PathBuf>,
-    /// How long the CRL is valid: its nextUpdate from now (Go duration).
+    /// How long the CRL is valid: its nextUpdate from now (Go duration such as 8760h, or days such as 365d).
     #[arg(
         long = "next-update",
         value_name = "DURATION",
@@ -34,7 +34,7 @@ pub struct RevokeArgs {
         value_parser = positive_duration
     )]
     pub next_update: GoDuration,
-    /// How long to wait for another revoke or renew run on the CA's directory (Go duration).
+    /// How long to wait for another revoke or renew run on the CA's directory (Go duration such as 8760h, or days such as 365d).
     #[arg(
         long = "lock-timeout",
         value_name = "DURATION",
@@ -130,10 +130,10 @@ pub struct ClusterArgs {
     /// Key size: rsa 2048 (default), 3072, 4096, 8192; ecdsa 256 (default), 384, 521.
     #[arg(long = "key-size", value_name = "BITS")]
     pub key_size: Option<u32>,
-    /// Lifetime of the member and client certificates (Go duration).
+    /// Lifetime of the member and client certificates (Go duration such as 8760h, or days such as 365d).
     #[arg(long, value_name = "DURATION", default_value = "8760h", value_parser = positive_duration)]
     pub expiry: GoDuration,
-    /// Lifetime of a new CA (Go duration).
+    /// Lifetime of a new CA (Go duration such as 8760h, or days such as 365d).
     #[arg(
         long = "ca-expiry",
         value_name = "DURATION",
@@ -321,7 +321,7 @@ pub struct RenewArgs {
     /// lifetime (33%). Default: a third of the lifetime.
     #[arg(long, value_name = "WINDOW", value_parser = renew_window)]
     pub before: Option<RenewWindow>,
-    /// The new certificates' lifetime (Go duration); default: the old lifetime, or the profile's.
+    /// The new certificates' lifetime (Go duration such as 8760h, or days such as 365d); default: the old lifetime, or the profile's.
     #[arg(long, value_name = "DURATION", value_parser = positive_duration)]
     pub expiry: Option<GoDuration>,
     /// A ca-config.json whose -profile gives usages, lifetime and extensions.
@@ -351,7 +351,7 @@ pub struct RenewArgs {
     /// list and CRLs (crl.pem beside the CA when it has none yet).
     #[arg(long = "revoke-replaced")]
     pub revoke_replaced: bool,
-    /// How long to wait for another renew run to finish (Go duration).
+    /// How long to wait for another renew run to finish (Go duration such as 8760h, or days such as 365d).
     #[arg(
         long = "lock-timeout",
         value_name = "DURATION",

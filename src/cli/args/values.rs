@@ -69,16 +69,13 @@ impl From<StateArg> for ClusterState {
     }
 }
 
-/// A Go duration above zero, for lifetimes and waits.
+/// A duration above zero, for lifetimes and waits, in the one grammar of every duration flag
+/// (a Go duration such as `8760h`, or days such as `365d`: [`parse_window`]).
 pub(super) fn positive_duration(text: &str) -> Result<GoDuration, String> {
-    match GoDuration::parse(text) {
+    match parse_window(text) {
         Ok(d) if d.as_nanos() > 0 => Ok(d),
         Ok(_) => Err("must be positive".into()),
-        Err(e) => {
-            let help = etcdpki::config::duration::suggest(text)
-                .unwrap_or_else(|| "write a Go duration such as \"8760h\"".into());
-            Err(format!("{e}\n  help: {help}"))
-        }
+        Err(e) => Err(e.to_string()),
     }
 }
 
