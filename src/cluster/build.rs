@@ -185,26 +185,7 @@ pub fn build(
 
     let mut files: Vec<PlannedFile> = Vec::new();
     let issuer = match reused {
-        Some(ca) => {
-            for copy in &plan.ca.files {
-                files.push(PlannedFile::public(&copy.cert, ca.cert_pem.clone()));
-                files.push(PlannedFile::key(&copy.key, ca.key_pem.clone()));
-            }
-            if let Some(csr) = missing_csr(ca_files, &mut out.unchanged)? {
-                // The CA's own subject: a CA kept against the plan has another one.
-                let subject = X509Certificate::from_der(ca.issuer.certificate_der())
-                    .map_err(|e| e.to_string())
-                    .and_then(|(_, c)| {
-                        DistinguishedName::from_certificate_name(c.subject())
-                            .map_err(|e| e.to_string())
-                    })
-                    .map_err(|e| ClusterError::Read(format!("{}: {e}", ca_files.cert.display())))?;
-                let made = build_csr(&subject, &[], plan.ca.request.ca.as_ref(), ca.issuer.key())?;
-                files.push(PlannedFile::public(csr, made.to_pem().into_bytes()));
-            }
-            note_wide_key(&ca_files.key, &mut out.warnings);
-            *ca.issuer
-        }
+        Some(ca) => keep_ca(plan, ca, &mut files, &mut out)?,
         None => {
             let key = keys.next().expect("a key was made for the new CA");
             let (issuer, made) = issue_ca(plan, key, options.now)?;
@@ -217,8 +198,74 @@ pub fn build(
         file: ca_files.cert.clone(),
         action: ca_action.clone(),
     });
+    let mut new_keys = keys;
+    leaf_files(
+        plan,
+        sources,
+        &actions,
+        &issuer,
+        &mut new_keys,
+        options.now,
+        &mut files,
+        &mut out,
+    )?;
+    request_files(plan, &ca_action, &mut files);
+    env_files(
+        plan,
+        &actions,
+        &ca_action,
+        options.state,
+        &mut files,
+        &mut out,
+    )?;
+    sort_writes(files, &mut out)?;
+    Ok(out)
+}
 
-    for ((cert, source), action) in plan.leaves.iter().zip(sources).zip(&actions) {
+/// A reused CA's files in every copy, its request file if missing, and its issuer.
+fn keep_ca(
+    plan: &Plan,
+    ca: ReusedCa,
+    files: &mut Vec<PlannedFile>,
+    out: &mut Outcome,
+) -> Result<Issuer, ClusterError> {
+    let ca_files = &plan.ca.files[0];
+    for copy in &plan.ca.files {
+        files.push(PlannedFile::public(&copy.cert, ca.cert_pem.clone()));
+        files.push(PlannedFile::key(&copy.key, ca.key_pem.clone()));
+    }
+    if let Some(csr) = missing_csr(ca_files, &mut out.unchanged)? {
+        // The CA's own subject: a CA kept against the plan has another one.
+        let subject = X509Certificate::from_der(ca.issuer.certificate_der())
+            .map_err(|e| e.to_string())
+            .and_then(|(_, c)| {
+                DistinguishedName::from_certificate_name(c.subject()).map_err(|e| e.to_string())
+            })
+            .map_err(|e| ClusterError::Read(format!("{}: {e}", ca_files.cert.display())))?;
+        let made = build_csr(&subject, &[], plan.ca.request.ca.as_ref(), ca.issuer.key())?;
+        files.push(PlannedFile::public(csr, made.to_pem().into_bytes()));
+    }
+    note_wide_key(&ca_files.key, &mut out.warnings);
+    Ok(*ca.issuer)
+}
+
+/// Each leaf's files: a kept one's in every copy (with its request file if missing), or a new
+/// one issued with the next new key.
+#[allow(
+    clippy::too_many_arguments,
+    reason = "the build's state, passed on once"
+)]
+fn leaf_files(
+    plan: &Plan,
+    sources: Vec<Option<KeptFiles>>,
+    actions: &[Action],
+    issuer: &Issuer,
+    keys: &mut impl Iterator<Item = PrivateKey>,
+    now: OffsetDateTime,
+    files: &mut Vec<PlannedFile>,
+    out: &mut Outcome,
+) -> Result<(), ClusterError> {
+    for ((cert, source), action) in plan.leaves.iter().zip(sources).zip(actions) {
         match source {
             Some((cert_pem, key_pem)) => {
                 for copy in &cert.files {
@@ -237,7 +284,7 @@ pub fn build(
                 let key = keys
                     .next()
                     .expect("a key was made for each new certificate");
-                files.extend(issue_leaf(plan, cert, &issuer, key, options.now)?);
+                files.extend(issue_leaf(plan, cert, issuer, key, now)?);
             }
         }
         out.entries.push(Entry {
@@ -247,6 +294,11 @@ pub fn build(
         });
     }
 
+    Ok(())
+}
+
+/// ca-config.json and every certificate's csr.json, for plain cfssl.
+fn request_files(plan: &Plan, ca_action: &Action, files: &mut Vec<PlannedFile>) {
     files.push(PlannedFile::public(
         &plan.config_file,
         plan.config_text.clone().into_bytes(),
@@ -261,7 +313,18 @@ pub fn build(
             csr_json_text(&cert.request).into_bytes(),
         ));
     }
+}
 
+/// Each member's environment file, `existing` when it joins a running cluster; one whose
+/// settings did not change is left as it is.
+fn env_files(
+    plan: &Plan,
+    actions: &[Action],
+    ca_action: &Action,
+    state: Option<ClusterState>,
+    files: &mut Vec<PlannedFile>,
+    out: &mut Outcome,
+) -> Result<(), ClusterError> {
     let ca_reused = matches!(ca_action, Action::Kept | Action::KeptDifferent(_));
     for member in &plan.members {
         let others_kept = plan
@@ -269,7 +332,7 @@ pub fn build(
             .iter()
             .any(|m| m.name != member.name && actions[m.server] == Action::Kept);
         let joins = ca_reused && others_kept && actions[member.server] == Action::Created;
-        let state = options.state.unwrap_or(if joins {
+        let state = state.unwrap_or(if joins {
             ClusterState::Existing
         } else {
             ClusterState::New
@@ -284,13 +347,18 @@ pub fn build(
         }
     }
 
+    Ok(())
+}
+
+/// The files to write, apart from those whose contents are already on disk.
+fn sort_writes(files: Vec<PlannedFile>, out: &mut Outcome) -> Result<(), ClusterError> {
     for file in files {
         match read_optional(&file.path).map_err(|e| ClusterError::Read(e.to_string()))? {
             Some(old) if old == file.contents => out.unchanged.push(file.path),
             _ => out.writes.push(file),
         }
     }
-    Ok(out)
+    Ok(())
 }
 
 impl Outcome {

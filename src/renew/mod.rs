@@ -129,35 +129,8 @@ impl RenewPolicy<'_> {
         // that belongs to something else. Only --reuse-key can do without one (a bundle).
         let key_file = sibling(dir, leaf, crate::pki::scan::key_files_for);
         if let Some((path, name)) = &key_file {
-            // `X.pem` and `X.crt` both pair with `X-key.pem`: a new key for one would leave
-            // the other beside a key that is not its own.
-            if !self.reuse_key
-                && let Some(other) = crate::pki::scan::cert_files_for(path)
-                    .into_iter()
-                    .filter(|c| *c != leaf.cert_file)
-                    .find(|c| {
-                        c.file_name()
-                            .is_some_and(|n| matches!(dir.lstat(n), Ok(Some(_))))
-                    })
-            {
-                return Err(refuse(format!(
-                    "{} is also the key file of {}: a new key would break that pair; nothing was changed (rename one pair, or give --reuse-key)",
-                    path.display(),
-                    other.display()
-                )));
-            }
-            let old_key = match dir.read(name) {
-                Ok(Some(bytes)) => PrivateKey::from_pem(&zeroize::Zeroizing::new(bytes))
-                    .map_err(|e| refuse(format!("{}: {e}", path.display()))),
-                Ok(None) => Err(refuse(format!("{}: it was removed", path.display()))),
-                Err(e) => Err(refuse(e.to_string())),
-            }?;
-            if old_key.public_key().key_bits() != leaf.public_key.key_bits() {
-                return Err(refuse(format!(
-                    "{} is not the key of this certificate; nothing was changed",
-                    path.display()
-                )));
-            }
+            self.check_key_file(leaf, dir, path, name)
+                .map_err(&refuse)?;
         }
         let new_key = match (self.reuse_key, &key_file) {
             (true, _) => None,
@@ -195,28 +168,80 @@ impl RenewPolicy<'_> {
             serial,
         )
         .map_err(sign_err)?;
-
-        // The request first, so that the key's and the certificate's renames come back to back.
-        let mut files = Vec::new();
-        if let Some((key_file, key)) = &new_key {
-            if let Some((csr_file, _)) = sibling(dir, leaf, crate::pki::scan::csr_files_for) {
-                let csr = build_csr(&leaf.subject, &leaf.hosts, None, key).map_err(sign_err)?;
-                files.push(PlannedFile::public(&csr_file, csr.to_pem().into_bytes()));
-            }
-            let pem = zeroize::Zeroizing::new(key.to_pem().map_err(|e| sign_err(e.into()))?);
-            files.push(PlannedFile::key(key_file, pem.as_bytes().to_vec()));
-        }
-        let mut cert_pem = certificate.to_pem();
-        for block in &leaf.chain {
-            cert_pem.push_str(&pem::encode(block));
-        }
-        files.push(PlannedFile::public(&leaf.cert_file, cert_pem.into_bytes()));
+        let files = successor_files(leaf, dir, &certificate, new_key.as_ref()).map_err(sign_err)?;
         Ok(Successor {
             certificate,
             new_key_file: new_key.map(|(path, _)| path),
             files,
         })
     }
+
+    /// Refuses a key file that another certificate shares (a new key would break that pair)
+    /// or that does not hold this certificate's key.
+    fn check_key_file(
+        &self,
+        leaf: &Leaf,
+        dir: &DirHandle,
+        path: &std::path::Path,
+        name: &std::ffi::OsStr,
+    ) -> Result<(), String> {
+        // `X.pem` and `X.crt` both pair with `X-key.pem`: a new key for one would leave
+        // the other beside a key that is not its own.
+        if !self.reuse_key
+            && let Some(other) = crate::pki::scan::cert_files_for(path)
+                .into_iter()
+                .filter(|c| *c != leaf.cert_file)
+                .find(|c| {
+                    c.file_name()
+                        .is_some_and(|n| matches!(dir.lstat(n), Ok(Some(_))))
+                })
+        {
+            return Err(format!(
+                "{} is also the key file of {}: a new key would break that pair; nothing was changed (rename one pair, or give --reuse-key)",
+                path.display(),
+                other.display()
+            ));
+        }
+        let old_key = match dir.read(name) {
+            Ok(Some(bytes)) => PrivateKey::from_pem(&zeroize::Zeroizing::new(bytes))
+                .map_err(|e| format!("{}: {e}", path.display())),
+            Ok(None) => Err(format!("{}: it was removed", path.display())),
+            Err(e) => Err(e.to_string()),
+        }?;
+        if old_key.public_key().key_bits() != leaf.public_key.key_bits() {
+            return Err(format!(
+                "{} is not the key of this certificate; nothing was changed",
+                path.display()
+            ));
+        }
+        Ok(())
+    }
+}
+
+/// The files that install a successor: the request first, so that the key's and the
+/// certificate's renames come back to back, then the new key, then the certificate with the
+/// old chain after it.
+fn successor_files(
+    leaf: &Leaf,
+    dir: &DirHandle,
+    certificate: &Certificate,
+    new_key: Option<&(PathBuf, PrivateKey)>,
+) -> Result<Vec<PlannedFile>, SignError> {
+    let mut files = Vec::new();
+    if let Some((key_file, key)) = new_key {
+        if let Some((csr_file, _)) = sibling(dir, leaf, crate::pki::scan::csr_files_for) {
+            let csr = build_csr(&leaf.subject, &leaf.hosts, None, key)?;
+            files.push(PlannedFile::public(&csr_file, csr.to_pem().into_bytes()));
+        }
+        let pem = zeroize::Zeroizing::new(key.to_pem().map_err(SignError::from)?);
+        files.push(PlannedFile::key(key_file, pem.as_bytes().to_vec()));
+    }
+    let mut cert_pem = certificate.to_pem();
+    for block in &leaf.chain {
+        cert_pem.push_str(&pem::encode(block));
+    }
+    files.push(PlannedFile::public(&leaf.cert_file, cert_pem.into_bytes()));
+    Ok(files)
 }
 
 /// The first of `candidates(leaf's file)` that exists in `dir` (as any kind of entry: a link
