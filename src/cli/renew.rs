@@ -25,36 +25,13 @@ use super::{Failure, write_stdout};
 
 /// Runs `renew`.
 pub fn run(args: RenewArgs) -> Result<(), Failure> {
-    let usage = "etcdpki renew --ca ca.pem --ca-key ca-key.pem PATH...";
-    let (Some(ca_file), Some(ca_key_file)) = (args.ca.as_deref(), args.ca_key.as_deref()) else {
-        let missing = if args.ca.is_none() {
-            "--ca"
-        } else {
-            "--ca-key"
-        };
-        return Err(Failure::Usage(format!(
-            "{missing} is required: renew signs with the CA that issued the certificates\n  help: {usage}"
-        )));
-    };
+    let (ca_file, ca_key_file) = ca_flags(&args)?;
     let window = args.before.unwrap_or_default();
     let expiry = args.expiry;
     let lock_wait = args.lock_timeout;
     let log = Log::from_flag(1)?;
     let profile = leaf_profile(&log, &args)?;
-    // notBefore is moved back by the backdate (5m by default, cfssl signer.go), and the
-    // lifetime counts from it: a lifetime no longer than that is over when it is written.
-    let backdate = profile.as_ref().map_or_else(
-        || etcdpki::config::Profile::cfssl_default().backdate(),
-        |p| p.backdate(),
-    );
-    let lifetime = expiry.or_else(|| profile.as_ref().map(|p| p.expiry()));
-    if let Some(lifetime) = lifetime
-        && lifetime.to_time() <= backdate.to_time()
-    {
-        return Err(Failure::Usage(format!(
-            "--expiry {lifetime}: not longer than the {backdate} backdate: the certificate would have expired when it is written; give a longer lifetime"
-        )));
-    }
+    check_lifetime(profile.as_ref(), expiry)?;
     let files = collect_files(&args.paths).map_err(|e| Failure::Usage(e.to_string()))?;
     let issuer = load_issuer(&log, ca_file, ca_key_file)?;
     let mode = if args.dry_run {
@@ -96,13 +73,7 @@ pub fn run(args: RenewArgs) -> Result<(), Failure> {
     // already held is not locked twice).
     let _ca_lock = match mode {
         RunMode::Write if args.revoke_replaced || !crls.is_empty() => {
-            let dir = ca_path
-                .parent()
-                .filter(|p| !p.as_os_str().is_empty())
-                .unwrap_or(Path::new("."))
-                .to_path_buf();
-            let wait = std::time::Duration::from_nanos(lock_wait.as_nanos().unsigned_abs());
-            Some(DirLock::acquire_paths(&[dir], wait)?)
+            Some(lock_ca_directory(ca_path, lock_wait)?)
         }
         _ => None,
     };
@@ -134,6 +105,45 @@ pub fn run(args: RenewArgs) -> Result<(), Failure> {
         )));
     }
     Ok(())
+}
+
+/// `--ca` and `--ca-key`, both required.
+fn ca_flags(args: &RenewArgs) -> Result<(&str, &str), Failure> {
+    let usage = "etcdpki renew --ca ca.pem --ca-key ca-key.pem PATH...";
+    match (args.ca.as_deref(), args.ca_key.as_deref()) {
+        (Some(ca), Some(key)) => Ok((ca, key)),
+        (ca, _) => {
+            let missing = if ca.is_none() { "--ca" } else { "--ca-key" };
+            Err(Failure::Usage(format!(
+                "{missing} is required: renew signs with the CA that issued the certificates\n  help: {usage}"
+            )))
+        }
+    }
+}
+
+/// notBefore is moved back by the backdate (5m by default, cfssl signer.go), and the
+/// lifetime counts from it: a lifetime no longer than that is over when it is written.
+fn check_lifetime(profile: Option<&Profile>, expiry: Option<GoDuration>) -> Result<(), Failure> {
+    let backdate = profile.map_or_else(|| Profile::cfssl_default().backdate(), Profile::backdate);
+    let lifetime = expiry.or_else(|| profile.map(Profile::expiry));
+    match lifetime {
+        Some(lifetime) if lifetime.to_time() <= backdate.to_time() => Err(Failure::Usage(format!(
+            "--expiry {lifetime}: not longer than the {backdate} backdate: the certificate would have expired when it is written; give a longer lifetime"
+        ))),
+        _ => Ok(()),
+    }
+}
+
+/// The CA's directory, locked: its revocation list lives there (a directory already held is
+/// not locked twice).
+fn lock_ca_directory(ca_path: &Path, wait: GoDuration) -> Result<DirLock, Failure> {
+    let dir = ca_path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."))
+        .to_path_buf();
+    let wait = std::time::Duration::from_nanos(wait.as_nanos().unsigned_abs());
+    Ok(DirLock::acquire_paths(&[dir], wait)?)
 }
 
 /// A run that found no certificate of the CA: in cron, a mistyped path or the wrong `--ca`
