@@ -208,8 +208,10 @@ pub fn csr_info(der: &[u8]) -> Result<CsrInfo, CertInfoError> {
     let info = &csr.certification_request_info;
     let sigalg = csr.signature_algorithm.algorithm.to_id_string();
     let key = crate::key::PublicKey::from_spki_der(info.subject_pki.raw);
+    // A request's self-signature is checked as Go's CertificateRequest.CheckSignature checks
+    // it (SHA-1 allowed), as `sign` checks it: the two never disagree about one CSR.
     let signature_valid = key.as_ref().is_ok_and(|k| {
-        k.verify(&sigalg, info.raw, &csr.signature_value.data)
+        k.verify_request(&sigalg, info.raw, &csr.signature_value.data)
             .is_ok()
     });
     let mut sans = Vec::new();
