@@ -149,8 +149,8 @@ pub fn outcome(command: &mut Command) -> (bool, String) {
     )
 }
 
-#[test]
-fn a_two_member_etcd_with_client_and_peer_cert_auth_runs_on_etcdpki_certificates() {
+/// A directory with etcd's presets (profiles/etcd) and a CA made from them by etcdpki.
+pub(crate) fn preset_ca() -> Dir {
     let dir = Dir::new();
     for f in [
         "ca-config.json",
@@ -162,22 +162,33 @@ fn a_two_member_etcd_with_client_and_peer_cert_auth_runs_on_etcdpki_certificates
         dir.write(f, &profile(f));
     }
     dir.gencert(Tool::Etcdpki, &["-initca", "ca-csr.json"], "ca");
+    dir
+}
+
+/// `gencert` of `csr` under the preset `profile` with that CA, as `base`; `hosts` empty
+/// leaves the request's own.
+pub(crate) fn sign_preset(dir: &Dir, profile: &str, cn: &str, hosts: &str, csr: &str, base: &str) {
+    let (cn, profile) = (format!("-cn={cn}"), format!("-profile={profile}"));
+    let hostname = format!("-hostname={hosts}");
+    let mut args = vec![
+        "-ca=ca.pem",
+        "-ca-key=ca-key.pem",
+        "-config=ca-config.json",
+        &cn,
+        &profile,
+    ];
+    if !hosts.is_empty() {
+        args.push(&hostname);
+    }
+    args.push(csr);
+    dir.gencert(Tool::Etcdpki, &args, base);
+}
+
+#[test]
+fn a_two_member_etcd_with_client_and_peer_cert_auth_runs_on_etcdpki_certificates() {
+    let dir = preset_ca();
     let sign = |profile: &str, cn: &str, hosts: &str, csr: &str, base: &str| {
-        let cn = format!("-cn={cn}");
-        let hostname = format!("-hostname={hosts}");
-        let mut args = vec![
-            "-ca=ca.pem",
-            "-ca-key=ca-key.pem",
-            "-config=ca-config.json",
-            &cn,
-        ];
-        let profile = format!("-profile={profile}");
-        args.push(&profile);
-        if !hosts.is_empty() {
-            args.push(&hostname);
-        }
-        args.push(csr);
-        dir.gencert(Tool::Etcdpki, &args, base);
+        sign_preset(&dir, profile, cn, hosts, csr, base);
     };
     let members = [("m1", "127.0.0.1"), ("m2", "127.0.0.2")];
     let ports: Vec<(u16, u16)> = members

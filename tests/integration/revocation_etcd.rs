@@ -5,9 +5,9 @@
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use crate::etcd::{Member, etcdctl, free_port, profile, wait_healthy};
+use crate::etcd::{Member, etcdctl, free_port, preset_ca, sign_preset, wait_healthy};
 use crate::revoke::revoke;
-use crate::util::{Dir, Dump, Tool, require};
+use crate::util::{Dir, Dump, require};
 
 /// How long etcd may take to log what a connection attempt did.
 const LOG_WAIT: Duration = Duration::from_secs(30);
@@ -15,32 +15,9 @@ const LOG_WAIT: Duration = Duration::from_secs(30);
 /// A CA, server and peer certificates for members m1 (127.0.0.1) and m2 (127.0.0.2), and
 /// client certificates client1 and client2, all from etcd's presets in profiles/etcd.
 fn cluster_pki() -> Dir {
-    let dir = Dir::new();
-    for f in [
-        "ca-config.json",
-        "ca-csr.json",
-        "server-csr.json",
-        "peer-csr.json",
-        "client-csr.json",
-    ] {
-        dir.write(f, &profile(f));
-    }
-    dir.gencert(Tool::Etcdpki, &["-initca", "ca-csr.json"], "ca");
+    let dir = preset_ca();
     let sign = |profile: &str, cn: &str, hosts: &str, csr: &str, base: &str| {
-        let (cn, profile) = (format!("-cn={cn}"), format!("-profile={profile}"));
-        let hostname = format!("-hostname={hosts}");
-        let mut args = vec![
-            "-ca=ca.pem",
-            "-ca-key=ca-key.pem",
-            "-config=ca-config.json",
-            &cn,
-            &profile,
-        ];
-        if !hosts.is_empty() {
-            args.push(&hostname);
-        }
-        args.push(csr);
-        dir.gencert(Tool::Etcdpki, &args, base);
+        sign_preset(&dir, profile, cn, hosts, csr, base);
     };
     for (name, ip) in [("m1", "127.0.0.1"), ("m2", "127.0.0.2")] {
         sign(
