@@ -1,5 +1,6 @@
 //! Domain: a PKI on disk. Finding certificates and the files that go with them ([`scan`]:
-//! walking, each tool's file naming), reading a leaf and what its renewal keeps ([`leaf`]), and
+//! walking, each tool's file naming), reading a leaf and what its renewal keeps ([`leaf`]), its
+//! successor signed by a given CA and the files that install it ([`successor`]), and
 //! every read and write of a PKI file, through one safe module: directory handles that follow
 //! no link below the directories named ([`fs`]), who owns a written file and with which mode
 //! ([`place`]), sets of files written with a commit record and recovered after a crash
@@ -22,6 +23,7 @@ pub mod lock;
 pub mod place;
 pub mod revocation;
 pub mod scan;
+pub mod successor;
 
 pub use backup::{BackupError, backup_of};
 pub use commit::{

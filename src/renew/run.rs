@@ -17,10 +17,7 @@ use time::{Duration, OffsetDateTime};
 use super::RenewPolicy;
 use crate::pki::fs::Trees;
 use crate::pki::scan::{FoundCertificate, certificates_in, describe, is_key_name};
-use crate::pki::{
-    DirHandle, DirLock, FsError, Leaf, LockError, Recovery, exposed_key_directories, recover_dir,
-};
-use crate::sign::{SerialNumber, SignError};
+use crate::pki::{DirHandle, DirLock, FsError, Leaf, LockError, Recovery, recover_dir};
 use crate::x509::Serial;
 
 /// Whether a run writes anything.
@@ -346,42 +343,25 @@ fn consider(
         });
         return;
     }
-    // The certificate's own directory is the set's root: its record and pending files go
-    // beside the pair.
-    let located = trees.locate(&leaf.cert_file).and_then(|(dir, _)| {
-        let root = crate::pki::Root::from_handle(dir.open_beneath(Path::new(""))?);
-        Ok((root, dir))
-    });
-    let (root, dir) = match located {
-        Ok(found) => found,
-        Err(e) => return report.fail(e.to_string()),
-    };
-    let next = SerialNumber::random()
-        .map_err(|_| SignError::Random.to_string())
-        .and_then(|s| {
-            policy
-                .successor(leaf, &dir, now, s)
-                .map_err(|e| e.to_string())
-        });
-    let next = match next {
-        Ok(next) => next,
-        Err(e) => return report.fail(e),
-    };
-    for dir in exposed_key_directories(&next.files) {
-        report.events.push(RenewEvent::ExposedKeyDirectory(dir));
-    }
-    match next.install(&root) {
-        Ok(written) => {
+    match policy.reissue().replace(trees, leaf, now) {
+        Ok(installed) => {
+            report.events.extend(
+                installed
+                    .exposed_key_directories
+                    .into_iter()
+                    .map(RenewEvent::ExposedKeyDirectory),
+            );
             report
                 .events
-                .extend(written.warnings.into_iter().map(RenewEvent::Warning));
+                .extend(installed.warnings.into_iter().map(RenewEvent::Warning));
+            let next = installed.successor;
             report.events.push(RenewEvent::Renewed {
                 cert_file,
                 name,
                 remaining,
                 not_after: next.certificate.validity().not_after,
                 serial: next.certificate.serial().to_string(),
-                new_key_file: next.new_key_file.clone(),
+                new_key_file: next.new_key_file,
                 replaced_serial: leaf.serial(),
             });
         }

@@ -1,0 +1,277 @@
+//! The successor of a leaf on disk: the same subject, SANs, usages and lifetime, signed by a
+//! given CA, on a new key of the same kind (or the old key), and the files that install it.
+//!
+//! Takes a [`Leaf`], the directory handle it was found through and a [`Reissue`] (which CA,
+//! which lifetime or profile, whether the key stays); returns a [`Successor`] whose
+//! [`Successor::install`] replaces the request, key and certificate as one committed set
+//! ([`commit`](mod@crate::pki::commit)). `renew` uses it for leaves that are due, `rotate-ca`
+//! for every leaf of the CA being replaced. The old key file is read through the directory
+//! handle, never through a link, and must hold the certificate's key: a successor never
+//! replaces a key that belongs to something else.
+
+use std::ffi::{OsStr, OsString};
+use std::path::{Path, PathBuf};
+
+use time::OffsetDateTime;
+
+use super::fs::Trees;
+use super::{DirHandle, Leaf, OutputError, PlannedFile, Root, Written, commit};
+use crate::config::{GoDuration, Profile};
+use crate::key::{KeyError, PrivateKey};
+use crate::sign::{Authority, Certificate, Issuer, SerialNumber, SignError, Subject, build_csr};
+
+/// How a successor is made.
+#[derive(Clone, Copy, Debug)]
+pub struct Reissue<'a> {
+    /// The CA that signs the successor.
+    pub issuer: &'a Issuer,
+    /// A new lifetime instead of the old one (`--expiry`).
+    pub expiry: Option<GoDuration>,
+    /// A ca-config.json profile for usages, lifetime and extensions instead of the old ones.
+    pub profile: Option<&'a Profile>,
+    /// Keep the old key instead of making a new one.
+    pub reuse_key: bool,
+}
+
+/// Why one leaf could not be re-issued (the others still are).
+#[derive(Debug, thiserror::Error)]
+pub enum ReissueError {
+    /// The certificate cannot be re-issued as it is.
+    #[error("{file}: {reason}")]
+    Leaf {
+        /// The certificate file.
+        file: String,
+        /// What is wrong.
+        reason: String,
+    },
+    /// Key generation or signing failed.
+    #[error("{file}: {source}")]
+    Sign {
+        /// The certificate file.
+        file: String,
+        /// The cause.
+        #[source]
+        source: SignError,
+    },
+    /// Writing failed; the old files are still in place.
+    #[error(transparent)]
+    Output(#[from] OutputError),
+}
+
+/// The new certificate of a leaf and the files that install it.
+#[derive(Debug)]
+pub struct Successor {
+    /// The new certificate.
+    pub certificate: Certificate,
+    /// The key file that gets a new key; `None` when the key is reused.
+    pub new_key_file: Option<PathBuf>,
+    /// The files to write, the certificate last.
+    pub files: Vec<PlannedFile>,
+}
+
+/// A successor installed: the certificate, the key file that got a new key, and what the
+/// user should know about the files written.
+#[derive(Debug)]
+pub struct Installed {
+    /// The successor that was written.
+    pub successor: Successor,
+    /// Warnings about the files written (mode bits dropped from a key).
+    pub warnings: Vec<String>,
+    /// Directories where others could read or replace the keys written into them.
+    pub exposed_key_directories: Vec<PathBuf>,
+}
+
+impl Successor {
+    /// Replaces the files (beneath `root`) as one set: the certificate alone with
+    /// `--reuse-key`, else key, request and certificate.
+    pub fn install(&self, root: &Root) -> Result<Written, OutputError> {
+        let set = self
+            .files
+            .last()
+            .and_then(|f| f.path.file_name())
+            .map_or_else(|| "renew".into(), |n| n.to_string_lossy().into_owned());
+        commit(root, &set, &self.files)
+    }
+}
+
+impl Reissue<'_> {
+    /// Makes the successor of `leaf` at `now` with a fresh serial and installs it beside the
+    /// old files, the certificate's own directory being the set's root (its commit record and
+    /// pending files go beside the pair).
+    pub fn replace(
+        &self,
+        trees: &Trees,
+        leaf: &Leaf,
+        now: OffsetDateTime,
+    ) -> Result<Installed, ReissueError> {
+        let file = leaf.cert_file.display().to_string();
+        let (root, dir) = trees
+            .locate(&leaf.cert_file)
+            .and_then(|(dir, _)| Ok((Root::from_handle(dir.open_beneath(Path::new(""))?), dir)))
+            .map_err(|e| ReissueError::Leaf {
+                file: file.clone(),
+                reason: e.to_string(),
+            })?;
+        let serial = SerialNumber::random().map_err(|_| ReissueError::Sign {
+            file,
+            source: SignError::Random,
+        })?;
+        let successor = self.successor(leaf, &dir, now, serial)?;
+        let exposed_key_directories = super::exposed_key_directories(&successor.files);
+        let written = successor.install(&root)?;
+        Ok(Installed {
+            successor,
+            warnings: written.warnings,
+            exposed_key_directories,
+        })
+    }
+
+    /// The successor of `leaf`, issued at `now` with `serial`, for a new key of the same kind
+    /// unless the key is reused.
+    pub fn successor(
+        &self,
+        leaf: &Leaf,
+        dir: &DirHandle,
+        now: OffsetDateTime,
+        serial: SerialNumber,
+    ) -> Result<Successor, ReissueError> {
+        let file = leaf.cert_file.display().to_string();
+        let refuse = |reason: String| ReissueError::Leaf {
+            file: file.clone(),
+            reason,
+        };
+        let sign_err = |source: SignError| ReissueError::Sign {
+            file: file.clone(),
+            source,
+        };
+        // The key file must hold this certificate's key, so that a successor never replaces a
+        // key that belongs to something else. Only --reuse-key can do without one (a bundle).
+        let key_file = sibling(dir, leaf, super::scan::key_files_for);
+        if let Some((path, name)) = &key_file {
+            self.check_key_file(leaf, dir, path, name)
+                .map_err(&refuse)?;
+        }
+        let new_key = match (self.reuse_key, &key_file) {
+            (true, _) => None,
+            (false, Some((path, _))) => {
+                let spec = leaf.key_spec().map_err(|e| refuse(e.to_string()))?;
+                let key = PrivateKey::generate(spec).map_err(|e: KeyError| sign_err(e.into()))?;
+                Some((path.clone(), key))
+            }
+            (false, None) => {
+                return Err(refuse(
+                    "no key file beside it (looked for NAME-key.pem and NAME.key); give --reuse-key to re-issue the certificate alone".into(),
+                ));
+            }
+        };
+        let profile = match self.profile {
+            Some(p) => Profile {
+                expiry: self.expiry.unwrap_or(p.expiry),
+                ..p.clone()
+            },
+            None => leaf.own_profile(self.expiry),
+        };
+        let certificate = crate::sign::issue(
+            Authority::Ca(self.issuer),
+            &profile,
+            Subject {
+                name: &leaf.subject,
+                hosts: &leaf.hosts,
+                public_key: new_key
+                    .as_ref()
+                    .map_or(&leaf.public_key, |(_, k)| k.public_key()),
+                csr_extensions: &[],
+                hosts_overridden: false,
+            },
+            now,
+            serial,
+        )
+        .map_err(sign_err)?;
+        let files = successor_files(leaf, dir, &certificate, new_key.as_ref()).map_err(sign_err)?;
+        Ok(Successor {
+            certificate,
+            new_key_file: new_key.map(|(path, _)| path),
+            files,
+        })
+    }
+
+    /// Refuses a key file that another certificate shares (a new key would break that pair)
+    /// or that does not hold this certificate's key.
+    fn check_key_file(
+        &self,
+        leaf: &Leaf,
+        dir: &DirHandle,
+        path: &Path,
+        name: &OsStr,
+    ) -> Result<(), String> {
+        // `X.pem` and `X.crt` both pair with `X-key.pem`: a new key for one would leave
+        // the other beside a key that is not its own.
+        if !self.reuse_key
+            && let Some(other) = super::scan::cert_files_for(path)
+                .into_iter()
+                .filter(|c| *c != leaf.cert_file)
+                .find(|c| {
+                    c.file_name()
+                        .is_some_and(|n| matches!(dir.lstat(n), Ok(Some(_))))
+                })
+        {
+            return Err(format!(
+                "{} is also the key file of {}: a new key would break that pair; nothing was changed (rename one pair, or give --reuse-key)",
+                path.display(),
+                other.display()
+            ));
+        }
+        let old_key = match dir.read(name) {
+            Ok(Some(bytes)) => PrivateKey::from_pem(&zeroize::Zeroizing::new(bytes))
+                .map_err(|e| format!("{}: {e}", path.display())),
+            Ok(None) => Err(format!("{}: it was removed", path.display())),
+            Err(e) => Err(e.to_string()),
+        }?;
+        if old_key.public_key().key_bits() != leaf.public_key.key_bits() {
+            return Err(format!(
+                "{} is not the key of this certificate; nothing was changed",
+                path.display()
+            ));
+        }
+        Ok(())
+    }
+}
+
+/// The files that install a successor: the request first, so that the key's and the
+/// certificate's renames come back to back, then the new key, then the certificate with the
+/// old chain after it.
+fn successor_files(
+    leaf: &Leaf,
+    dir: &DirHandle,
+    certificate: &Certificate,
+    new_key: Option<&(PathBuf, PrivateKey)>,
+) -> Result<Vec<PlannedFile>, SignError> {
+    let mut files = Vec::new();
+    if let Some((key_file, key)) = new_key {
+        if let Some((csr_file, _)) = sibling(dir, leaf, super::scan::csr_files_for) {
+            let csr = build_csr(&leaf.subject, &leaf.hosts, None, key)?;
+            files.push(PlannedFile::public(&csr_file, csr.to_pem().into_bytes()));
+        }
+        let pem = zeroize::Zeroizing::new(key.to_pem().map_err(SignError::from)?);
+        files.push(PlannedFile::key(key_file, pem.as_bytes().to_vec()));
+    }
+    let mut cert_pem = certificate.to_pem();
+    for block in &leaf.chain {
+        cert_pem.push_str(&pem::encode(block));
+    }
+    files.push(PlannedFile::public(&leaf.cert_file, cert_pem.into_bytes()));
+    Ok(files)
+}
+
+/// The first of `candidates(leaf's file)` that exists in `dir` (as any kind of entry: a link
+/// is found, and then refused when read or written), with its name in `dir`.
+fn sibling(
+    dir: &DirHandle,
+    leaf: &Leaf,
+    candidates: fn(&Path) -> Vec<PathBuf>,
+) -> Option<(PathBuf, OsString)> {
+    candidates(&leaf.cert_file).into_iter().find_map(|path| {
+        let name = path.file_name()?.to_os_string();
+        matches!(dir.lstat(&name), Ok(Some(_))).then_some((path, name))
+    })
+}
