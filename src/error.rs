@@ -97,6 +97,8 @@ pub enum Error {
     #[error(transparent)]
     Hook(#[from] HookError),
     #[error(transparent)]
+    Rotate(#[from] crate::rotate::RotateError),
+    #[error(transparent)]
     SerialList(#[from] SerialLineError),
     #[error(transparent)]
     CrlTime(#[from] TimeError),
@@ -146,9 +148,21 @@ impl Error {
                 RenewError::Output(_) => ErrorKind::Io,
             },
             Error::Hook(_) => ErrorKind::Command,
+            Error::Rotate(e) => rotate_kind(e),
             Error::Revocation(e) | Error::Revoke(RevokeError::Revocation(e)) => revocation_kind(e),
             Error::Revoke(_) => ErrorKind::Input,
         }
+    }
+}
+
+fn rotate_kind(e: &crate::rotate::RotateError) -> ErrorKind {
+    use crate::rotate::RotateError as R;
+    match e {
+        R::Ca { .. } | R::Stage { .. } | R::Unreadable { .. } => ErrorKind::Input,
+        R::Fs(_) | R::Write(_) => ErrorKind::Io,
+        R::Lock(_) => ErrorKind::Busy,
+        R::Probe(_) | R::NewCa(_) => ErrorKind::Crypto,
+        R::Blocked { .. } | R::Restart { .. } => ErrorKind::Command,
     }
 }
 

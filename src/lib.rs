@@ -154,6 +154,7 @@ pub mod expiry;
 pub mod lint;
 pub mod renew;
 pub mod revoke;
+pub mod rotate;
 
 pub use config::{Policy, Profile};
 pub use diag::{Diagnostic, InputError};

@@ -81,6 +81,23 @@ pub fn normalize(cmd: &Command, args: &[OsString]) -> Result<Vec<OsString>, Flag
     Ok(out)
 }
 
+/// [`normalize`] for a command whose first argument is a verb (`rotate-ca STEP [FLAGS] PATH...`):
+/// the verb stays the first positional and the flags may follow it, up to the first path.
+pub fn normalize_after_verb(cmd: &Command, args: &[OsString]) -> Result<Vec<OsString>, FlagError> {
+    let Some((verb, rest)) = args
+        .split_first()
+        .filter(|(v, _)| v.to_str().is_some_and(|t| !t.starts_with('-')))
+    else {
+        return normalize(cmd, args);
+    };
+    let mut out = normalize(cmd, rest)?;
+    match out.iter().position(|a| a == "--") {
+        Some(i) => out.insert(i + 1, verb.clone()),
+        None => out.extend(["--".into(), verb.clone()]),
+    }
+    Ok(out)
+}
+
 /// Go's message for an undefined flag (scripts match its first line), and the closest defined
 /// flag when one is close enough to be a typo, spelled with the dashes the user wrote.
 fn undefined(cmd: &Command, written: &str, name: &str) -> String {
@@ -168,6 +185,31 @@ mod tests {
         assert_eq!(
             norm(&["-ca", "-weird-name.pem", "x"]).expect("ok"),
             ["--ca=-weird-name.pem", "--", "x"]
+        );
+    }
+
+    #[test]
+    fn a_verb_may_come_before_the_flags() {
+        let cmd = Command::new("t")
+            .arg(clap::Arg::new("ca").long("ca"))
+            .arg(
+                clap::Arg::new("force")
+                    .long("force")
+                    .action(ArgAction::SetTrue),
+            )
+            .arg(clap::Arg::new("rest").num_args(0..));
+        let args: Vec<OsString> = ["status", "-ca", "c.pem", "--force", "pki"]
+            .iter()
+            .map(OsString::from)
+            .collect();
+        assert_eq!(
+            normalize_after_verb(&cmd, &args).expect("ok"),
+            ["--ca=c.pem", "--force", "--", "status", "pki"]
+        );
+        let only: Vec<OsString> = vec!["status".into()];
+        assert_eq!(
+            normalize_after_verb(&cmd, &only).expect("ok"),
+            ["--", "status"]
         );
     }
 

@@ -22,6 +22,7 @@ mod log;
 mod print_defaults;
 mod renew;
 mod revoke;
+mod rotate_ca;
 mod selfsign;
 mod sign;
 
@@ -180,7 +181,13 @@ fn run_subcommand(
     }
     let normalized = match cli.find_subcommand(sub_name) {
         Some(sub) => {
-            let flags = goflag::normalize(sub, &args[1..]).map_err(|e| {
+            // `rotate-ca STEP` names its step first; every other command takes flags first.
+            let normalize = if sub_name == "rotate-ca" {
+                goflag::normalize_after_verb
+            } else {
+                goflag::normalize
+            };
+            let flags = normalize(sub, &args[1..]).map_err(|e| {
                 Failure::Flag(format!("{}\n  help: run '{program} {sub_name} -help'", e.0))
             })?;
             std::iter::once(OsString::from(program))
@@ -211,6 +218,7 @@ fn run_subcommand(
         Command::PrintDefaults(a) => print_defaults::run(&a.kind),
         Command::Renew(a) => renew::run(a),
         Command::Revoke(a) => revoke::run(a),
+        Command::RotateCa(a) => rotate_ca::run(a),
         Command::Selfsign(a) => selfsign::run(a),
         Command::Sign(a) => sign::run(a),
         Command::Version => version(personality),

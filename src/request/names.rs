@@ -140,6 +140,34 @@ impl DistinguishedName {
         Self { rdns, raw: None }
     }
 
+    /// The same name with its common name set to `cn` (the last CN attribute replaced, or one
+    /// appended as an RDN of its own), written afresh: a new CA told apart from the old one.
+    pub fn with_common_name(&self, cn: &str) -> Self {
+        let mut rdns = self.rdns.clone();
+        let last_cn = rdns
+            .iter_mut()
+            .flat_map(|rdn| rdn.iter_mut())
+            .filter(|a| a.oid == oid::COMMON_NAME)
+            .last();
+        match last_cn {
+            Some(attr) => attr.value = cn.to_owned(),
+            None => rdns.push(vec![Attribute {
+                oid: oid::COMMON_NAME,
+                value: cn.to_owned(),
+            }]),
+        }
+        Self { rdns, raw: None }
+    }
+
+    /// The last common name, if the name has one.
+    pub fn common_name(&self) -> Option<&str> {
+        self.rdns
+            .iter()
+            .flatten()
+            .rfind(|a| a.oid == oid::COMMON_NAME)
+            .map(|a| a.value.as_str())
+    }
+
     /// A name taken byte for byte from a certificate; its attributes are read for inspection,
     /// and [`Self::to_der`] returns the original bytes.
     pub fn from_certificate_name(

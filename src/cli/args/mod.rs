@@ -7,11 +7,13 @@ use clap::{Parser, Subcommand};
 mod cfssl;
 mod etcd;
 mod install;
+mod rotate;
 mod values;
 
 pub use cfssl::*;
 pub use etcd::*;
 pub use install::*;
+pub use rotate::*;
 
 use cfssl::{
     CERTINFO_HELP, GENCRL_HELP, GENCSR_HELP, GENKEY_HELP, PRINT_DEFAULTS_HELP, SELFSIGN_HELP,
@@ -19,6 +21,7 @@ use cfssl::{
 };
 use etcd::{CLUSTER_HELP, EXPIRY_HELP, LINT_HELP, RENEW_HELP, REVOKE_HELP};
 use install::{COMPLETION_HELP, MAN_HELP};
+use rotate::ROTATE_CA_HELP;
 
 /// etcdpki: cfssl-compatible certificates for etcd clusters.
 #[derive(Debug, Parser)]
@@ -76,6 +79,9 @@ pub enum Command {
     /// Revoke certificates (files or hex serials) and re-sign the CRL etcd reads.
     #[command(after_help = REVOKE_HELP)]
     Revoke(RevokeArgs),
+    /// Replace the CA of a running etcd cluster with no downtime: status, prepare, reissue, finish.
+    #[command(name = "rotate-ca", after_help = ROTATE_CA_HELP)]
+    RotateCa(RotateCaArgs),
     /// Generate a key and a self-signed certificate (for tests only, as in cfssl).
     #[command(after_help = SELFSIGN_HELP)]
     Selfsign(SelfsignArgs),
