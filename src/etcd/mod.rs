@@ -16,7 +16,9 @@ pub mod member_url;
 pub mod probe;
 pub mod release;
 
-pub use config::{ConfigForm, EtcdConfig, EtcdConfigError, Problem, ProblemKind, read_etcd_config};
+pub use config::{
+    ConfigForm, EtcdConfig, EtcdConfigError, Problem, ProblemKind, Process, read_etcd_config,
+};
 pub use env_file::{Bootstrap, ClusterState, MemberSettings, env_file_text, same_settings};
 pub use initial_cluster::{InitialClusterError, parse_initial_cluster, url_host};
 pub use member_url::{

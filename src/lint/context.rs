@@ -15,7 +15,8 @@ use super::report::Finding;
 use super::rule;
 use super::rule::Level;
 use crate::etcd::{
-    EtcdConfig, InitialClusterError, Problem, ProblemKind, Release, parse_initial_cluster, url_host,
+    EtcdConfig, InitialClusterError, Problem, ProblemKind, Process, Release, parse_initial_cluster,
+    url_host,
 };
 use crate::request::normalize_dns;
 
@@ -92,6 +93,15 @@ pub struct MemberTls {
     pub peer_ca: Option<NamedFile>,
 }
 
+/// An `etcd grpc-proxy start` unit's TLS files.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct GrpcProxyTls {
+    /// The unit, as its path displays.
+    pub source: String,
+    /// `--cert`: the client certificate the proxy dials every member with.
+    pub cert: Option<NamedFile>,
+}
+
 /// A CRL file an etcd configuration names (`--client-crl-file`, `--peer-crl-file`).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct CrlSetting {
@@ -136,6 +146,8 @@ pub struct Context {
     pub root: Option<PathBuf>,
     /// The CRL files the configurations name.
     pub crl_settings: Vec<CrlSetting>,
+    /// The grpc-proxy units among the configurations.
+    pub grpc_proxies: Vec<GrpcProxyTls>,
 }
 
 impl Context {
@@ -173,6 +185,10 @@ impl Context {
     /// Adds what one member's configuration says.
     pub fn add_etcd_config(&mut self, cfg: &EtcdConfig) {
         let source = cfg.source.display().to_string();
+        if cfg.process == Process::GrpcProxy {
+            self.add_grpc_proxy(cfg, source);
+            return;
+        }
         let name = cfg.name.clone().unwrap_or_else(|| "default".into());
         for problem in &cfg.problems {
             self.findings.push(problem_finding(&source, problem));
@@ -319,6 +335,50 @@ impl Context {
             }
         }
         tls
+    }
+
+    /// A grpc-proxy unit: its `--cert` is a client certificate (of every member's clients), its
+    /// `--key` the key of it; a file that does not exist stops the proxy.
+    fn add_grpc_proxy(&mut self, cfg: &EtcdConfig, source: String) {
+        let dir = cfg.source.parent().unwrap_or(Path::new("."));
+        let mut proxy = GrpcProxyTls {
+            source: source.clone(),
+            cert: None,
+        };
+        let client = Roles {
+            client: true,
+            ..Roles::default()
+        };
+        for (setting, file) in [
+            ("cert", &cfg.grpc_proxy_cert),
+            ("key", &cfg.grpc_proxy_key),
+            ("cacert", &cfg.grpc_proxy_cacert),
+        ] {
+            let Some(file) = file else { continue };
+            let Some(path) = self.resolve(dir, file) else {
+                self.invalid(
+                    &source,
+                    cfg.line_of(setting),
+                    format!("--{setting} names {file}, which does not exist (the grpc-proxy will not start)"),
+                );
+                continue;
+            };
+            if setting == "cert" {
+                let entry = self.files.entry(path.clone()).or_default();
+                entry.0 = entry.0.union(client);
+                proxy.cert = Some(NamedFile {
+                    setting: "cert",
+                    path,
+                    line: cfg.line_of(setting),
+                });
+            }
+        }
+        if let (Some(cert), Some(key)) = (&proxy.cert, &cfg.grpc_proxy_key)
+            && let Some(key) = self.resolve(dir, key)
+        {
+            self.pairs.push((cert.path.clone(), key));
+        }
+        self.grpc_proxies.push(proxy);
     }
 
     /// The configuration's CRL files; one that does not exist is kept as written (joined to

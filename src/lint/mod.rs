@@ -4,9 +4,11 @@
 //! DNS-SRV domain, roles from etcd configurations) and [`LintOptions`]; returns a
 //! [`LintReport`] of findings, each naming a [`rule`] and the files concerned. The rules live in
 //! [`certificate_rules`] (one certificate in its role), [`pki_rules`] (chains, names, keys) and
-//! [`cluster_rules`] (the cluster's settings, cfssl JSON) and [`trust_rules`] (each member's
-//! trust); docs/lints.md explains each.
+//! [`cluster_rules`] (the cluster's settings, cfssl JSON), [`trust_rules`] (each member's
+//! trust), [`settings_rules`] and [`access_rules`] (a member's TLS settings, who may connect)
+//! and [`crl_rules`]; docs/lints.md explains each.
 
+pub mod access_rules;
 pub mod certificate_rules;
 pub mod cluster_rules;
 pub mod context;
@@ -90,11 +92,24 @@ pub fn lint(inv: &Inventory, ctx: &Context, options: &LintOptions) -> LintReport
     findings.extend(trust_rules::member_trust(inv, &issuers, &roles, &ctx.tls));
     findings.extend(trust_rules::chain_eku(inv, &issuers, &roles));
     findings.extend(settings_rules::check(inv, &ctx.configs, &ctx.tls));
+    let cert_roles: Vec<context::Roles> = roles.iter().map(|(r, _)| *r).collect();
+    findings.extend(access_rules::client_allowed_names(
+        inv,
+        &cert_roles,
+        &ctx.configs,
+        &ctx.tls,
+    ));
+    findings.extend(access_rules::peer_client_san(
+        inv,
+        &ctx.configs,
+        &ctx.tls,
+        &ctx.members,
+    ));
+    findings.extend(access_rules::grpc_proxy_cn(inv, &ctx.grpc_proxies));
     findings.extend(pki_rules::duplicate_subjects(inv, &roles));
     findings.extend(pki_rules::key_rules(inv, &ctx.pairs));
     findings.extend(cluster_rules::srv_domain_requests(inv, ctx));
     findings.extend(cluster_rules::json_rules(inv));
-    let cert_roles: Vec<context::Roles> = roles.iter().map(|(r, _)| *r).collect();
     findings.extend(crl_rules::check(
         inv,
         &ctx.crl_settings,

@@ -126,6 +126,12 @@ rules! {
         "an https:// listen-metrics-urls with client certificate auth: scrapers need a client certificate";
     PEER_ALLOWED_NAMES = "peer-allowed-names", Error,
         "a peer certificate whose CN or SANs --peer-cert-allowed-cn / --peer-cert-allowed-hostname do not admit";
+    CLIENT_ALLOWED_NAMES = "client-allowed-names", Error,
+        "a client certificate whose CN or SANs a member's --client-cert-allowed-hostname (or allowed-cn) does not admit";
+    PEER_CLIENT_SAN = "peer-client-san", Error,
+        "a peer-client-cert-file whose SANs lack the address its member dials from, while a peer checks them";
+    GRPC_PROXY_CN = "grpc-proxy-cn", Error,
+        "an etcd grpc-proxy --cert with a Common Name: the proxy refuses to start";
     CIPHER_SUITES = "cipher-suites", Error,
         "a cipher-suites list with an unknown name, no suite for the certificate's key type, or no HTTP/2 AES-128-GCM suite";
     TLS_VERSION = "tls-version", Error,

@@ -65,6 +65,8 @@ pub struct Finding {
     pub severity: String,
     pub files: Vec<String>,
     pub message: String,
+    /// The line in the first file, when the finding has one.
+    pub line: Option<u64>,
 }
 
 /// `etcdpki lint --format json ARGS`: the exit code (0 or 1, else the test fails) and the
@@ -95,6 +97,7 @@ pub fn lint_json(dir: &Dir, args: &[&str]) -> (i32, Vec<Finding>) {
                 .map(text)
                 .collect(),
             message: text(&f["message"]),
+            line: f["line"].as_u64(),
         })
         .collect();
     (code, findings)

@@ -22,10 +22,10 @@ const CONFIG: &str = r#"{"signing": {"default": {"expiry": "8760h"}, "profiles":
 const EXIT_WAIT: Duration = Duration::from_secs(15);
 
 /// The docs the messages must be quoted in.
-const DOCS: &str = include_str!("../../docs/lints.md");
+pub(crate) const DOCS: &str = include_str!("../../docs/lints.md");
 
 /// A CA, member m1's server and peer certificates for 127.0.0.1, and a client certificate.
-fn pki() -> Dir {
+pub(crate) fn pki() -> Dir {
     let dir = Dir::new();
     dir.write("ca-config.json", CONFIG);
     dir.write(
@@ -54,7 +54,7 @@ fn pki() -> Dir {
 }
 
 /// Runs `etcd ARGS` in `dir` until it exits by itself (at most [`EXIT_WAIT`]); returns its log.
-fn etcd_refuses(dir: &Dir, args: &[&str]) -> String {
+pub(crate) fn etcd_refuses(dir: &Dir, args: &[&str]) -> String {
     let log = std::fs::File::create(dir.join("etcd.log")).expect("etcd.log");
     let child = Command::new(require("etcd", "etcd-server"))
         .current_dir(dir.path())
@@ -101,7 +101,12 @@ fn etcd_serves(dir: &Dir, file: &str, endpoint: &str) {
 }
 
 /// The one finding of `rule` on `file` whose message contains `needle`.
-fn reported<'a>(found: &'a [Finding], rule: &str, file: &str, needle: &str) -> &'a Finding {
+pub(crate) fn reported<'a>(
+    found: &'a [Finding],
+    rule: &str,
+    file: &str,
+    needle: &str,
+) -> &'a Finding {
     let hits: Vec<&Finding> = found
         .iter()
         .filter(|f| f.rule == rule && f.files[0] == file && f.message.contains(needle))
@@ -248,7 +253,7 @@ fn etcd_serves_plain(dir: &Dir, endpoint: &str) {
 }
 
 /// `etcdctl endpoint health` over plain HTTP.
-fn etcdctl_plain(dir: &Dir, endpoint: &str) -> (bool, String) {
+pub(crate) fn etcdctl_plain(dir: &Dir, endpoint: &str) -> (bool, String) {
     crate::etcd::outcome(
         Command::new(require("etcdctl", "etcd-client"))
             .args([
@@ -311,7 +316,7 @@ fn spawn(dir: &Dir, args: &[String]) -> Member {
 }
 
 /// Starts `etcd ARGS` in `dir` with its log in `NAME.log`, a member killed when dropped.
-fn spawn_as(dir: &Dir, name: &str, args: &[String]) -> Member {
+pub(crate) fn spawn_as(dir: &Dir, name: &str, args: &[String]) -> Member {
     let log = std::fs::File::create(dir.join(&format!("{name}.log"))).expect("log");
     let child = Command::new(require("etcd", "etcd-server"))
         .current_dir(dir.path())
@@ -332,7 +337,7 @@ fn logged(dir: &Dir, needle: &str) -> String {
 }
 
 /// Waits (at most [`EXIT_WAIT`]) until `NAME.log` has a line with `needle`.
-fn logged_by(dir: &Dir, name: &str, needle: &str) -> String {
+pub(crate) fn logged_by(dir: &Dir, name: &str, needle: &str) -> String {
     let deadline = Instant::now() + EXIT_WAIT;
     loop {
         let log = String::from_utf8_lossy(&dir.read(&format!("{name}.log"))).into_owned();

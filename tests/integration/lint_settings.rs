@@ -12,7 +12,7 @@ const CONFIG: &str = r#"{"signing": {"default": {"expiry": "8760h"}, "profiles":
   "client": {"expiry": "8760h", "usages": ["signing", "key encipherment", "client auth"]}}}}"#;
 
 /// A CA and members m1, m2 (server and peer certificates for their IP and localhost).
-fn pki() -> Dir {
+pub(crate) fn pki() -> Dir {
     let dir = Dir::new();
     dir.write("ca-config.json", CONFIG);
     dir.write("ca.json", r#"{"CN": "etcd-ca", "names": [{"O": "etcd"}]}"#);

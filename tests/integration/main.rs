@@ -20,6 +20,7 @@ mod hostile;
 mod install;
 mod json;
 mod lint;
+mod lint_access;
 mod lint_cluster;
 mod lint_crl;
 mod lint_etcd;

@@ -10,7 +10,9 @@
 
 use std::collections::HashMap;
 
-use super::{EtcdConfig, Fail, ProblemKind, Without, apply, clip, fail, kept, release_problem};
+use super::{
+    EtcdConfig, Fail, ProblemKind, Process, Without, apply, clip, fail, kept, release_problem,
+};
 use crate::etcd::release;
 
 /// `ETCD_*` variables etcd reads itself rather than as a flag: etcdmain/etcd.go
@@ -187,15 +189,24 @@ pub(super) fn read_unit(text: &str, config: &mut EtcdConfig) -> Result<(), Fail>
             _ => {} // EnvironmentFile= names a file this reader does not open
         }
     }
+    let command = match exec {
+        Some((no, command)) => Some((no, etcd_flags(&command).map_err(|r| (no, r))?)),
+        None => None,
+    };
+    if let Some((no, (Process::GrpcProxy, flags))) = &command {
+        // The proxy's own flags only: its command sets nothing from ETCD_* variables.
+        read_grpc_proxy(config, flags, *no);
+        return Ok(());
+    }
     let mut set_by_env = HashMap::new();
     for (no, name, value) in &env {
         apply_env(config, name, value, *no)?;
         set_by_env.insert(name.as_str(), !value.is_empty());
     }
-    let Some((no, command)) = exec else {
+    let Some((no, (_, flags))) = command else {
         return Ok(());
     };
-    for (name, value) in etcd_flags(&command).map_err(|r| (no, r))? {
+    for (name, value) in flags {
         // pkg/flags `verifyEnv`: a variable shadowed by a flag stops etcd (observed, 3.4.23).
         if set_by_env.get(name.as_str()) == Some(&true) {
             fail!(
@@ -207,6 +218,29 @@ pub(super) fn read_unit(text: &str, config: &mut EtcdConfig) -> Result<(), Fail>
     }
     Ok(())
 }
+
+/// `etcd grpc-proxy start`'s flags lint keeps: the client identity it dials etcd with and the
+/// CA file it checks etcd with (etcdmain/grpc_proxy.go of 3.4, server/etcdmain/grpc_proxy.go of
+/// 3.5/3.6). Its other flags are the proxy's own; pflag reads `--cert x` and `--cert=x` alike.
+fn read_grpc_proxy(config: &mut EtcdConfig, flags: &[(String, String)], no: usize) {
+    config.process = Process::GrpcProxy;
+    config.lines.insert("grpc-proxy".into(), no);
+    for (name, value) in flags {
+        let slot = match name.as_str() {
+            "cert" => &mut config.grpc_proxy_cert,
+            "key" => &mut config.grpc_proxy_key,
+            "cacert" => &mut config.grpc_proxy_cacert,
+            _ => continue,
+        };
+        *slot = Some(value.clone()).filter(|v| !v.is_empty());
+        config.lines.insert(name.clone(), no);
+    }
+}
+
+/// The bool flags of `etcd grpc-proxy start` (every `BoolVar` of its 3.4-3.6 command).
+const GRPC_PROXY_BOOL_FLAGS: &str = "insecure-discovery permit-without-stream enable-pprof \
+    insecure-skip-tls-verify auto-tls experimental-serializable-ordering \
+    experimental-enable-grpc-logging debug help h";
 
 /// etcd's bool flags (every `fs.BoolVar` of 3.4-3.6, and Go's `-h`/`-help`), which never take
 /// the next word as their value; other flags do, unless it starts with `-`.
@@ -221,9 +255,9 @@ const BOOL_FLAGS: &str = "auto-tls client-cert-auth debug discovery-insecure-ski
     peer-auto-tls peer-client-cert-auth peer-skip-client-san-verification pre-vote \
     socket-reuse-address socket-reuse-port strict-reconfig-check unsafe-no-fsync version help h";
 
-/// The `(name, value)` flags etcd gets from an `ExecStart=` command line, in order (Go `flag`:
-/// `-x` equals `--x`, a later flag wins, a bool flag's value needs `=`).
-fn etcd_flags(command: &str) -> Result<Vec<(String, String)>, String> {
+/// What an `ExecStart=` command line runs, and the `(name, value)` flags it gets, in order (Go
+/// `flag`: `-x` equals `--x`, a later flag wins, a bool flag's value needs `=`).
+fn etcd_flags(command: &str) -> Result<(Process, Vec<(String, String)>), String> {
     let mut words = split_words(command, false)?;
     if let Some(first) = words.first_mut() {
         // systemd.service(5) prefixes such as `-` (ignore failure) and `+` (full privileges).
@@ -247,7 +281,12 @@ fn etcd_flags(command: &str) -> Result<Vec<(String, String)>, String> {
             .find_map(|inner| Some((find(&inner)?, inner)).map(|(i, inner)| (inner, i)))
             .ok_or_else(|| format!("ExecStart does not run etcd: {}", clip(command)))?,
     };
-    let (mut flags, mut rest) = (Vec::new(), words[start + 1..].iter().peekable());
+    let proxy = words.get(start + 1..start + 3) == Some(&["grpc-proxy".into(), "start".into()]);
+    let (process, first, bools) = match proxy {
+        true => (Process::GrpcProxy, start + 3, GRPC_PROXY_BOOL_FLAGS),
+        false => (Process::Member, start + 1, BOOL_FLAGS),
+    };
+    let (mut flags, mut rest) = (Vec::new(), words[first..].iter().peekable());
     while let Some(word) = rest.next().filter(|w| *w != "--") {
         // systemd expands `$VAR` and `${VAR}` at start, possibly into more flags.
         if word.starts_with('$') {
@@ -260,10 +299,10 @@ fn etcd_flags(command: &str) -> Result<Vec<(String, String)>, String> {
         };
         let (name, value) = match flag.split_once('=') {
             Some((name, value)) => (name, value.to_owned()),
-            None if BOOL_FLAGS.split_whitespace().any(|b| b == flag) => (flag, "true".into()),
+            None if bools.split_whitespace().any(|b| b == flag) => (flag, "true".into()),
             None => match rest.next_if(|next| !next.starts_with('-')) {
                 Some(next) => (flag, next.clone()),
-                None if kept(flag) => {
+                None if kept(flag) || (proxy && ["cert", "key", "cacert"].contains(&flag)) => {
                     return Err(format!("--{flag} needs a value"));
                 }
                 None => (flag, "true".into()), // an etcd bool flag missing from BOOL_FLAGS
@@ -271,5 +310,5 @@ fn etcd_flags(command: &str) -> Result<Vec<(String, String)>, String> {
         };
         flags.push((name.to_owned(), value));
     }
-    Ok(flags)
+    Ok((process, flags))
 }

@@ -40,6 +40,14 @@ pub struct EtcdConfig {
     pub form: ConfigForm,
     /// The release it was read as; `None` for every release.
     pub release: Option<Release>,
+    /// What the configuration runs: an etcd member, or `etcd grpc-proxy start`.
+    pub process: Process,
+    /// `etcd grpc-proxy start --cert`: the client certificate the proxy dials etcd with.
+    pub grpc_proxy_cert: Option<String>,
+    /// `etcd grpc-proxy start --key`.
+    pub grpc_proxy_key: Option<String>,
+    /// `etcd grpc-proxy start --cacert`: the CAs it checks etcd's server certificates with.
+    pub grpc_proxy_cacert: Option<String>,
     /// `--name`.
     pub name: Option<String>,
     /// `--cert-file`, as written (etcd resolves paths against its working directory).
@@ -129,6 +137,16 @@ impl EtcdConfig {
     fn has_settings(&self) -> bool {
         !self.lines.is_empty() || !self.problems.is_empty()
     }
+}
+
+/// What an etcd configuration starts.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Process {
+    /// An etcd member (`etcd --name …`).
+    #[default]
+    Member,
+    /// `etcd grpc-proxy start …` (a systemd unit only: the proxy has no configuration file).
+    GrpcProxy,
 }
 
 /// The form of an etcd configuration file.

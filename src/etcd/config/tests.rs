@@ -608,3 +608,26 @@ fn allowed_cn_is_one_value_in_3_4_and_a_list_from_3_5_15() {
         "{found:?}"
     );
 }
+
+#[test]
+fn a_unit_running_etcd_grpc_proxy_start_is_read_as_a_proxy() {
+    // etcdmain/grpc_proxy.go (3.4): pflag takes `--cert x` and `--cert=x`; its bool flags take
+    // no separate value; the proxy reads no ETCD_* variable.
+    let text = "[Service]\nEnvironment=ETCD_NAME=m9\n\
+                ExecStart=/usr/bin/etcd grpc-proxy start --insecure-skip-tls-verify \\\n  \
+                --endpoints=https://10.0.1.10:2379 --cert /p/proxy.pem --key=/p/proxy-key.pem \\\n  \
+                --cacert /p/ca.pem --listen-addr 127.0.0.1:23790\n";
+    let config = read(text).expect("a grpc-proxy unit");
+    assert_eq!(config.process, Process::GrpcProxy);
+    assert_eq!(config.grpc_proxy_cert.as_deref(), Some("/p/proxy.pem"));
+    assert_eq!(config.grpc_proxy_key.as_deref(), Some("/p/proxy-key.pem"));
+    assert_eq!(config.grpc_proxy_cacert.as_deref(), Some("/p/ca.pem"));
+    assert_eq!(
+        (config.name.as_deref(), config.line_of("cert")),
+        (None, Some(3))
+    );
+    assert!(config.problems.is_empty(), "{:?}", config.problems);
+    // A member's unit is still a member.
+    let member = read("[Service]\nExecStart=/usr/bin/etcd --name m1\n").expect("a member");
+    assert_eq!(member.process, Process::Member);
+}
