@@ -105,6 +105,22 @@ pub fn load_issuer(log: &Log, ca_file: &str, ca_key_file: &str) -> Result<Issuer
     Ok(issuer)
 }
 
+/// [`load_issuer`] for etcdpki's own commands (`renew`, `revoke`), whose `--ca` may be a trust
+/// bundle during a CA rotation: the CA is the certificate on `--ca-key`'s key.
+pub fn load_issuer_from_bundle(
+    log: &Log,
+    ca_file: &str,
+    ca_key_file: &str,
+) -> Result<Issuer, Failure> {
+    let ca_key = read_key(ca_key_file)?;
+    let pem = read_ca_input(ca_file, "the CA certificate")?;
+    let (issuer, warnings) = Issuer::from_bundle_pem(ca_file, &pem, ca_key_file, ca_key)?;
+    for w in warnings {
+        log.warn(&format!("{ca_file}: {w}"));
+    }
+    Ok(issuer)
+}
+
 /// A PEM private key file (or `env:`/`file:` value, as for `-ca-key`).
 pub fn read_key(file: &str) -> Result<PrivateKey, Failure> {
     PrivateKey::from_pem(&read_ca_input(file, "the CA key")?)

@@ -19,7 +19,7 @@ use time::format_description::well_known::Rfc3339;
 use time::{Duration, OffsetDateTime};
 
 use super::args::RenewArgs;
-use super::inputs::{load_issuer, load_policy, select_profile};
+use super::inputs::{load_issuer_from_bundle, load_policy, select_profile};
 use super::log::{Log, eprint_line, recovery_note};
 use super::{Failure, write_stdout};
 
@@ -33,7 +33,7 @@ pub fn run(args: RenewArgs) -> Result<(), Failure> {
     let profile = leaf_profile(&log, &args)?;
     check_lifetime(profile.as_ref(), expiry)?;
     let files = collect_files(&args.paths).map_err(|e| Failure::Usage(e.to_string()))?;
-    let issuer = load_issuer(&log, ca_file, ca_key_file)?;
+    let issuer = load_issuer_from_bundle(&log, ca_file, ca_key_file)?;
     let mode = if args.dry_run {
         RunMode::DryRun
     } else {

@@ -11,7 +11,7 @@ use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
 use super::args::{ReasonArg, RevokeArgs};
-use super::inputs::load_issuer;
+use super::inputs::load_issuer_from_bundle;
 use super::log::Log;
 use super::{Failure, write_stdout};
 
@@ -32,7 +32,7 @@ pub fn run(args: RevokeArgs) -> Result<(), Failure> {
         .map(|t| Target::parse(t))
         .collect::<Result<Vec<_>, _>>()?;
     let log = Log::from_flag(1)?;
-    let issuer = load_issuer(&log, ca_file, ca_key_file)?;
+    let issuer = load_issuer_from_bundle(&log, ca_file, ca_key_file)?;
     let ca_path = Path::new(ca_file.strip_prefix("file:").unwrap_or(ca_file));
     let crl_files = crl_files(ca_path, args.crl, args.crl_der);
     let ca_dir = ca_path

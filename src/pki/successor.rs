@@ -94,6 +94,47 @@ impl Successor {
     }
 }
 
+impl Successor {
+    /// The same successor for `copy`, another file holding the same certificate (kubeadm's
+    /// `apiserver-etcd-client.crt` on every member): the same certificate and key, written to
+    /// the copy's own key and request files, with the copy's own chain after it. The copies
+    /// of one credential stay one credential.
+    pub fn for_copy(&self, copy: &Leaf, dir: &DirHandle) -> Result<Successor, ReissueError> {
+        let refuse = |reason: String| ReissueError::Leaf {
+            file: copy.cert_file.display().to_string(),
+            reason,
+        };
+        let mut files = Vec::new();
+        let mut new_key_file = None;
+        if let Some(key) = self.files.iter().find(|f| f.is_key()) {
+            let (key_file, _) =
+                sibling(dir, copy, super::scan::key_files_for).ok_or_else(|| {
+                    refuse("no key file beside it (looked for NAME-key.pem and NAME.key)".into())
+                })?;
+            if let Some(csr) = self
+                .files
+                .iter()
+                .find(|f| f.path.extension().is_some_and(|e| e == "csr"))
+                && let Some((csr_file, _)) = sibling(dir, copy, super::scan::csr_files_for)
+            {
+                files.push(PlannedFile::public(&csr_file, csr.contents.clone()));
+            }
+            files.push(PlannedFile::key(&key_file, key.contents.clone()));
+            new_key_file = Some(key_file);
+        }
+        let mut cert_pem = self.certificate.to_pem();
+        for block in &copy.chain {
+            cert_pem.push_str(&pem::encode(block));
+        }
+        files.push(PlannedFile::public(&copy.cert_file, cert_pem.into_bytes()));
+        Ok(Successor {
+            certificate: self.certificate.clone(),
+            new_key_file,
+            files,
+        })
+    }
+}
+
 impl Reissue<'_> {
     /// Makes the successor of `leaf` at `now` with a fresh serial and installs it beside the
     /// old files, the certificate's own directory being the set's root (its commit record and
@@ -104,26 +145,23 @@ impl Reissue<'_> {
         leaf: &Leaf,
         now: OffsetDateTime,
     ) -> Result<Installed, ReissueError> {
-        let file = leaf.cert_file.display().to_string();
-        let (root, dir) = trees
-            .locate(&leaf.cert_file)
-            .and_then(|(dir, _)| Ok((Root::from_handle(dir.open_beneath(Path::new(""))?), dir)))
-            .map_err(|e| ReissueError::Leaf {
-                file: file.clone(),
-                reason: e.to_string(),
-            })?;
+        let (root, dir) = locate(trees, leaf)?;
         let serial = SerialNumber::random().map_err(|_| ReissueError::Sign {
-            file,
+            file: leaf.cert_file.display().to_string(),
             source: SignError::Random,
         })?;
-        let successor = self.successor(leaf, &dir, now, serial)?;
-        let exposed_key_directories = super::exposed_key_directories(&successor.files);
-        let written = successor.install(&root)?;
-        Ok(Installed {
-            successor,
-            warnings: written.warnings,
-            exposed_key_directories,
-        })
+        install(&root, self.successor(leaf, &dir, now, serial)?)
+    }
+
+    /// Installs `successor` (made for another file of the same certificate) over `copy`.
+    pub fn replace_copy(
+        &self,
+        trees: &Trees,
+        successor: &Successor,
+        copy: &Leaf,
+    ) -> Result<Installed, ReissueError> {
+        let (root, dir) = locate(trees, copy)?;
+        install(&root, successor.for_copy(copy, &dir)?)
     }
 
     /// The successor of `leaf`, issued at `now` with `serial`, for a new key of the same kind
@@ -235,6 +273,27 @@ impl Reissue<'_> {
         }
         Ok(())
     }
+}
+
+/// The root (the certificate's own directory) and directory handle of `leaf`.
+fn locate(trees: &Trees, leaf: &Leaf) -> Result<(Root, DirHandle), ReissueError> {
+    trees
+        .locate(&leaf.cert_file)
+        .and_then(|(dir, _)| Ok((Root::from_handle(dir.open_beneath(Path::new(""))?), dir)))
+        .map_err(|e| ReissueError::Leaf {
+            file: leaf.cert_file.display().to_string(),
+            reason: e.to_string(),
+        })
+}
+
+fn install(root: &Root, successor: Successor) -> Result<Installed, ReissueError> {
+    let exposed_key_directories = super::exposed_key_directories(&successor.files);
+    let written = successor.install(root)?;
+    Ok(Installed {
+        successor,
+        warnings: written.warnings,
+        exposed_key_directories,
+    })
 }
 
 /// The files that install a successor: the request first, so that the key's and the

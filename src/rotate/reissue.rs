@@ -64,12 +64,15 @@ impl Run {
             profile: None,
             reuse_key: self.options.reuse_key,
         };
-        for state in self
+        // Copies of one certificate (kubeadm's client certificates on every member) get one
+        // successor, so that they stay one credential.
+        let mut done_once: Vec<(Vec<u8>, crate::pki::successor::Successor)> = Vec::new();
+        let old_leaves = self
             .survey
             .leaves
             .iter()
-            .filter(|l| l.issued_by == IssuedBy::Old)
-        {
+            .filter(|l| l.issued_by == IssuedBy::Old);
+        for state in old_leaves {
             let mut leaf = state.leaf.clone();
             for block in &mut leaf.chain {
                 if block.contents() == old.der.as_slice() {
@@ -85,10 +88,18 @@ impl Run {
                 actions.push(done(None));
                 continue;
             }
-            match reissue.replace(&self.trees, &leaf, now) {
+            let first = done_once.iter().find(|(der, _)| *der == leaf.der);
+            let result = match first {
+                Some((_, successor)) => reissue.replace_copy(&self.trees, successor, &leaf),
+                None => reissue.replace(&self.trees, &leaf, now),
+            };
+            match result {
                 Ok(installed) => {
                     actions.extend(installed.warnings.into_iter().map(Action::Warning));
-                    actions.push(done(installed.successor.new_key_file));
+                    actions.push(done(installed.successor.new_key_file.clone()));
+                    if first.is_none() {
+                        done_once.push((leaf.der.clone(), installed.successor));
+                    }
                 }
                 Err(e) => actions.push(Action::Failed(e.to_string())),
             }

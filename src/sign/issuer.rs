@@ -51,6 +51,36 @@ impl Issuer {
         Ok((issuer, warnings))
     }
 
+    /// A CA from a file that may be a trust bundle (`renew` and `revoke` during a CA
+    /// rotation, when `ca.pem` holds the old and the new CA): the first certificate on the
+    /// key's key. A file of one certificate is read as [`Self::from_pem`] reads it.
+    pub fn from_bundle_pem(
+        cert_file: &str,
+        cert_pem: &[u8],
+        key_file: &str,
+        key: PrivateKey,
+    ) -> Result<(Self, Vec<String>), SignError> {
+        let blocks = pem::parse_many(cert_pem).unwrap_or_default();
+        let certs: Vec<&pem::Pem> = blocks.iter().filter(|b| b.tag() == "CERTIFICATE").collect();
+        if certs.len() < 2 || certs.len() != blocks.len() {
+            return Self::from_pem(cert_file, cert_pem, key_file, key);
+        }
+        let on_key = certs.iter().find(|b| {
+            crate::x509::parse_certificate(b.contents()).is_ok_and(|c| {
+                c.public_key().subject_public_key.data.as_ref() == key.public_key().key_bits()
+            })
+        });
+        let Some(block) = on_key else {
+            return Err(SignError::KeyMismatch {
+                cert_file: cert_file.to_owned(),
+                key_file: key_file.to_owned(),
+            });
+        };
+        let issuer = Self::from_der(cert_file, block.contents().to_vec(), key_file, key)?;
+        let warnings = issuer.warnings();
+        Ok((issuer, warnings))
+    }
+
     /// A CA from its DER certificate and key; fails if the key does not match.
     pub fn from_der(
         cert_file: &str,

@@ -35,6 +35,7 @@ mod renew;
 mod renew_empty;
 mod revocation_etcd;
 mod revoke;
+mod rotate_ca;
 mod scripts;
 mod selfsign;
 mod sign;
