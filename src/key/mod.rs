@@ -8,6 +8,7 @@
 //! docs/compat.md). Generation and
 //! signing use aws-lc-rs (docs/design.md: measured fastest, constant time, full key matrix).
 
+mod p384_sha1;
 mod private_key;
 mod public_key;
 mod signature;

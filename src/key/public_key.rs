@@ -10,6 +10,10 @@ use super::{Curve, KeyAlgorithm, KeyError};
 const RSA_ENCRYPTION: &str = "1.2.840.113549.1.1.1";
 const EC_PUBLIC_KEY: &str = "1.2.840.10045.2.1";
 const ED25519: &str = "1.3.101.112";
+/// sha1WithRSAEncryption (RFC 3279 §2.2.1).
+const RSA_SHA1: &str = "1.2.840.113549.1.1.5";
+/// ecdsa-with-SHA1 (RFC 3279 §2.2.3).
+const ECDSA_SHA1: &str = "1.2.840.10045.4.1";
 
 /// A public key: its DER SubjectPublicKeyInfo and what it is.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -102,9 +106,10 @@ impl PublicKey {
     }
 
     /// Checks a certificate request's self-signature as Go's `CertificateRequest.CheckSignature`
-    /// does (crypto/x509, `checkSignature` with SHA-1 allowed): RSA and ECDSA with SHA-1 are
-    /// accepted besides everything [`Self::verify`] accepts. The certificate is still signed
-    /// with the CA's algorithm; SHA-1 only proves the requester holds the key.
+    /// does (crypto/x509 `checkSignature` with SHA-1 allowed): RSA and ECDSA with SHA-1 are
+    /// accepted besides everything [`Self::verify`] accepts, on every curve (Go's
+    /// `ecdsa.VerifyASN1` takes any digest on any curve). The certificate is still signed with
+    /// the CA's algorithm; SHA-1 only proves the requester holds the key.
     pub(crate) fn verify_request(
         &self,
         signature_oid: &str,
@@ -113,15 +118,15 @@ impl PublicKey {
     ) -> Result<(), KeyError> {
         use aws_lc_rs::signature as s;
         let sha1: &'static dyn s::VerificationAlgorithm = match (signature_oid, self.algorithm) {
-            ("1.2.840.113549.1.1.5", KeyAlgorithm::Rsa { bits }) if bits >= 2048 => {
+            (RSA_SHA1, KeyAlgorithm::Rsa { bits }) if bits >= 2048 => {
                 &s::RSA_PKCS1_2048_8192_SHA1_FOR_LEGACY_USE_ONLY
             }
-            ("1.2.840.10045.4.1", KeyAlgorithm::Ecdsa(Curve::P256)) => &s::ECDSA_P256_SHA1_ASN1,
-            ("1.2.840.10045.4.1", KeyAlgorithm::Ecdsa(Curve::P521)) => &s::ECDSA_P521_SHA1_ASN1,
-            ("1.2.840.10045.4.1", KeyAlgorithm::Ecdsa(Curve::P384)) => {
-                return Err(KeyError::Unsupported(
-                    "ECDSA with SHA-1 on P-384 (aws-lc has no verifier for it); sign the request with SHA-256 or SHA-384".into(),
-                ));
+            (ECDSA_SHA1, KeyAlgorithm::Ecdsa(Curve::P256)) => &s::ECDSA_P256_SHA1_ASN1,
+            (ECDSA_SHA1, KeyAlgorithm::Ecdsa(Curve::P521)) => &s::ECDSA_P521_SHA1_ASN1,
+            // aws-lc has no P-384 verifier for SHA-1 (its ECDSA checks take the algorithm's
+            // own digest only): RustCrypto's p384 checks it over the SHA-1 digest.
+            (ECDSA_SHA1, KeyAlgorithm::Ecdsa(Curve::P384)) => {
+                return super::p384_sha1::verify(self.key_bits(), message, signature);
             }
             _ => return self.verify(signature_oid, message, signature),
         };
@@ -163,8 +168,10 @@ impl PublicKey {
             (KeyAlgorithm::Rsa { .. }, 512) if rsa => &s::RSA_PKCS1_2048_8192_SHA512,
             (KeyAlgorithm::Ecdsa(Curve::P256), 256) if !rsa => &s::ECDSA_P256_SHA256_ASN1,
             (KeyAlgorithm::Ecdsa(Curve::P256), 384) if !rsa => &s::ECDSA_P256_SHA384_ASN1,
+            (KeyAlgorithm::Ecdsa(Curve::P256), 512) if !rsa => &s::ECDSA_P256_SHA512_ASN1,
             (KeyAlgorithm::Ecdsa(Curve::P384), 256) if !rsa => &s::ECDSA_P384_SHA256_ASN1,
             (KeyAlgorithm::Ecdsa(Curve::P384), 384) if !rsa => &s::ECDSA_P384_SHA384_ASN1,
+            (KeyAlgorithm::Ecdsa(Curve::P384), 512) if !rsa => &s::ECDSA_P384_SHA512_ASN1,
             (KeyAlgorithm::Ecdsa(Curve::P521), 256) if !rsa => &s::ECDSA_P521_SHA256_ASN1,
             (KeyAlgorithm::Ecdsa(Curve::P521), 384) if !rsa => &s::ECDSA_P521_SHA384_ASN1,
             (KeyAlgorithm::Ecdsa(Curve::P521), 512) if !rsa => &s::ECDSA_P521_SHA512_ASN1,

@@ -1,6 +1,8 @@
 //! `sign`: CSRs made by openssl, signed by etcdpki and by the real cfssl, compared; tampered
 //! CSRs refused.
 
+use std::path::Path;
+
 use crate::parity::{Pair, assert_same_certificate};
 use crate::util::{Dir, Tool, etcdpki, openssl_verify, pem_block, require};
 
@@ -281,4 +283,106 @@ fn bmp_and_t61_string_subjects_sign_as_cfssl_signs_them() {
         message.contains("t61.csr") && message.contains("T61String that is not UTF-8"),
         "{message}"
     );
+}
+
+/// Issue 14, point 7 (https://github.com/etcdpki/etcdpki/issues/14): a CSR self-signed with any
+/// curve and digest pair Go's `CertificateRequest.CheckSignature` takes (ECDSA on P-256, P-384
+/// and P-521 with SHA-1, SHA-256, SHA-384 or SHA-512; RSA PKCS#1 v1.5 with SHA-1 to SHA-512)
+/// is signed by etcdpki exactly when the real `cfssl sign` signs it, and certinfo's
+/// `signature_valid` agrees. openssl's RSA-PSS request (salt as long as the key allows) is
+/// refused by both; a request whose signature was altered is refused by both.
+#[test]
+fn issue_14_every_csr_signature_go_accepts_is_signed_as_cfssl_signs_it() {
+    let dir = Dir::new();
+    dir.write("ca-csr.json", r#"{"CN": "ca"}"#);
+    dir.gencert(Tool::Etcdpki, &["-initca", "ca-csr.json"], "ca");
+    let cfssl = require("cfssl", "golang-cfssl");
+    let sign = |program: &Path, csr: &str| {
+        dir.run(
+            program,
+            &["sign", "-ca=ca.pem", "-ca-key=ca-key.pem", csr],
+            b"",
+        )
+    };
+    let signature_valid = |csr: &str| {
+        let out = dir.ok(&["certinfo", "-csr", csr], b"");
+        let info: serde_json::Value = serde_json::from_slice(&out).expect("certinfo JSON");
+        info["signature_valid"].as_bool().expect("signature_valid")
+    };
+    dir.openssl(&["genrsa", "-out", "rsa-key.pem", "2048"]);
+    let mut cases: Vec<(String, Vec<String>, bool)> = Vec::new();
+    for curve in ["P-256", "P-384", "P-521"] {
+        for digest in ["sha1", "sha256", "sha384", "sha512"] {
+            let key = format!("ec_paramgen_curve:{curve}");
+            let args = ["-newkey", "ec", "-pkeyopt", &key, "-keyout", "k.pem"];
+            cases.push((
+                format!("{curve}-{digest}.csr"),
+                args.iter()
+                    .map(|a| a.to_string())
+                    .chain([format!("-{digest}")])
+                    .collect(),
+                true,
+            ));
+        }
+    }
+    for digest in ["sha1", "sha256", "sha384", "sha512"] {
+        cases.push((
+            format!("rsa-{digest}.csr"),
+            vec!["-key".into(), "rsa-key.pem".into(), format!("-{digest}")],
+            true,
+        ));
+    }
+    cases.push((
+        "rsa-pss.csr".into(),
+        [
+            "-key",
+            "rsa-key.pem",
+            "-sha256",
+            "-sigopt",
+            "rsa_padding_mode:pss",
+        ]
+        .map(String::from)
+        .to_vec(),
+        false,
+    ));
+    for (csr, key_args, accepted) in &cases {
+        let mut args = vec!["req", "-new", "-nodes", "-subj", "/CN=legacy", "-out", csr];
+        args.extend(key_args.iter().map(String::as_str));
+        dir.openssl(&args);
+        let ours = sign(&etcdpki(), csr);
+        let theirs = sign(&cfssl, csr);
+        assert_eq!(
+            (ours.status.success(), theirs.status.success()),
+            (*accepted, *accepted),
+            "{csr}: etcdpki said {}; cfssl said {}",
+            String::from_utf8_lossy(&ours.stderr),
+            String::from_utf8_lossy(&theirs.stderr)
+        );
+        assert_eq!(signature_valid(csr), *accepted, "{csr}");
+    }
+    // The P-384 request with SHA-1 (checked by RustCrypto's p384, not aws-lc) with one bit of
+    // its subject flipped: both refuse it.
+    let (_, block) =
+        x509_parser::pem::parse_x509_pem(&dir.read("P-384-sha1.csr")).expect("PEM request");
+    let mut der = block.contents.clone();
+    let at = der
+        .windows(6)
+        .position(|w| w == b"legacy")
+        .expect("CN in DER");
+    der[at] ^= 0x01;
+    std::fs::write(
+        dir.join("P-384-sha1-bad.csr"),
+        pem_block("CERTIFICATE REQUEST", &der),
+    )
+    .expect("write");
+    let ours = sign(&etcdpki(), "P-384-sha1-bad.csr");
+    let theirs = sign(&cfssl, "P-384-sha1-bad.csr");
+    assert_eq!(ours.status.code(), Some(1));
+    assert!(!theirs.status.success(), "cfssl refuses it too");
+    assert!(
+        String::from_utf8_lossy(&ours.stderr).contains("the request's signature does not verify"),
+        "{}",
+        String::from_utf8_lossy(&ours.stderr)
+    );
+    assert!(!signature_valid("P-384-sha1-bad.csr"));
 }
