@@ -80,9 +80,8 @@ pub fn check_name(name: &X509Name<'_>) {
     }
 }
 
-/// `fields` written by etcdpki read back as the same fields, up to what the encoding
-/// normalises (empty values dropped, the values of one type sorted inside their RDN), and
-/// writing what was read back gives the same bytes. Returns the DER.
+/// `fields` written by etcdpki read back as the same fields, up to what [`normalized`] leaves
+/// aside, and writing what was read back gives the same bytes. Returns the DER.
 pub fn check_fields_round_trip(fields: &NameFields) -> Vec<u8> {
     let der = DistinguishedName::from_fields(fields).to_der();
     let (rest, parsed) = X509Name::from_der(&der).expect("etcdpki's Name DER parses");
@@ -97,7 +96,9 @@ pub fn check_fields_round_trip(fields: &NameFields) -> Vec<u8> {
     der
 }
 
-/// What [`DistinguishedName::from_fields`] keeps of `fields`, in a comparable order.
+/// `fields` in a comparable order: the values of one type sorted (the encoding sorts them inside
+/// their RDN) and empty values left aside (kept by [`DistinguishedName::from_fields`] as Go's
+/// `ToRDNSequence` keeps them, and exact bytes are checked by the re-encoding).
 pub fn normalized(fields: &NameFields) -> NameFields {
     let list = |values: &[String]| {
         let mut kept: Vec<String> = values.iter().filter(|v| !v.is_empty()).cloned().collect();

@@ -71,7 +71,10 @@ fn from_certificate(
                 .into(),
         ));
     }
-    let fields = NameFields::from_x509(cert.subject()).map_err(|e| bad(e.to_string()))?;
+    // cfssl rebuilds a request from the subject and names it with `appendIf`: empty values go.
+    let fields = NameFields::from_x509(cert.subject())
+        .map_err(|e| bad(e.to_string()))?
+        .without_empty_values();
     let hosts = Host::from_certificate(&cert);
     let ca = match cert.basic_constraints() {
         Ok(Some(bc)) if bc.value.ca => Some(CaRequest {

@@ -2,10 +2,11 @@
 //! crypto/x509/pkix; cfssl 1.6.5 csr/csr.go `CertificateRequest.Name` fills the `pkix.Name`).
 //!
 //! Takes a request's CN, `names[]` entries and serial number; returns a [`DistinguishedName`]
-//! whose DER matches cfssl's byte for byte: RDNs in the order C, ST, L, O, OU, CN, serialNumber,
-//! then extra attributes; several values of one type (from several `names[]` entries) in one
-//! multi-valued RDN (`O=a+O=b`, cfssl #599), sorted by encoding; PrintableString where every
-//! character allows it, else UTF8String.
+//! whose DER matches cfssl's byte for byte: RDNs in the order C, ST, L, street, postalCode, O,
+//! OU, CN, serialNumber, then extra attributes; empty values of the list fields kept (a parsed
+//! `C=""` stays, as in Go), an empty CN or serialNumber left out; several values of one type
+//! (from several `names[]` entries) in one multi-valued RDN (`O=a+O=b`, cfssl #599), sorted by
+//! encoding; PrintableString where every character allows it, else UTF8String.
 
 use der::asn1::ObjectIdentifier;
 
@@ -74,6 +75,24 @@ pub struct NameFields {
 }
 
 impl NameFields {
+    /// These fields without empty list values, as cfssl 1.6.5 builds a name from a request
+    /// (csr/csr.go `CertificateRequest.Name`, `appendIf`).
+    pub fn without_empty_values(&self) -> Self {
+        let kept = |values: &[String]| -> Vec<String> {
+            values.iter().filter(|v| !v.is_empty()).cloned().collect()
+        };
+        Self {
+            country: kept(&self.country),
+            province: kept(&self.province),
+            locality: kept(&self.locality),
+            street_address: kept(&self.street_address),
+            postal_code: kept(&self.postal_code),
+            organization: kept(&self.organization),
+            organizational_unit: kept(&self.organizational_unit),
+            ..self.clone()
+        }
+    }
+
     /// The fields Go's `pkix.Name.FillFromRDNSequence` takes from a parsed name: standard
     /// attributes into their fields in order (the last CN and serialNumber win), every other
     /// attribute kept as an extra one. Fails on a value that is not a string.
@@ -103,17 +122,19 @@ impl NameFields {
 }
 
 impl DistinguishedName {
-    /// The name Go builds from `fields` (`ToRDNSequence`): a standard type that also appears
-    /// among the extra attributes is left to the extra one.
+    /// The name Go builds from `fields` (`ToRDNSequence`): every value of the list fields, empty
+    /// ones too, the CN and serialNumber when not empty, then the extra attributes; a standard
+    /// type that also appears among the extra attributes is left to the extra one. cfssl drops
+    /// empty values earlier, where it reads a request (`appendIf`, see
+    /// [`NameFields::without_empty_values`]); a name parsed from a certificate or CSR keeps them.
     pub fn from_fields(fields: &NameFields) -> Self {
         let mut rdns = Vec::new();
         let in_extra = |o: &ObjectIdentifier| fields.extra.iter().any(|a| a.oid == *o);
         let mut push = |o: ObjectIdentifier, values: &[String]| {
-            let values: Vec<&String> = values.iter().filter(|v| !v.is_empty()).collect();
             if !values.is_empty() && !in_extra(&o) {
                 rdns.push(
                     values
-                        .into_iter()
+                        .iter()
                         .map(|v| Attribute {
                             oid: o,
                             value: v.clone(),
@@ -122,6 +143,8 @@ impl DistinguishedName {
                 );
             }
         };
+        // Go's `appendRDNs` writes every value of a list field, empty ones included (a parsed
+        // `C=""` stays `C=""`); only an empty CN or serialNumber is left out.
         push(oid::COUNTRY, &fields.country);
         push(oid::PROVINCE, &fields.province);
         push(oid::LOCALITY, &fields.locality);
@@ -129,11 +152,14 @@ impl DistinguishedName {
         push(oid::POSTAL_CODE, &fields.postal_code);
         push(oid::ORGANIZATION, &fields.organization);
         push(oid::ORGANIZATIONAL_UNIT, &fields.organizational_unit);
-        push(oid::COMMON_NAME, std::slice::from_ref(&fields.common_name));
-        push(
-            oid::SERIAL_NUMBER,
-            std::slice::from_ref(&fields.serial_number),
-        );
+        for (o, value) in [
+            (oid::COMMON_NAME, &fields.common_name),
+            (oid::SERIAL_NUMBER, &fields.serial_number),
+        ] {
+            if !value.is_empty() {
+                push(o, std::slice::from_ref(value));
+            }
+        }
         for a in &fields.extra {
             rdns.push(vec![a.clone()]);
         }
@@ -266,18 +292,33 @@ mod tests {
     }
 
     #[test]
-    fn empty_values_are_skipped_and_extra_names_win() {
-        let name = DistinguishedName::from_fields(&NameFields {
+    fn empty_list_values_are_kept_as_go_keeps_them_and_extra_names_win() {
+        let fields = NameFields {
             country: vec![String::new()],
+            organizational_unit: vec![String::new(), "ops".into()],
             common_name: "x".into(),
             extra: vec![Attribute {
                 oid: oid::COMMON_NAME,
                 value: "y".into(),
             }],
             ..NameFields::default()
-        });
-        assert_eq!(name.rdns().len(), 1);
-        assert_eq!(name.rdns()[0][0].value, "y");
+        };
+        let name = DistinguishedName::from_fields(&fields);
+        let rdns: Vec<Vec<&str>> = name
+            .rdns()
+            .iter()
+            .map(|rdn| rdn.iter().map(|a| a.value.as_str()).collect())
+            .collect();
+        assert_eq!(rdns, [vec![""], vec!["", "ops"], vec!["y"]]);
+        // C="" as Go writes it: PrintableString of length 0.
+        assert!(hex(&name.to_der()).starts_with("302e3109300706035504061300"));
+        let request = DistinguishedName::from_fields(&fields.without_empty_values());
+        assert_eq!(request.rdns().len(), 2);
+        let empty_cn = NameFields {
+            organization: vec!["o".into()],
+            ..NameFields::default()
+        };
+        assert_eq!(DistinguishedName::from_fields(&empty_cn).rdns().len(), 1);
         assert!(DistinguishedName::from_fields(&NameFields::default()).is_empty());
         assert_eq!(DistinguishedName::default().to_der(), [0x30, 0x00]);
     }

@@ -159,8 +159,10 @@ fn go_set_string_prefix(line: &str) -> String {
 
 /// The issuer name Go writes into a `CreateCRL` CRL: the CA's subject parsed into `pkix.Name`
 /// (`FillFromRDNSequence`: the standard attributes only, the last CN and serialNumber kept) and
-/// re-encoded (`ToRDNSequence`: Go's attribute order, PrintableString where possible). Other
-/// attributes (emailAddress, DC) are dropped, so the bytes can differ from the CA's subject.
+/// re-encoded (`ToRDNSequence`: Go's attribute order, values of one type in one RDN,
+/// PrintableString where possible, empty values such as `C=""` or `OU=""` kept and an empty CN
+/// left out). Other attributes (emailAddress, DC) are dropped, so the bytes can differ from the
+/// CA's subject.
 pub(crate) fn go_issuer_name(ca: &Issuer) -> Result<Vec<u8>, SignError> {
     let bad = |e: crate::x509::ReadError| SignError::CaCertificate {
         file: "the CA certificate".into(),

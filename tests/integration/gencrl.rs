@@ -8,7 +8,7 @@ use base64::Engine as _;
 use x509_parser::prelude::FromDer;
 use x509_parser::revocation_list::CertificateRevocationList;
 
-use crate::util::{Dir, Tool, etcdpki, require};
+use crate::util::{Dir, Tool, etcdpki, hex, require};
 
 /// The DER of a `gencrl` run's stdout (one line of base64).
 fn decode(stdout: &[u8]) -> Vec<u8> {
@@ -425,4 +425,142 @@ cfssl gencrl revoke.txt ca.crt ca-key.pem | base64 --decode >revoke.crl
     let (crl, _) = dump(&dir.read("revoke.crl"));
     let cert = crate::util::Dump::from_pem(&dir.read("server-revoked.crt"));
     assert_eq!(crl.entries, [(cert.serial, 0)]);
+}
+
+/// A P-256 CA whose subject holds empty values, `C=""`, `OU=""` beside `OU=ops` and an empty
+/// CN, written by openssl's `asn1parse -genconf` (`req -subj` skips empty values and a `req`
+/// configuration refuses them; [`Dir::openssl_signed`]). Files `empty-ca.pem` and
+/// `empty-ca-key.pem`.
+fn openssl_ca_with_empty_values(dir: &Dir) {
+    dir.openssl(&[
+        "ecparam",
+        "-name",
+        "prime256v1",
+        "-genkey",
+        "-noout",
+        "-out",
+        "empty-ca-key.pem",
+    ]);
+    let point = dir.openssl_p256_point("empty-ca-key.pem");
+    std::fs::write(dir.join("point.bin"), &point).expect("write");
+    dir.openssl(&["dgst", "-sha1", "-binary", "-out", "ski.bin", "point.bin"]);
+    let sections = format!(
+        "[tbs]
+version = EXPLICIT:0,INTEGER:2
+serial = INTEGER:0x5eed
+sigalg = SEQUENCE:sigalg
+issuer = SEQUENCE:name
+validity = SEQUENCE:validity
+subject = SEQUENCE:name
+spki = SEQUENCE:spki
+ext = EXPLICIT:3,SEQUENCE:exts
+[sigalg]
+oid = OID:ecdsa-with-SHA256
+[name]
+c = SET:c
+o = SET:o
+ou = SET:ou
+ou2 = SET:ou2
+cn = SET:cn
+[c]
+a = SEQUENCE:c_atv
+[c_atv]
+t = OID:countryName
+v = PRINTABLESTRING:
+[o]
+a = SEQUENCE:o_atv
+[o_atv]
+t = OID:organizationName
+v = UTF8String:Acme
+[ou]
+a = SEQUENCE:ou_atv
+[ou_atv]
+t = OID:organizationalUnitName
+v = UTF8String:
+[ou2]
+a = SEQUENCE:ou2_atv
+[ou2_atv]
+t = OID:organizationalUnitName
+v = UTF8String:ops
+[cn]
+a = SEQUENCE:cn_atv
+[cn_atv]
+t = OID:commonName
+v = UTF8String:
+[validity]
+not_before = UTCTIME:250101000000Z
+not_after = GENERALIZEDTIME:20500101000000Z
+[spki]
+algorithm = SEQUENCE:spki_algorithm
+key = FORMAT:HEX,BITSTRING:{point}
+[spki_algorithm]
+a = OID:id-ecPublicKey
+c = OID:prime256v1
+[exts]
+bc = SEQUENCE:bc_ext
+ku = SEQUENCE:ku_ext
+ski = SEQUENCE:ski_ext
+[bc_ext]
+id = OID:basicConstraints
+critical = BOOLEAN:TRUE
+v = OCTWRAP,SEQUENCE:bc
+[bc]
+ca = BOOLEAN:TRUE
+[ku_ext]
+id = OID:keyUsage
+critical = BOOLEAN:TRUE
+v = OCTWRAP,FORMAT:BITLIST,BITSTRING:5,6
+[ski_ext]
+id = OID:subjectKeyIdentifier
+v = OCTWRAP,FORMAT:HEX,OCTETSTRING:{ski}
+",
+        point = hex(&point),
+        ski = hex(&dir.read("ski.bin")),
+    );
+    dir.openssl_signed(&sections, "empty-ca-key.pem", "ca.der");
+    dir.openssl(&[
+        "x509",
+        "-inform",
+        "DER",
+        "-in",
+        "ca.der",
+        "-out",
+        "empty-ca.pem",
+    ]);
+    dir.openssl(&["verify", "-CAfile", "empty-ca.pem", "empty-ca.pem"]);
+}
+
+/// Issue 16, point 1 (https://github.com/etcdpki/etcdpki/issues/16): cfssl's `gencrl` writes
+/// the CA's parsed subject back with Go's `pkix.Name.ToRDNSequence`, which keeps `C=""` and
+/// `OU=""` (as empty PrintableStrings, the OU merged with `OU=ops` into one RDN) and leaves the
+/// empty CN out. The CRL's issuer is cfssl's byte for byte.
+#[test]
+fn issue_16_empty_values_in_the_ca_subject_stay_in_the_crl_issuer_as_cfssl_writes_them() {
+    let dir = Dir::new();
+    openssl_ca_with_empty_values(&dir);
+    dir.write("serials.txt", "4660\n");
+    let (crl, _) = compare(&dir, &["serials.txt", "empty-ca.pem", "empty-ca-key.pem"]);
+    let (_, name) = x509_parser::x509::X509Name::from_der(&crl.issuer).expect("a Name");
+    let rdns: Vec<Vec<(String, String)>> = name
+        .iter()
+        .map(|rdn| {
+            rdn.iter()
+                .map(|a| {
+                    (
+                        a.attr_type().to_id_string(),
+                        a.as_str().expect("a string").to_owned(),
+                    )
+                })
+                .collect()
+        })
+        .collect();
+    let pair = |oid: &str, value: &str| (oid.to_owned(), value.to_owned());
+    assert_eq!(
+        rdns,
+        [
+            vec![pair("2.5.4.6", "")],
+            vec![pair("2.5.4.10", "Acme")],
+            vec![pair("2.5.4.11", ""), pair("2.5.4.11", "ops")],
+        ]
+    );
 }

@@ -4,7 +4,7 @@
 use std::path::Path;
 
 use crate::parity::{Pair, assert_same_certificate};
-use crate::util::{Dir, Tool, etcdpki, openssl_verify, pem_block, require};
+use crate::util::{Dir, Tool, etcdpki, hex, openssl_verify, pem_block, require};
 
 const CONFIG: &str = r#"{"signing": {"default": {"expiry": "8760h"}, "profiles": {
   "peer": {"expiry": "8760h", "usages": ["signing", "key encipherment", "server auth", "client auth"]}}}}"#;
@@ -385,4 +385,81 @@ fn issue_14_every_csr_signature_go_accepts_is_signed_as_cfssl_signs_it() {
         String::from_utf8_lossy(&ours.stderr)
     );
     assert!(!signature_valid("P-384-sha1-bad.csr"));
+}
+
+/// Issue 16, point 1's rule on the signing side: cfssl 1.6.5 (signer/signer.go
+/// `ParseCertificateRequest`) takes a CSR's subject through Go's `pkix.Name`, whose
+/// `ToRDNSequence` keeps an empty `OU=""`; the certificate's subject is cfssl's byte for byte.
+/// The CSR is written with openssl's `asn1parse -genconf` (`req` skips empty values).
+#[test]
+fn an_empty_value_in_a_csr_subject_stays_as_cfssl_keeps_it() {
+    let pair = pair_with_one_ca(&[]);
+    let dir = &pair.ours;
+    dir.openssl(&[
+        "ecparam",
+        "-name",
+        "prime256v1",
+        "-genkey",
+        "-noout",
+        "-out",
+        "leaf-key.pem",
+    ]);
+    let sections = format!(
+        "[tbs]
+version = INTEGER:0
+subject = SEQUENCE:name
+spki = SEQUENCE:spki
+attributes = IMPLICIT:0,SET:no_attributes
+[no_attributes]
+[sigalg]
+oid = OID:ecdsa-with-SHA256
+[name]
+o = SET:o
+ou = SET:ou
+cn = SET:cn
+[o]
+a = SEQUENCE:o_atv
+[o_atv]
+t = OID:organizationName
+v = UTF8String:etcd
+[ou]
+a = SEQUENCE:ou_atv
+[ou_atv]
+t = OID:organizationalUnitName
+v = UTF8String:
+[cn]
+a = SEQUENCE:cn_atv
+[cn_atv]
+t = OID:commonName
+v = UTF8String:infra0
+[spki]
+algorithm = SEQUENCE:spki_algorithm
+key = FORMAT:HEX,BITSTRING:{}
+[spki_algorithm]
+a = OID:id-ecPublicKey
+c = OID:prime256v1
+",
+        hex(&dir.openssl_p256_point("leaf-key.pem"))
+    );
+    dir.openssl_signed(&sections, "leaf-key.pem", "empty.der");
+    dir.openssl(&[
+        "req",
+        "-inform",
+        "DER",
+        "-in",
+        "empty.der",
+        "-out",
+        "empty.csr",
+        "-verify",
+    ]);
+    std::fs::copy(dir.join("empty.csr"), pair.theirs.join("empty.csr")).expect("same CSR");
+    sign_both(
+        &pair,
+        &["-ca=ca.pem", "-ca-key=ca-key.pem", "empty.csr"],
+        "empty",
+    );
+    let ours = pair.ours.cert("empty.pem");
+    let theirs = pair.theirs.cert("empty.pem");
+    assert_eq!(ours.subject_der, theirs.subject_der);
+    assert_eq!(ours.subject, "O=etcd, OU=, CN=infra0");
 }

@@ -186,6 +186,51 @@ impl Dir {
     }
 }
 
+/// Lowercase hex, for openssl's `FORMAT:HEX` values.
+pub fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+impl Dir {
+    /// `SEQUENCE { tbs, sigalg, BIT STRING signature }` (a certificate's or a CSR's shape) made
+    /// with openssl alone, for encodings its `req` and `x509` commands refuse to write (empty
+    /// attribute values): `asn1parse -genconf` writes the `[tbs]` section of `sections` (which
+    /// also defines `[sigalg]`), `dgst -sha256 -sign KEY` signs that DER, and a second
+    /// `-genconf` wraps both. Writes the DER to `out`.
+    pub fn openssl_signed(&self, sections: &str, key: &str, out: &str) {
+        self.write("tbs.cnf", &format!("asn1 = SEQUENCE:tbs\n{sections}"));
+        self.openssl(&[
+            "asn1parse",
+            "-genconf",
+            "tbs.cnf",
+            "-out",
+            "tbs.der",
+            "-noout",
+        ]);
+        self.openssl(&[
+            "dgst", "-sha256", "-sign", key, "-out", "sig.der", "tbs.der",
+        ]);
+        self.write(
+            "signed.cnf",
+            &format!(
+                "asn1 = SEQUENCE:signed\n[signed]\ntbs = SEQUENCE:tbs\nalgorithm = SEQUENCE:sigalg\nsignature = FORMAT:HEX,BITSTRING:{}\n{sections}",
+                hex(&self.read("sig.der"))
+            ),
+        );
+        self.openssl(&["asn1parse", "-genconf", "signed.cnf", "-out", out, "-noout"]);
+    }
+
+    /// The uncompressed point of the P-256 key in `key` (the subjectPublicKey bits), from
+    /// `openssl ec -pubout`.
+    pub fn openssl_p256_point(&self, key: &str) -> Vec<u8> {
+        self.openssl(&[
+            "ec", "-in", key, "-pubout", "-outform", "DER", "-out", "pub.der",
+        ]);
+        let spki = self.read("pub.der");
+        spki[spki.len() - 65..].to_vec()
+    }
+}
+
 /// `openssl verify -purpose P -CAfile CA CERT` must say OK.
 pub fn openssl_verify(dir: &Dir, ca: &str, cert: &str, purpose: &str) {
     let openssl = require("openssl", "openssl");
