@@ -252,116 +252,116 @@ fn issued_by(i: &IssuedBy) -> String {
 
 /// `status`: the stage, the CAs, each trust file and leaf, and each member's ports.
 fn status(run: &Run, format: RotateFormat) -> Result<(), Failure> {
-    let stage = run.stage();
-    let rotation = &run.cas.rotation;
     let ports: Vec<PortStatus> = if run.members.is_empty() {
         Vec::new()
     } else {
         let issuer = run.cas.signing_issuer()?;
-        Prober::new(&issuer, std::time::Duration::from_secs(5)).ports(&run.members, rotation)?
+        Prober::new(&issuer, std::time::Duration::from_secs(5))
+            .ports(&run.members, &run.cas.rotation)?
     };
-    let survey = &run.survey;
-    let old = rotation.old();
-    let new = rotation.signing();
     let text = match format {
-        RotateFormat::Json => {
-            let trust: Vec<Value> = survey
-                .trust_files
-                .iter()
-                .map(|t| {
-                    json!({"path": t.path.display().to_string(),
-                    "holds_old": old.is_some_and(|o| t.holds(o)),
-                    "holds_new": t.holds(new),
-                    "certificates": t.certs.len(),
-                    "named_by": t.named_by.iter().map(|c| c.display().to_string()).collect::<Vec<_>>()})
-                })
-                .collect();
-            let leaves: Vec<Value> = survey
-                .leaves
-                .iter()
-                .map(|l| json!({"path": l.leaf.cert_file.display().to_string(), "name": l.leaf.name, "issued_by": issued_by(&l.issued_by)}))
-                .collect();
-            let members: Vec<Value> = ports
-                .iter()
-                .map(|p| {
-                    json!({"member": p.member, "url": p.url, "accepts_new_ca": p.refused.is_none(),
-                    "refused": p.refused, "serves": p.serves.as_ref().map(issued_by)})
-                })
-                .collect();
-            format!(
-                "{}\n",
-                json!({"stage": stage.as_str(), "next_step": next_step(stage),
-                "old_ca": old.map(|o| o.cert.name.clone()), "new_ca": new.cert.name,
-                "trust_files": trust, "leaves": leaves, "members": members,
-                "problems": survey.problems})
-            )
-        }
-        RotateFormat::Text => {
-            let mut out = format!("stage: {} (next: {})\n", stage.as_str(), next_step(stage));
-            match old {
-                Some(o) => out.push_str(&format!(
-                    "old CA: {} ({})\nnew CA: {} ({})\n",
-                    escape_controls(&o.cert.name),
-                    path(&o.file),
-                    escape_controls(&new.cert.name),
-                    path(&new.file)
-                )),
-                None => out.push_str(&format!(
-                    "CA: {} ({}), valid until {}\n",
-                    escape_controls(&new.cert.name),
-                    path(&new.file),
-                    new.cert.not_after.format(&Rfc3339).unwrap_or_default()
-                )),
-            }
-            for t in &survey.trust_files {
-                let holds: Vec<&str> = [
-                    old.is_some_and(|o| t.holds(o)).then_some("old"),
-                    t.holds(new)
-                        .then_some(if old.is_some() { "new" } else { "current" }),
-                ]
-                .into_iter()
-                .flatten()
-                .collect();
-                out.push_str(&format!(
-                    "trust  {}: {}\n",
-                    path(&t.path),
-                    if holds.is_empty() {
-                        "neither".into()
-                    } else {
-                        holds.join(" + ")
-                    }
-                ));
-            }
-            for l in &survey.leaves {
-                out.push_str(&format!(
-                    "leaf   {} ({}): {}\n",
-                    path(&l.leaf.cert_file),
-                    escape_controls(&l.leaf.name),
-                    issued_by(&l.issued_by)
-                ));
-            }
-            for p in &ports {
-                let accepts = match &p.refused {
-                    None => "accepts the new CA".to_owned(),
-                    Some(r) => format!("refuses the new CA ({})", escape_controls(r)),
-                };
-                let serves = p.serves.as_ref().map_or_else(
-                    || "serves nothing".into(),
-                    |s| format!("serves {}", issued_by(s)),
-                );
-                out.push_str(&format!(
-                    "member {} {}: {accepts}, {serves}\n",
-                    escape_controls(&p.member),
-                    p.url
-                ));
-            }
-            for problem in &survey.problems {
-                out.push_str(&format!("problem: {}\n", escape_controls(problem)));
-            }
-            out
-        }
+        RotateFormat::Json => format!("{}\n", status_json(run, &ports)),
+        RotateFormat::Text => status_text(run, &ports),
     };
     write_stdout(text.as_bytes())
+}
+
+fn status_json(run: &Run, ports: &[PortStatus]) -> Value {
+    let (survey, rotation) = (&run.survey, &run.cas.rotation);
+    let (old, new) = (rotation.old(), rotation.signing());
+    let trust: Vec<Value> = survey
+        .trust_files
+        .iter()
+        .map(|t| {
+            json!({"path": t.path.display().to_string(),
+            "holds_old": old.is_some_and(|o| t.holds(o)),
+            "holds_new": t.holds(new),
+            "certificates": t.certs.len(),
+            "named_by": t.named_by.iter().map(|c| c.display().to_string()).collect::<Vec<_>>()})
+        })
+        .collect();
+    let leaves: Vec<Value> = survey
+        .leaves
+        .iter()
+        .map(|l| json!({"path": l.leaf.cert_file.display().to_string(), "name": l.leaf.name, "issued_by": issued_by(&l.issued_by)}))
+        .collect();
+    let members: Vec<Value> = ports
+        .iter()
+        .map(|p| {
+            json!({"member": p.member, "url": p.url, "accepts_new_ca": p.refused.is_none(),
+            "refused": p.refused, "serves": p.serves.as_ref().map(issued_by)})
+        })
+        .collect();
+    let stage = run.stage();
+    json!({"stage": stage.as_str(), "next_step": next_step(stage),
+        "old_ca": old.map(|o| o.cert.name.clone()), "new_ca": new.cert.name,
+        "trust_files": trust, "leaves": leaves, "members": members,
+        "problems": survey.problems})
+}
+
+fn status_text(run: &Run, ports: &[PortStatus]) -> String {
+    let (survey, rotation) = (&run.survey, &run.cas.rotation);
+    let (old, new) = (rotation.old(), rotation.signing());
+    let stage = run.stage();
+    let mut out = format!("stage: {} (next: {})\n", stage.as_str(), next_step(stage));
+    match old {
+        Some(o) => out.push_str(&format!(
+            "old CA: {} ({})\nnew CA: {} ({})\n",
+            escape_controls(&o.cert.name),
+            path(&o.file),
+            escape_controls(&new.cert.name),
+            path(&new.file)
+        )),
+        None => out.push_str(&format!(
+            "CA: {} ({}), valid until {}\n",
+            escape_controls(&new.cert.name),
+            path(&new.file),
+            new.cert.not_after.format(&Rfc3339).unwrap_or_default()
+        )),
+    }
+    for t in &survey.trust_files {
+        let current = if old.is_some() { "new" } else { "current" };
+        let holds: Vec<&str> = [
+            old.is_some_and(|o| t.holds(o)).then_some("old"),
+            t.holds(new).then_some(current),
+        ]
+        .into_iter()
+        .flatten()
+        .collect();
+        let holds = if holds.is_empty() {
+            "neither".into()
+        } else {
+            holds.join(" + ")
+        };
+        out.push_str(&format!("trust  {}: {holds}\n", path(&t.path)));
+    }
+    for l in &survey.leaves {
+        out.push_str(&format!(
+            "leaf   {} ({}): {}\n",
+            path(&l.leaf.cert_file),
+            escape_controls(&l.leaf.name),
+            issued_by(&l.issued_by)
+        ));
+    }
+    for p in ports {
+        let accepts = match &p.refused {
+            None => "accepts the new CA".to_owned(),
+            Some(r) => format!("refuses the new CA ({})", escape_controls(r)),
+        };
+        let serves = p.serves.as_ref().map_or_else(
+            || "serves nothing".into(),
+            |s| format!("serves {}", issued_by(s)),
+        );
+        out.push_str(&format!(
+            "member {} {}: {accepts}, {serves}\n",
+            escape_controls(&p.member),
+            p.url
+        ));
+    }
+    for problem in &survey.problems {
+        out.push_str(&format!("problem: {}\n", escape_controls(problem)));
+    }
+    out
 }
 
 fn next_step(stage: Stage) -> &'static str {

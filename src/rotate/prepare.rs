@@ -129,18 +129,7 @@ impl Run {
         let paths = &self.cas.paths;
         let fail = |e: &dyn std::fmt::Display| RotateError::NewCa(e.to_string());
         let old = &current.cert;
-        let (key, key_pem) = if new_ca.keep_key {
-            let pem = self.cas.file_bytes(&paths.key)?;
-            (PrivateKey::from_pem(&pem).map_err(|e| fail(&e))?, None)
-        } else {
-            let spec = match new_ca.key {
-                Some(spec) => spec,
-                None => old.key_spec().map_err(|e| fail(&e))?,
-            };
-            let key = PrivateKey::generate(spec).map_err(|e| fail(&e))?;
-            let pem = zeroize::Zeroizing::new(key.to_pem().map_err(|e| fail(&e))?);
-            (key, Some(pem))
-        };
+        let (key, key_pem) = self.new_key(old, new_ca)?;
         let subject = match (&new_ca.subject, new_ca.keep_key) {
             (_, true) => old.subject.clone(),
             (Some(s), false) => s.clone(),
@@ -184,25 +173,70 @@ impl Run {
             not_after: cert.validity().not_after,
         };
         if !self.options.dry_run {
-            let mut files = Vec::new();
-            if let Some(pem) = &key_pem {
-                // A request beside the CA (cfssljson's ca.csr) is kept in step with its key.
-                if self.cas.exists(&paths.csr)? {
-                    let csr = build_csr(&subject, &hosts, None, &key).map_err(|e| fail(&e))?;
-                    files.push(PlannedFile::public(
-                        &paths.next_csr,
-                        csr.to_pem().into_bytes(),
-                    ));
-                }
-                files.push(PlannedFile::key(&paths.next_key, pem.as_bytes().to_vec()));
-            }
-            files.push(PlannedFile::public(
-                &paths.next_cert,
-                cert.to_pem().into_bytes(),
-            ));
-            commit(&self.ca_root()?, "ca-next", &files)?;
+            self.write_next(
+                &cert,
+                &key,
+                key_pem.as_ref().map(|p| p.as_str()),
+                &subject,
+                &hosts,
+            )?;
         }
         Ok((cert.der().to_vec(), action))
+    }
+}
+
+impl Run {
+    /// The new CA's key and, when it is new, its PEM: the current key with `--keep-key`, else
+    /// a new one of the kind asked for or of the current CA's kind.
+    fn new_key(
+        &self,
+        old: &Leaf,
+        new_ca: &NewCa,
+    ) -> Result<(PrivateKey, Option<zeroize::Zeroizing<String>>), RotateError> {
+        let fail = |e: &dyn std::fmt::Display| RotateError::NewCa(e.to_string());
+        if new_ca.keep_key {
+            let pem = self.cas.file_bytes(&self.cas.paths.key)?;
+            return Ok((PrivateKey::from_pem(&pem).map_err(|e| fail(&e))?, None));
+        }
+        let spec = match new_ca.key {
+            Some(spec) => spec,
+            None => old.key_spec().map_err(|e| fail(&e))?,
+        };
+        let key = PrivateKey::generate(spec).map_err(|e| fail(&e))?;
+        let pem = zeroize::Zeroizing::new(key.to_pem().map_err(|e| fail(&e))?);
+        Ok((key, Some(pem)))
+    }
+
+    /// Writes the new CA (certificate, key when new, and a request when the current CA has
+    /// one) as one set beside the current CA.
+    fn write_next(
+        &self,
+        cert: &Certificate,
+        key: &PrivateKey,
+        key_pem: Option<&str>,
+        subject: &DistinguishedName,
+        hosts: &[Host],
+    ) -> Result<(), RotateError> {
+        let paths = &self.cas.paths;
+        let mut files = Vec::new();
+        if let Some(pem) = key_pem {
+            // A request beside the CA (cfssljson's ca.csr) is kept in step with its key.
+            if self.cas.exists(&paths.csr)? {
+                let csr = build_csr(subject, hosts, None, key)
+                    .map_err(|e| RotateError::NewCa(e.to_string()))?;
+                files.push(PlannedFile::public(
+                    &paths.next_csr,
+                    csr.to_pem().into_bytes(),
+                ));
+            }
+            files.push(PlannedFile::key(&paths.next_key, pem.as_bytes().to_vec()));
+        }
+        files.push(PlannedFile::public(
+            &paths.next_cert,
+            cert.to_pem().into_bytes(),
+        ));
+        commit(&self.ca_root()?, "ca-next", &files)?;
+        Ok(())
     }
 }
 

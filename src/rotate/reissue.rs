@@ -43,21 +43,7 @@ impl Run {
                 reason: "no rotation is under way; run `rotate-ca prepare` first".into(),
             });
         };
-        let prober = Prober::new(&issuer, probe_timeout(self.options.health_timeout));
-        let blockers = prober.refusing_new_ca(&self.members)?;
-        if !blockers.is_empty() {
-            if !self.options.force {
-                return Err(RotateError::Blocked {
-                    step: "reissue",
-                    blockers,
-                });
-            }
-            actions.extend(
-                blockers
-                    .iter()
-                    .map(|b| Action::Warning(format!("--force: going on although {b}"))),
-            );
-        }
+        self.check_trust(&issuer, &mut actions)?;
         let reissue = Reissue {
             issuer: &issuer,
             expiry: None,
@@ -105,5 +91,30 @@ impl Run {
             }
         }
         Ok(actions)
+    }
+
+    /// Refuses (unless `--force`) while a member refuses a client certificate from the new CA.
+    fn check_trust(
+        &self,
+        issuer: &crate::sign::Issuer,
+        actions: &mut Vec<Action>,
+    ) -> Result<(), RotateError> {
+        let prober = Prober::new(issuer, probe_timeout(self.options.health_timeout));
+        let blockers = prober.refusing_new_ca(&self.members)?;
+        if blockers.is_empty() {
+            return Ok(());
+        }
+        if !self.options.force {
+            return Err(RotateError::Blocked {
+                step: "reissue",
+                blockers,
+            });
+        }
+        actions.extend(
+            blockers
+                .iter()
+                .map(|b| Action::Warning(format!("--force: going on although {b}"))),
+        );
+        Ok(())
     }
 }

@@ -137,63 +137,82 @@ pub fn survey(
             .filter(|(t, _)| same_file(t, file))
             .map(|(_, config)| config.clone())
             .collect();
-        let bytes = match trees
-            .locate(file)
-            .and_then(|(dir, name)| dir.read_following(&name))
-        {
-            Ok(Some(bytes)) => bytes,
-            Ok(None) if named_by.is_empty() => continue,
-            Ok(None) => {
-                survey.problems.push(format!(
-                    "{}: named by {} but it does not exist",
-                    file.display(),
-                    named_by[0].display()
-                ));
-                continue;
-            }
-            // A large file a walk found is no certificate (etcd's WAL, say).
-            Err(crate::pki::FsError::TooLarge { .. }) if named_by.is_empty() => continue,
-            Err(e) => {
-                survey.problems.push(e.to_string());
-                continue;
-            }
-        };
-        let found = certificates_in(file, &bytes);
-        let Some(first) = found.first() else {
-            if !named_by.is_empty() {
-                survey.problems.push(format!(
-                    "{}: named by {} as a trusted CA file but it holds no certificate",
-                    file.display(),
-                    named_by[0].display()
-                ));
-            }
-            continue;
-        };
-        if found.iter().all(|c| c.is_ca) {
-            let certs: Vec<Vec<u8>> = found.iter().map(|c| c.der.clone()).collect();
-            let trust = TrustFile {
-                path: file.to_path_buf(),
-                certs,
-                named_by,
-            };
-            let relevant = !trust.named_by.is_empty()
-                || trust.holds(rotation.signing())
-                || rotation.old().is_some_and(|old| trust.holds(old));
-            if relevant {
-                survey.trust_files.push(trust);
-            }
-        } else if !first.is_ca {
-            match Leaf::read(file, &bytes) {
-                Ok(leaf) => {
-                    let issued_by = issued_by(rotation, &leaf, &first.issuer_name);
-                    survey.leaves.push(LeafState { leaf, issued_by });
-                }
-                Err(e) => survey.problems.push(format!("{}: {e}", file.display())),
-            }
+        match read_candidate(trees, file, &named_by) {
+            Ok(Some(bytes)) => classify(&mut survey, rotation, file, &bytes, named_by),
+            Ok(None) => {}
+            Err(problem) => survey.problems.push(problem),
         }
     }
     survey.stage = stage(rotation, &survey);
     survey
+}
+
+/// A candidate's bytes; `None` for a file a walk found that is gone or too large to be a
+/// certificate (etcd's WAL, say); a problem for a file a configuration names that cannot be read.
+fn read_candidate(
+    trees: &Trees,
+    file: &Path,
+    named_by: &[PathBuf],
+) -> Result<Option<Vec<u8>>, String> {
+    let named = named_by.first();
+    match (
+        trees
+            .locate(file)
+            .and_then(|(dir, name)| dir.read_following(&name)),
+        named,
+    ) {
+        (Ok(Some(bytes)), _) => Ok(Some(bytes)),
+        (Ok(None), None) | (Err(crate::pki::FsError::TooLarge { .. }), None) => Ok(None),
+        (Ok(None), Some(config)) => Err(format!(
+            "{}: named by {} but it does not exist",
+            file.display(),
+            config.display()
+        )),
+        (Err(e), _) => Err(e.to_string()),
+    }
+}
+
+/// Files the user named hold trust (only CA certificates) or a leaf (first certificate not a
+/// CA); anything else is passed over, unless a configuration names it as a trust file.
+fn classify(
+    survey: &mut Survey,
+    rotation: &Rotation,
+    file: &Path,
+    bytes: &[u8],
+    named_by: Vec<PathBuf>,
+) {
+    let found = certificates_in(file, bytes);
+    let Some(first) = found.first() else {
+        if let Some(config) = named_by.first() {
+            survey.problems.push(format!(
+                "{}: named by {} as a trusted CA file but it holds no certificate",
+                file.display(),
+                config.display()
+            ));
+        }
+        return;
+    };
+    if found.iter().all(|c| c.is_ca) {
+        let trust = TrustFile {
+            path: file.to_path_buf(),
+            certs: found.iter().map(|c| c.der.clone()).collect(),
+            named_by,
+        };
+        let relevant = !trust.named_by.is_empty()
+            || trust.holds(rotation.signing())
+            || rotation.old().is_some_and(|old| trust.holds(old));
+        if relevant {
+            survey.trust_files.push(trust);
+        }
+    } else if !first.is_ca {
+        match Leaf::read(file, bytes) {
+            Ok(leaf) => {
+                let issued_by = issued_by(rotation, &leaf, &first.issuer_name);
+                survey.leaves.push(LeafState { leaf, issued_by });
+            }
+            Err(e) => survey.problems.push(format!("{}: {e}", file.display())),
+        }
+    }
 }
 
 fn issued_by(rotation: &Rotation, leaf: &Leaf, issuer_name: &str) -> IssuedBy {
