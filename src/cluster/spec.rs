@@ -5,7 +5,8 @@
 //! [`ClusterSpec`] whose member and client names are safe file names and unique, whose URLs
 //! are `https://HOST:PORT` with an IP or DNS host, and whose extra hosts are valid SANs. The
 //! file is read with the repo's Go-style JSON reader ([`crate::diag::gojson`]), so every problem is
-//! reported with the file and its JSON path, all of them at once.
+//! reported with the file and its JSON path, all of them at once; unlike cfssl's files, an
+//! unknown key is an error, with the closest known key as a suggestion.
 
 use crate::diag::gojson::{Node, Object, Reader};
 use crate::diag::{Checked, InputError, JsonPath, Problem, quote};
@@ -190,13 +191,16 @@ const MEMBER_KEYS: &[&str] = &[
 ];
 
 /// Reads a cluster spec file (docs/cluster.md, "The spec file"). `file` is the name used in
-/// messages. Unknown keys are warnings; everything else wrong is an error with its JSON path.
+/// messages. Everything wrong is an error with its JSON path, unknown keys included: the spec is
+/// etcdpki's own format, and a misspelled key (`"host"`, `"client"`) would otherwise leave out
+/// a SAN or a client certificate without a word. (cfssl's own files keep cfssl's leniency:
+/// unknown keys there are warnings.)
 pub fn parse_spec_json(file: &str, bytes: &[u8]) -> Result<Checked<ClusterSpec>, InputError> {
     Reader::read_document(file, bytes, read_spec)
 }
 
 fn read_spec(r: &mut Reader, root: &Node<'_>) -> Option<ClusterSpec> {
-    let obj = r.object(root, TOP_KEYS)?;
+    let obj = r.strict_object(root, TOP_KEYS)?;
     let mut spec = ClusterSpec {
         server_hosts: hosts(r, &obj, "server_hosts"),
         peer_hosts: hosts(r, &obj, "peer_hosts"),
@@ -263,7 +267,7 @@ fn invalid(value: &str, reason: impl ToString, help: Option<String>) -> Problem 
 }
 
 fn read_member(r: &mut Reader, node: &Node<'_>, earlier: &[MemberSpec]) -> Option<MemberSpec> {
-    let obj = r.object(node, MEMBER_KEYS)?;
+    let obj = r.strict_object(node, MEMBER_KEYS)?;
     let name = match obj.field("name") {
         Some(n) => {
             let name = r.string(&n)?;
@@ -481,5 +485,53 @@ mod tests {
         }
         assert!(errors("{}")[0].starts_with("error: cluster.json: $: missing members"));
         assert!(errors(r#"{"members": []}"#)[0].contains("members: missing members"));
+    }
+
+    #[test]
+    fn misspelled_keys_are_errors_naming_the_closest_key_at_every_depth() {
+        let e = errors(
+            r#"{"members": [
+                 {"name": "a", "peer_urls": ["https://10.0.0.1:2380"], "host": ["a.example.com"]},
+                 {"names": "b", "name": "b", "peer_url": ["https://10.0.0.2:2380"],
+                  "peer_urls": ["https://10.0.0.2:2380"], "server_host": ["lb.example.com"]}],
+               "client": ["root"], "peer_host": ["10.0.0.9"], "Discovery_Srv": "example.com"}"#,
+        );
+        let member = "expected one of \"name\", \"peer_urls\", \"client_urls\", \"hosts\", \"server_hosts\", \"peer_hosts\"";
+        let top = "expected one of \"members\", \"clients\", \"discovery_srv\", \"server_hosts\", \"peer_hosts\"";
+        let expected = [
+            format!(
+                "error: cluster.json: client: unknown key \"client\"; {top}\n  help: did you mean \"clients\"?"
+            ),
+            format!(
+                "error: cluster.json: peer_host: unknown key \"peer_host\"; {top}\n  help: did you mean \"peer_hosts\"?"
+            ),
+            format!(
+                "error: cluster.json: members[0].host: unknown key \"host\"; {member}\n  help: did you mean \"hosts\"?"
+            ),
+            format!(
+                "error: cluster.json: members[1].names: unknown key \"names\"; {member}\n  help: did you mean \"name\"?"
+            ),
+            format!(
+                "error: cluster.json: members[1].peer_url: unknown key \"peer_url\"; {member}\n  help: did you mean \"peer_urls\"?"
+            ),
+            format!(
+                "error: cluster.json: members[1].server_host: unknown key \"server_host\"; {member}\n  help: did you mean \"server_hosts\"?"
+            ),
+        ];
+        let mut sorted = e.clone();
+        sorted.sort();
+        let mut want = expected.to_vec();
+        want.sort();
+        assert_eq!(sorted, want, "{e:#?}");
+        let e = errors(
+            r#"{"members": [{"name": "a", "peer_urls": ["https://10.0.0.1:2380"], "zzz": 1}]}"#,
+        );
+        assert_eq!(
+            e,
+            [format!(
+                "error: cluster.json: members[0].zzz: unknown key \"zzz\"; {member}"
+            )],
+            "no suggestion when nothing is close"
+        );
     }
 }

@@ -182,6 +182,36 @@ impl Reader {
         })
     }
 
+    /// `node` as an object of one of etcdpki's own formats, whose fields are `known`: every
+    /// other key is an error naming the accepted keys and the closest one (keys still match
+    /// case-insensitively, as in cfssl's files). Returns `None` (and records an error) for a
+    /// non-object.
+    pub fn strict_object<'v>(
+        &mut self,
+        node: &Node<'v>,
+        known: &'static [&'static str],
+    ) -> Option<Object<'v>> {
+        let Some(map) = node.value.as_object() else {
+            self.wrong_type(node, "an object");
+            return None;
+        };
+        for key in map.keys() {
+            if !known.iter().any(|k| k.eq_ignore_ascii_case(key)) {
+                self.error(
+                    &node.path.key(key),
+                    Problem::UnknownStrictKey {
+                        key: key.clone(),
+                        expected: known,
+                    },
+                );
+            }
+        }
+        Some(Object {
+            map,
+            path: node.path.clone(),
+        })
+    }
+
     /// `node` as a map whose keys are data (no unknown-key warnings).
     pub fn map<'v>(&mut self, node: &Node<'v>) -> Option<Object<'v>> {
         match node.value.as_object() {
@@ -316,6 +346,21 @@ mod tests {
             r.diagnostics[0].to_string(),
             "warning: t.json: expire: unknown key \"expire\" ignored (cfssl ignores it too)\n  \
              help: did you mean \"expiry\"?"
+        );
+    }
+
+    #[test]
+    fn unknown_keys_of_strict_objects_are_errors_naming_the_closest_key() {
+        let (mut r, v) = read(r#"{"Hosts": [], "host": [], "zzz": 1}"#);
+        r.strict_object(&Node::root(&v), &["hosts", "name"]);
+        let text: Vec<String> = r.diagnostics.iter().map(ToString::to_string).collect();
+        assert_eq!(
+            text,
+            [
+                "error: t.json: host: unknown key \"host\"; expected one of \"hosts\", \"name\"\n  \
+                 help: did you mean \"hosts\"?",
+                "error: t.json: zzz: unknown key \"zzz\"; expected one of \"hosts\", \"name\""
+            ]
         );
     }
 

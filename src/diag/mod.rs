@@ -140,6 +140,14 @@ pub enum Problem {
         /// A known key it probably meant.
         suggestion: Option<String>,
     },
+    /// A key etcdpki's own formats (the cluster spec) do not have: an error, because a
+    /// misspelled key would otherwise drop what it meant (a SAN, a client certificate).
+    UnknownStrictKey {
+        /// The key as written.
+        key: String,
+        /// Every key accepted at that place.
+        expected: &'static [&'static str],
+    },
     /// A string outside a closed set (usages, algorithms, qualifier types).
     UnknownValue {
         /// What kind of value, e.g. "usage".
@@ -188,6 +196,15 @@ impl Problem {
             Problem::UnknownKey { key, .. } => {
                 format!("unknown key {} ignored (cfssl ignores it too)", quote(key))
             }
+            Problem::UnknownStrictKey { key, expected } => format!(
+                "unknown key {}; expected one of {}",
+                quote(key),
+                expected
+                    .iter()
+                    .map(|e| quote(e))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
             Problem::UnknownValue {
                 what,
                 value,
@@ -218,6 +235,8 @@ impl Problem {
             Problem::UnknownValue {
                 value, expected, ..
             } => closest(value, expected.iter().map(String::as_str))
+                .map(|s| format!("did you mean {}?", quote(s))),
+            Problem::UnknownStrictKey { key, expected } => closest(key, expected.iter().copied())
                 .map(|s| format!("did you mean {}?", quote(s))),
             Problem::Invalid { help, .. } | Problem::Missing { help, .. } => help.clone(),
             Problem::Unsupported { help, .. } => Some(help.clone()),

@@ -342,7 +342,7 @@ fn spec_file_errors_name_the_file_and_json_path() {
     assert_eq!(out.status.code(), Some(1));
     assert_eq!(
         stderr(&out),
-        "warning: cluster.json: members[0].hostz: unknown key \"hostz\" ignored (cfssl ignores it too)\n  help: did you mean \"hosts\"?\n\
+        "error: cluster.json: members[0].hostz: unknown key \"hostz\"; expected one of \"name\", \"peer_urls\", \"client_urls\", \"hosts\", \"server_hosts\", \"peer_hosts\"\n  help: did you mean \"hosts\"?\n\
          error: cluster.json: members[0].peer_urls[0]: \"10.0.0.1:2380\": not an https URL; write https://HOST:PORT, e.g. https://10.0.1.10:2380\n\
          error: cluster.json: clients[0]: \"a\": a member has this name; their certificate files would collide\n"
     );

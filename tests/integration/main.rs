@@ -6,6 +6,7 @@ mod certinfo;
 mod cfssl_names;
 mod cluster;
 mod cluster_layouts;
+mod cluster_ux;
 mod crash;
 mod defaults;
 mod dropin;
