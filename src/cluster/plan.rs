@@ -10,7 +10,9 @@
 //! authentication"; pkg/transport/listener_tls.go `checkCertSAN`): a member's host from each of
 //! its peer URLs (an IP becomes an IP SAN, a name a DNS SAN) in both certificates; the hosts of
 //! its client URLs and `127.0.0.1`, `::1`, `localhost` (etcdctl on the member, kubeadm's own
-//! server SANs) in the server certificate; the `--discovery-srv` domain itself in both, since
+//! server SANs) in the server certificate; `127.0.0.1` in the peer certificate of a member on
+//! 127.0.0.0/8, the address it dials its peers from (`loopback_source`); the `--discovery-srv`
+//! domain itself in both, since
 //! members and clients found by SRV verify that name (etcd 3.4
 //! Documentation/op-guide/clustering.md, "DNS discovery").
 
@@ -519,6 +521,7 @@ fn member_hosts(
     let mut peer = Vec::new();
     for h in peer_url_hosts
         .iter()
+        .chain(&loopback_source(&peer_url_hosts))
         .chain(&member.hosts)
         .chain(&member.peer_hosts)
         .chain(&srv)
@@ -527,6 +530,20 @@ fn member_hosts(
         push_unique(&mut peer, h);
     }
     (server, peer)
+}
+
+/// The address a member on 127.0.0.0/8 dials its peers from: 127.0.0.1. etcd's peer dialer
+/// does not bind a source address (etcd 3.4 pkg/transport/timeout_transport.go,
+/// `NewTimeoutTransport`: a `net.Dialer` without `LocalAddr`), so Linux picks it from the
+/// route to the peer, and its `local 127.0.0.0/8 dev lo … src 127.0.0.1` route (`ip route
+/// show table local`) says 127.0.0.1 for every loopback peer. The peer that accepts checks
+/// that source address against the dialer's IP SANs (etcd 3.4 pkg/transport/listener_tls.go,
+/// `checkSAN`/`checkCertSAN`), and refuses a certificate without it ("rejected connection").
+fn loopback_source(peer_url_hosts: &[Host]) -> Option<Host> {
+    peer_url_hosts
+        .iter()
+        .any(|h| matches!(h, Host::Ip(std::net::IpAddr::V4(ip)) if ip.is_loopback()))
+        .then(|| Host::Ip(std::net::Ipv4Addr::LOCALHOST.into()))
 }
 
 /// Adds `host` unless it is there (DNS names compare without case, as DNS does).
@@ -626,6 +643,32 @@ mod tests {
             p.initial_cluster,
             "infra0=https://10.0.1.10:2380,infra1=https://infra1.example.com:2380"
         );
+    }
+
+    #[test]
+    fn loopback_members_peer_certificates_carry_the_address_they_dial_from() {
+        let s =
+            spec("m1=https://127.0.0.1:2380,m2=https://127.0.0.2:2380,m3=https://10.0.0.3:2380");
+        let p = plan(&s, &options(Layout::Cfssl)).expect("plan");
+        assert_eq!(
+            hosts(&p.leaves[1]),
+            ["127.0.0.1"],
+            "m1 dials from its own address"
+        );
+        assert_eq!(hosts(&p.leaves[3]), ["127.0.0.2", "127.0.0.1"]);
+        assert_eq!(
+            hosts(&p.leaves[5]),
+            ["10.0.0.3"],
+            "not on loopback: unchanged"
+        );
+        let s = spec("m1=https://[::1]:2380,m2=https://localhost:2381");
+        let p = plan(&s, &options(Layout::Cfssl)).expect("plan");
+        assert_eq!(
+            hosts(&p.leaves[1]),
+            ["::1"],
+            "::1 is IPv6's only loopback address"
+        );
+        assert_eq!(hosts(&p.leaves[3]), ["localhost"]);
     }
 
     #[test]

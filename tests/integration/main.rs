@@ -5,6 +5,7 @@ mod attack;
 mod certinfo;
 mod cfssl_names;
 mod cluster;
+mod cluster_etcd;
 mod cluster_layouts;
 mod cluster_ux;
 mod crash;
