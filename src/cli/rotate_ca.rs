@@ -185,6 +185,7 @@ fn render_actions(step: &str, actions: &[Action], dry_run: bool) -> String {
                 escape_controls(&m.name),
                 m.client_urls.join(", ")
             ),
+            Action::AlreadyDone(note) => format!("nothing to do: {}", escape_controls(note)),
             Action::Warning(w) => format!("warning: {}", escape_controls(w)),
             Action::Failed(f) => format!("failed: {}", escape_controls(f)),
         };
@@ -237,6 +238,7 @@ fn action_json(action: &Action) -> Value {
         Action::RestartByHand(m) => {
             json!({"action": "restart-by-hand", "member": m.name, "client_urls": m.client_urls})
         }
+        Action::AlreadyDone(note) => json!({"action": "already-done", "message": note}),
         Action::Warning(w) => json!({"action": "warning", "message": w}),
         Action::Failed(f) => json!({"action": "failed", "message": f}),
     }

@@ -19,6 +19,13 @@ impl Run {
         self.require_readable()?;
         let mut actions = self.start_actions();
         let stage = self.stage();
+        if stage == Stage::Idle && self.cas.previous.is_some() && !self.trusts_previous() {
+            actions.push(Action::AlreadyDone(format!(
+                "the rotation is finished: the old CA is kept in {}",
+                self.cas.paths.previous_cert.display()
+            )));
+            return Ok(actions);
+        }
         if !matches!(stage, Stage::Reissued | Stage::Finishing) {
             let reason = match stage {
                 Stage::Prepared => "leaves of the old CA remain; run `rotate-ca reissue` first",
@@ -80,6 +87,14 @@ impl Run {
         }
         self.restart("finish", &mut actions)?;
         Ok(actions)
+    }
+
+    /// Whether a trust file still holds the CA a finished rotation kept aside.
+    fn trusts_previous(&self) -> bool {
+        self.cas
+            .previous
+            .as_ref()
+            .is_some_and(|previous| self.survey.trust_files.iter().any(|t| t.holds(previous)))
     }
 
     /// Refuses (unless `--force`) while a member serves a certificate the new CA did not issue

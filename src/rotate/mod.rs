@@ -189,6 +189,9 @@ pub enum Action {
     Restarted(String),
     /// A member to restart by hand, in this order (no `--restart-cmd`).
     RestartByHand(Member),
+    /// The step's work was already done (a rerun, or a run that was stopped at its end):
+    /// nothing was changed, and this says what comes next.
+    AlreadyDone(String),
     /// Something the operator should know.
     Warning(String),
     /// A file that could not be written (the others still are).

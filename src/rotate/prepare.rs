@@ -38,14 +38,12 @@ impl Run {
         self.require_readable()?;
         let mut actions = self.start_actions();
         let stage = self.stage();
-        if !matches!(stage, Stage::Idle | Stage::Preparing | Stage::Prepared) {
-            return Err(RotateError::Stage {
-                stage,
-                reason: format!(
-                    "prepare is done; the next step is `rotate-ca {}`",
-                    stage.next_step()
-                ),
-            });
+        if matches!(stage, Stage::Reissued | Stage::Finishing) {
+            actions.push(Action::AlreadyDone(format!(
+                "prepare is done; next: rotate-ca {}",
+                stage.next_step()
+            )));
+            return Ok(actions);
         }
         let new_cert = match &self.cas.rotation {
             Rotation::Idle { current } => {

@@ -22,12 +22,10 @@ impl Run {
         match stage {
             Stage::Prepared => {}
             Stage::Reissued | Stage::Finishing => {
-                return Err(RotateError::Stage {
-                    stage,
-                    reason:
-                        "every leaf is already the new CA's; the next step is `rotate-ca finish`"
-                            .into(),
-                });
+                actions.push(Action::AlreadyDone(
+                    "every leaf is already the new CA's; next: rotate-ca finish".into(),
+                ));
+                return Ok(actions);
             }
             Stage::Idle | Stage::Preparing => {
                 return Err(RotateError::Stage {

@@ -117,22 +117,35 @@ fn rotate_all(dir: &Dir, ca: &str, leaf: &str, extra_prepare: &[&str]) {
     assert_eq!((bundle.len(), &bundle[0]), (2, &old), "old first, then new");
     lint_clean(dir, "prepare");
     let leaf_before = dir.read(leaf);
-    let reissue = rotate(dir, "reissue", ca, &[]);
+    let (ok, out, err) = rotate(dir, "reissue", ca, &[]);
+    assert!(ok, "{out}{err}");
     if keep_key {
-        assert!(!reissue.0 && reissue.2.contains("finish"), "{reissue:?}");
+        assert!(
+            out.contains("nothing to do") && out.contains("finish"),
+            "{out}"
+        );
         assert_eq!(
             dir.read(leaf),
             leaf_before,
             "--keep-key leaves the leaves alone"
         );
     } else {
-        assert!(reissue.0, "{reissue:?}");
         assert_ne!(dir.read(leaf), leaf_before);
     }
+    let (ok, out, _) = rotate(dir, "reissue", ca, &[]);
+    assert!(
+        ok && out.contains("nothing to do"),
+        "a rerun is a no-op: {out}"
+    );
     assert_eq!(stage(dir, ca), "reissued");
     lint_clean(dir, "reissue");
     step_ok(dir, "finish", ca, &[]);
     assert_eq!(stage(dir, ca), "idle");
+    let again = step_ok(dir, "finish", ca, &[]);
+    assert!(
+        again.contains("nothing to do"),
+        "a rerun is a no-op: {again}"
+    );
     lint_clean(dir, "finish");
     let new = certs_of(&dir.join(ca));
     assert_eq!(new.len(), 1);
@@ -360,4 +373,75 @@ fn issue_17_a_member_that_cannot_be_asked_blocks_reissue_unless_forced() {
         &["--endpoints", &endpoint, "--force"],
     );
     assert!(ok && out.contains("warning: --force"), "{out}{err}");
+}
+
+/// Every file under pki/ parses as what its name says, and every certificate sits beside its
+/// own key: what `lint` checks, plus the stage.
+fn assert_consistent(dir: &Dir, ca: &str, want: &str, when: &str) {
+    lint_clean(dir, when);
+    assert_eq!(stage(dir, ca), want, "{when}");
+}
+
+/// A copy of `template`'s pki/ in a new directory.
+fn copy_of(template: &Dir) -> Dir {
+    let dir = Dir::new();
+    let status = std::process::Command::new("cp")
+        .args(["-a"])
+        .arg(template.join("pki"))
+        .arg(dir.path())
+        .status()
+        .expect("cp");
+    assert!(status.success());
+    dir
+}
+
+#[test]
+fn issue_17_a_step_killed_between_any_two_file_operations_resumes() {
+    let template = Dir::new();
+    cluster(&template, "cfssl");
+    let steps = [
+        ("prepare", "prepared"),
+        ("reissue", "reissued"),
+        ("finish", "idle"),
+    ];
+    for (i, (step, after)) in steps.iter().enumerate() {
+        let mut crashes = 0;
+        for n in 1.. {
+            let dir = copy_of(&template);
+            for (earlier, _) in &steps[..i] {
+                step_ok(&dir, earlier, "pki/ca.pem", &[]);
+            }
+            let out = std::process::Command::new(etcdpki())
+                .args([
+                    "rotate-ca",
+                    step,
+                    "--ca",
+                    "pki/ca.pem",
+                    "--ca-key",
+                    "pki/ca-key.pem",
+                    "pki",
+                ])
+                .current_dir(dir.path())
+                .env("ETCDPKI_CRASH_AT", n.to_string())
+                .output()
+                .expect("run");
+            if out.status.success() {
+                break;
+            }
+            assert_eq!(
+                std::os::unix::process::ExitStatusExt::signal(&out.status),
+                Some(9),
+                "{step} at crash point {n}: {}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+            crashes += 1;
+            step_ok(&dir, step, "pki/ca.pem", &[]);
+            assert_consistent(&dir, "pki/ca.pem", after, &format!("{step} killed at {n}"));
+            assert!(n < 500, "{step}: no end to the crash points");
+        }
+        assert!(
+            crashes > 3,
+            "{step}: only {crashes} crash points were tried"
+        );
+    }
 }
