@@ -6,7 +6,7 @@
 //! what comes back is what that server holds the key for.
 
 use std::io::Write;
-use std::net::{TcpStream, ToSocketAddrs};
+use std::net::TcpStream;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -73,18 +73,7 @@ pub fn fetch_certificates(
         address: address.clone(),
         source,
     };
-    let addr = (host, port)
-        .to_socket_addrs()
-        .map_err(connect_err)?
-        .next()
-        .ok_or_else(|| connect_err(std::io::Error::other("no address found")))?;
-    let mut socket = TcpStream::connect_timeout(&addr, timeout).map_err(connect_err)?;
-    socket
-        .set_read_timeout(Some(timeout))
-        .map_err(connect_err)?;
-    socket
-        .set_write_timeout(Some(timeout))
-        .map_err(connect_err)?;
+    let mut socket = crate::etcd::probe::dial(host, port, timeout).map_err(connect_err)?;
 
     let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
     let config = ClientConfig::builder_with_provider(provider.clone())

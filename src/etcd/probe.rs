@@ -100,18 +100,7 @@ pub fn get(
         url: url.to_owned(),
         source,
     };
-    let addr = (host.as_str(), port)
-        .to_socket_addrs()
-        .map_err(connect_err)?
-        .next()
-        .ok_or_else(|| connect_err(std::io::Error::other("no address found")))?;
-    let mut socket = TcpStream::connect_timeout(&addr, timeout).map_err(connect_err)?;
-    socket
-        .set_read_timeout(Some(timeout))
-        .map_err(connect_err)?;
-    socket
-        .set_write_timeout(Some(timeout))
-        .map_err(connect_err)?;
+    let mut socket = dial(&host, port, timeout).map_err(connect_err)?;
     let refused = |reason: String, tls: Option<&ClientConnection>| ProbeError::Refused {
         url: url.to_owned(),
         reason,
@@ -144,6 +133,19 @@ pub fn get(
         body,
         chain: presented(&tls),
     })
+}
+
+/// A TCP connection to `host:port` whose connect, reads and writes each wait at most
+/// `timeout`.
+pub(crate) fn dial(host: &str, port: u16, timeout: Duration) -> std::io::Result<TcpStream> {
+    let addr = (host, port)
+        .to_socket_addrs()?
+        .next()
+        .ok_or_else(|| std::io::Error::other("no address found"))?;
+    let socket = TcpStream::connect_timeout(&addr, timeout)?;
+    socket.set_read_timeout(Some(timeout))?;
+    socket.set_write_timeout(Some(timeout))?;
+    Ok(socket)
 }
 
 /// `HOST` and `PORT` of `https://HOST:PORT[/…]` (`[v6]` too).

@@ -114,21 +114,7 @@ impl Run {
                     reason: "is still a leaf of the old CA: run `rotate-ca reissue`".into(),
                 }),
         );
-        if blockers.is_empty() {
-            return Ok(());
-        }
-        if !self.options.force {
-            return Err(RotateError::Blocked {
-                step: "finish",
-                blockers,
-            });
-        }
-        actions.extend(
-            blockers
-                .iter()
-                .map(|b| Action::Warning(format!("--force: going on although {b}"))),
-        );
-        Ok(())
+        self.gate("finish", blockers, actions)
     }
 
     /// The new CA key to write over a copy of the old CA key beside `trust`, if there is one.

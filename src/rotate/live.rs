@@ -59,26 +59,9 @@ impl<'a> Prober<'a> {
     pub fn refusing_new_ca(&self, members: &[Member]) -> Result<Vec<Blocker>, RotateError> {
         let mut blockers = Vec::new();
         for member in members {
-            let client = self.identity(PROBE_CN)?;
-            let peer_cn = member
-                .peer_allowed_cn
-                .first()
-                .map_or(PROBE_CN, String::as_str);
-            let peer = self.identity(peer_cn)?;
-            let ports = member
-                .client_urls
-                .iter()
-                .take(1)
-                .map(|u| (u, "/health", &client))
-                .chain(
-                    member
-                        .peer_urls
-                        .iter()
-                        .take(1)
-                        .map(|u| (u, "/version", &peer)),
-                );
-            for (url, path, id) in ports {
-                if let Err(e) = probe::get(url, path, Some(id), self.timeout) {
+            let id = self.identity(probe_cn(member))?;
+            for (url, path) in ports(member) {
+                if let Err(e) = probe::get(url, path, Some(&id), self.timeout) {
                     blockers.push(refusal(member, url, &e));
                 }
             }
@@ -94,19 +77,8 @@ impl<'a> Prober<'a> {
     ) -> Result<Vec<Blocker>, RotateError> {
         let mut blockers = Vec::new();
         for member in members {
-            let id = self.identity(
-                member
-                    .peer_allowed_cn
-                    .first()
-                    .map_or(PROBE_CN, String::as_str),
-            )?;
-            let urls = member
-                .client_urls
-                .iter()
-                .take(1)
-                .map(|u| (u, "/health"))
-                .chain(member.peer_urls.iter().take(1).map(|u| (u, "/version")));
-            for (url, path) in urls {
+            let id = self.identity(probe_cn(member))?;
+            for (url, path) in ports(member) {
                 let chain = match probe::get(url, path, Some(&id), self.timeout) {
                     Ok(reply) => reply.chain,
                     Err(ProbeError::Refused { chain, .. }) if !chain.is_empty() => chain,
@@ -181,6 +153,21 @@ impl<'a> Prober<'a> {
     }
 }
 
+/// The first client URL (asked for `/health`) and the first peer URL (asked for `/version`)
+/// of `member`: one of each is enough to learn what the process trusts and serves.
+fn ports(member: &Member) -> impl Iterator<Item = (&String, &'static str)> {
+    let client = member.client_urls.iter().take(1).map(|u| (u, "/health"));
+    client.chain(member.peer_urls.iter().take(1).map(|u| (u, "/version")))
+}
+
+/// The common name a probe to `member` carries: one its `--peer-cert-allowed-cn` accepts.
+fn probe_cn(member: &Member) -> &str {
+    member
+        .peer_allowed_cn
+        .first()
+        .map_or(PROBE_CN, String::as_str)
+}
+
 /// Whether the first certificate of `chain` is one `ca` issued.
 fn served_by(chain: &[Vec<u8>], ca: &CaCert) -> bool {
     served_leaf(chain).is_some_and(|leaf| ca.issued(&leaf))
@@ -223,19 +210,8 @@ impl Prober<'_> {
     ) -> Result<Vec<PortStatus>, RotateError> {
         let mut out = Vec::new();
         for member in members {
-            let id = self.identity(
-                member
-                    .peer_allowed_cn
-                    .first()
-                    .map_or(PROBE_CN, String::as_str),
-            )?;
-            let urls = member
-                .client_urls
-                .iter()
-                .take(1)
-                .map(|u| (u, "/health"))
-                .chain(member.peer_urls.iter().take(1).map(|u| (u, "/version")));
-            for (url, path) in urls {
+            let id = self.identity(probe_cn(member))?;
+            for (url, path) in ports(member) {
                 let (refused, chain) = match probe::get(url, path, Some(&id), self.timeout) {
                     Ok(reply) => (None, reply.chain),
                     Err(ProbeError::Refused { reason, chain, .. }) => (Some(reason), chain),

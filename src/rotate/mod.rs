@@ -298,6 +298,28 @@ impl Run {
         }
     }
 
+    /// Lets a step go on when nothing blocks it, or with `--force` (each blocker then a
+    /// warning); else the step is [`RotateError::Blocked`].
+    fn gate(
+        &self,
+        step: &'static str,
+        blockers: Vec<Blocker>,
+        actions: &mut Vec<Action>,
+    ) -> Result<(), RotateError> {
+        if blockers.is_empty() {
+            return Ok(());
+        }
+        if !self.options.force {
+            return Err(RotateError::Blocked { step, blockers });
+        }
+        actions.extend(
+            blockers
+                .iter()
+                .map(|b| Action::Warning(format!("--force: going on although {b}"))),
+        );
+        Ok(())
+    }
+
     /// A root for writing beside `path` (its own directory), reached from its tree.
     fn root_beside(&self, path: &Path) -> Result<Root, RotateError> {
         let (dir, _) = self.trees.locate(path)?;

@@ -99,20 +99,6 @@ impl Run {
     ) -> Result<(), RotateError> {
         let prober = Prober::new(issuer, probe_timeout(self.options.health_timeout));
         let blockers = prober.refusing_new_ca(&self.members)?;
-        if blockers.is_empty() {
-            return Ok(());
-        }
-        if !self.options.force {
-            return Err(RotateError::Blocked {
-                step: "reissue",
-                blockers,
-            });
-        }
-        actions.extend(
-            blockers
-                .iter()
-                .map(|b| Action::Warning(format!("--force: going on although {b}"))),
-        );
-        Ok(())
+        self.gate("reissue", blockers, actions)
     }
 }
