@@ -2,7 +2,9 @@
 
 use etcdpki::etcd::{Release, read_etcd_config};
 use etcdpki::lint::certificate_rules::TimeRules;
-use etcdpki::lint::{Context, Inventory, Level, LintOptions, rule};
+use std::path::PathBuf;
+
+use etcdpki::lint::{Context, Inventory, Level, LintOptions, NamedFiles, rule};
 use etcdpki::pki::scan::collect_files;
 use time::OffsetDateTime;
 
@@ -62,7 +64,16 @@ pub fn run(args: LintArgs) -> Result<(), Failure> {
         ctx.add_etcd_config(&cfg);
     }
     let files = collect_files(&args.paths).map_err(|e| Failure::Usage(e.to_string()))?;
-    let inventory = Inventory::read(&files, options.workers);
+    // Files named on the command line or by an etcd configuration are reported when over the
+    // size cap; files a walk found are passed over with a note.
+    let named = NamedFiles::new(
+        args.paths
+            .iter()
+            .filter(|p| !p.is_dir())
+            .map(PathBuf::as_path)
+            .chain(ctx.configured_files()),
+    );
+    let inventory = Inventory::read_found(&files, &named, options.workers);
     let report = etcdpki::lint::lint(&inventory, &ctx, &options);
     let text = match args.format {
         LintFormat::Text => report.to_text(),

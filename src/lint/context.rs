@@ -436,6 +436,15 @@ impl Context {
         self.findings.push(finding.at_line(line));
     }
 
+    /// Every file the etcd configurations name (TLS files and CRLs), canonical where it
+    /// exists.
+    pub fn configured_files(&self) -> impl Iterator<Item = &Path> {
+        self.files
+            .keys()
+            .map(PathBuf::as_path)
+            .chain(self.crl_settings.iter().map(|c| c.path.as_path()))
+    }
+
     /// The member names.
     fn member_names(&self) -> impl Iterator<Item = &str> {
         self.members.iter().map(|m| m.name.as_str())

@@ -21,6 +21,7 @@ use super::report::Finding;
 use super::rule::{self, Level};
 use crate::etcd::Release;
 use crate::key::PublicKey;
+use crate::pki::FsError;
 use crate::x509::Serial;
 use crate::x509::crl::{Crl, CrlEncoding, parse_crl};
 
@@ -98,6 +99,14 @@ pub fn check(
     findings
 }
 
+/// Why a configured file cannot be read: the OS's reason, or what the safe reader refused.
+fn fs_reason(e: &FsError) -> String {
+    match e {
+        FsError::Io { source, .. } => crate::pki::scan::io_reason(source),
+        other => other.to_string(),
+    }
+}
+
 /// Reads a configured CRL file as etcd would, with findings for what etcd cannot read.
 fn configured_crl(
     s: &CrlSetting,
@@ -108,9 +117,16 @@ fn configured_crl(
     let finding = |rule, message: String| {
         Finding::new(rule, vec![s.source.clone(), shown.clone()], message).at_line(s.line)
     };
-    let bytes = match std::fs::read(&s.path) {
+    // Capped, and never blocking on a FIFO (crate::pki::fs).
+    let bytes = match crate::pki::fs::read_path_following(&s.path).and_then(|b| {
+        b.ok_or_else(|| FsError::Io {
+            path: s.path.clone(),
+            action: "read",
+            source: std::io::ErrorKind::NotFound.into(),
+        })
+    }) {
         Ok(b) => b,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+        Err(FsError::Io { source, .. }) if source.kind() == std::io::ErrorKind::NotFound => {
             findings.push(finding(
                 rule::CRL_MISSING,
                 format!("--{} names {shown}, which does not exist: etcd refuses every {} connection (\"no such file or directory\")", s.flag, if s.peer { "peer" } else { "client" }),
@@ -123,7 +139,7 @@ fn configured_crl(
                 format!(
                     "--{} names {shown}, which cannot be read ({}): etcd refuses every connection",
                     s.flag,
-                    crate::pki::scan::io_reason(&e)
+                    fs_reason(&e)
                 ),
             ));
             return None;

@@ -4,9 +4,12 @@
 //! PEM certificates (bundles too), private keys, CSRs, cfssl request files (csr.json) and cfssl
 //! ca-config.json files, each with the facts the rules need, plus findings for files that look
 //! like PEM but hold nothing usable. Anything else (READMEs, binaries) is skipped quietly.
+//! A file over [`MAX_FILE_BYTES`] is never read: one the user or an etcd configuration named is
+//! an `unreadable` error naming it and the limit; one a directory walk found gets an `info`
+//! note (a PKI directory may hold etcd's WAL or a backup archive).
 
-use std::collections::HashMap;
-use std::os::unix::fs::PermissionsExt;
+use std::collections::{HashMap, HashSet};
+use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 
 use time::OffsetDateTime;
@@ -20,8 +23,36 @@ use crate::diag::{Checked, InputError};
 use crate::key::{PrivateKey, rsa_public_parts};
 use crate::request::{CertRequest, DistinguishedName, Host, parse_csr_json};
 
-/// Files larger than this are not certificates, keys or configs; they are skipped unread.
-const MAX_FILE: u64 = 8 << 20;
+use crate::pki::MAX_FILE_BYTES;
+
+/// The files the user named: the paths on the command line that are files and those an etcd
+/// configuration names, canonical. Over the size cap, these are errors, not notes.
+#[derive(Clone, Debug, Default)]
+pub struct NamedFiles(HashSet<PathBuf>);
+
+impl NamedFiles {
+    /// `paths` (those that exist) as named.
+    pub fn new<'a>(paths: impl IntoIterator<Item = &'a Path>) -> Self {
+        Self(
+            paths
+                .into_iter()
+                .filter_map(|p| std::fs::canonicalize(p).ok())
+                .collect(),
+        )
+    }
+
+    /// True if `file` is one of them (looked up by its canonical path).
+    fn contains(&self, file: &Path) -> bool {
+        std::fs::canonicalize(file).is_ok_and(|c| self.0.contains(&c))
+    }
+}
+
+/// Whether every file counts as named, or only those in a [`NamedFiles`].
+#[derive(Clone, Copy, Debug)]
+enum Naming<'a> {
+    All,
+    Only(&'a NamedFiles),
+}
 
 /// A certificate's key, as far as lint cares.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -197,12 +228,23 @@ pub struct Inventory {
 }
 
 impl Inventory {
-    /// Reads `files`, spread over `workers` threads; the result is in file order.
+    /// Reads `files`, spread over `workers` threads; the result is in file order. Every file
+    /// counts as named: one over the size cap is an error.
     pub fn read(files: &[PathBuf], workers: usize) -> Self {
+        Self::read_as(files, Naming::All, workers)
+    }
+
+    /// [`Self::read`] of files a walk found: those not in `named` are passed over with a note
+    /// when they are over the size cap.
+    pub fn read_found(files: &[PathBuf], named: &NamedFiles, workers: usize) -> Self {
+        Self::read_as(files, Naming::Only(named), workers)
+    }
+
+    fn read_as(files: &[PathBuf], naming: Naming<'_>, workers: usize) -> Self {
         let parts = crate::parallel::map_batches(files, workers, 64, |batch| {
             let mut inv = Inventory::default();
             for f in batch {
-                inv.add_file(f);
+                inv.add_file(f, naming);
             }
             inv
         });
@@ -238,15 +280,53 @@ impl Inventory {
         ));
     }
 
-    fn add_file(&mut self, file: &Path) {
+    /// A file over the size cap: an error when it was named, else a note.
+    fn too_large(&mut self, file: &Path, size: u64, naming: Naming<'_>) {
+        let named = match naming {
+            Naming::All => true,
+            Naming::Only(named) => named.contains(file),
+        };
+        let shown = vec![file.display().to_string()];
+        let finding = if named {
+            Finding::new(
+                rule::UNREADABLE,
+                shown,
+                format!(
+                    "{size} bytes is more than the {MAX_FILE_BYTES} bytes (8 MiB) lint reads from a file; it was named, so it is reported, not skipped: a certificate, key or configuration is never this large"
+                ),
+            )
+        } else {
+            // A large log, WAL or archive in the tree is normal: worth a note, not an error.
+            Finding::new(
+                rule::UNREADABLE,
+                shown,
+                format!(
+                    "not read: {size} bytes is more than the {MAX_FILE_BYTES} bytes (8 MiB) lint reads from a file found in a directory"
+                ),
+            )
+            .at(rule::Level::Info)
+        };
+        self.findings.push(finding);
+    }
+
+    fn add_file(&mut self, file: &Path, naming: Naming<'_>) {
         self.files += 1;
-        let opened = std::fs::File::open(file).and_then(|f| {
-            let meta = f.metadata()?;
-            Ok((f, meta))
-        });
+        // Non-blocking: a FIFO named on the command line is refused below, not waited on.
+        let opened = std::fs::OpenOptions::new()
+            .read(true)
+            .custom_flags(rustix::fs::OFlags::NONBLOCK.bits().cast_signed())
+            .open(file)
+            .and_then(|f| {
+                let meta = f.metadata()?;
+                Ok((f, meta))
+            });
         let (mut handle, meta) = match opened {
-            // Not an error: a large log or archive in the tree is normal.
-            Ok((_, m)) if m.len() > MAX_FILE => return,
+            Ok((_, m)) if m.len() > MAX_FILE_BYTES => {
+                return self.too_large(file, m.len(), naming);
+            }
+            Ok((_, m)) if !m.is_file() => {
+                return self.unreadable(file, "not a regular file".into());
+            }
             Ok(x) => x,
             Err(e) => {
                 return self.unreadable(
@@ -256,7 +336,9 @@ impl Inventory {
             }
         };
         let mut bytes = Vec::with_capacity(usize::try_from(meta.len()).unwrap_or(0));
-        if let Err(e) = std::io::Read::read_to_end(&mut handle, &mut bytes) {
+        // A file that grew since the size was taken is read no further than the cap.
+        let mut capped = std::io::Read::take(&mut handle, MAX_FILE_BYTES);
+        if let Err(e) = std::io::Read::read_to_end(&mut capped, &mut bytes) {
             return self.unreadable(
                 file,
                 format!("cannot read: {}", crate::pki::scan::io_reason(&e)),

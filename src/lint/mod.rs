@@ -21,7 +21,7 @@ pub mod settings_rules;
 pub mod trust_rules;
 
 pub use context::Context;
-pub use inventory::Inventory;
+pub use inventory::{Inventory, NamedFiles};
 pub use report::{Finding, LintReport};
 pub use rule::{Level, Rule};
 

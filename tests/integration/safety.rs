@@ -114,3 +114,57 @@ fn issue_13_lint_escapes_control_characters_in_every_format() {
         );
     }
 }
+
+/// A sparse file of `size` bytes.
+fn sparse(path: &std::path::Path, size: u64) {
+    std::fs::File::create(path)
+        .and_then(|f| f.set_len(size))
+        .expect("sparse file");
+}
+
+#[test]
+fn issue_13_lint_reports_an_oversized_file_it_was_named_and_notes_one_it_found() {
+    let dir = crate::lint::good_pki();
+    // 9 MiB: over the 8 MiB cap.
+    sparse(&dir.join("pki/wal.bin"), 9 << 20);
+
+    // Found by walking: a note (info), the run stays clean.
+    let (code, found) = crate::lint::lint_json(&dir, &["pki"]);
+    assert_eq!(code, 0, "{found:#?}");
+    crate::lint::assert_fires(&found, "unreadable", "pki/wal.bin", "info");
+    let note = found.iter().find(|f| f.rule == "unreadable").expect("note");
+    assert!(note.message.contains("9437184 bytes"), "{}", note.message);
+    assert!(
+        note.message.contains("8388608 bytes (8 MiB)"),
+        "{}",
+        note.message
+    );
+
+    // Named on the command line: an error naming the file and the limit.
+    let (code, found) = crate::lint::lint_json(&dir, &["pki", "pki/wal.bin"]);
+    assert_eq!(code, 1, "{found:#?}");
+    crate::lint::assert_fires(&found, "unreadable", "pki/wal.bin", "error");
+    let out = lint(&dir, &["pki/wal.bin"]);
+    assert_eq!(out.status.code(), Some(1));
+    let shown = text(&out.stdout);
+    assert!(
+        shown.contains(
+            "error[unreadable] pki/wal.bin: 9437184 bytes is more than the 8388608 bytes (8 MiB)"
+        ),
+        "{shown}"
+    );
+
+    // Named by an etcd configuration (and found by the walk): an error too.
+    let key = dir.join("pki/infra0-server-key.pem");
+    dir.write(
+        "etcd.env",
+        &format!(
+            "ETCD_NAME=infra0\nETCD_CERT_FILE={}\nETCD_KEY_FILE={}\n",
+            dir.join("pki/wal.bin").display(),
+            key.display()
+        ),
+    );
+    let (code, found) = crate::lint::lint_json(&dir, &["--etcd-config", "etcd.env", "pki"]);
+    assert_eq!(code, 1, "{found:#?}");
+    crate::lint::assert_fires(&found, "unreadable", "pki/wal.bin", "error");
+}
