@@ -168,3 +168,64 @@ fn issue_13_lint_reports_an_oversized_file_it_was_named_and_notes_one_it_found()
     assert_eq!(code, 1, "{found:#?}");
     crate::lint::assert_fires(&found, "unreadable", "pki/wal.bin", "error");
 }
+
+/// Every path under `root` with its permission bits and whether it is a directory.
+fn modes_under(root: &std::path::Path, out: &mut Vec<(std::path::PathBuf, u32, bool)>) {
+    let meta = std::fs::symlink_metadata(root).expect("stat");
+    out.push((
+        root.to_path_buf(),
+        meta.permissions().mode() & 0o7777,
+        meta.is_dir(),
+    ));
+    if meta.is_dir() {
+        for entry in std::fs::read_dir(root).expect("list") {
+            modes_under(&entry.expect("entry").path(), out);
+        }
+    }
+}
+
+fn is_key_file(path: &std::path::Path) -> bool {
+    let name = path.file_name().map(|n| n.to_string_lossy().into_owned());
+    name.is_some_and(|n| n.ends_with("-key.pem") || n.ends_with(".key"))
+}
+
+#[test]
+fn issue_13_cluster_under_umask_000_makes_0700_directories_and_0600_keys() {
+    for layout in ["cfssl", "etcdadm", "kubeadm"] {
+        let dir = Dir::new();
+        let command = format!(
+            "umask 000; exec {} cluster --initial-cluster a=https://127.0.0.1:2380,b=https://127.0.0.2:2380 --client root --layout {layout}",
+            etcdpki().display()
+        );
+        let out = std::process::Command::new("sh")
+            .args(["-c", &command])
+            .current_dir(dir.path())
+            .output()
+            .expect("sh");
+        assert!(out.status.success(), "{layout}: {}", text(&out.stderr));
+        let mut found = Vec::new();
+        modes_under(&dir.join("pki"), &mut found);
+        let keys = found.iter().filter(|(p, _, _)| is_key_file(p)).count();
+        assert!(keys >= 5, "{layout}: {found:?}");
+        for (path, mode, is_dir) in &found {
+            let holds_key = *is_dir
+                && std::fs::read_dir(path)
+                    .expect("list")
+                    .any(|e| is_key_file(&e.expect("entry").path()));
+            let expected = match (is_dir, is_key_file(path)) {
+                // The output directory, and every directory that holds a key.
+                (true, _) if *path == dir.join("pki") || holds_key => 0o700,
+                // A directory of certificates only.
+                (true, _) => 0o755,
+                (false, true) => 0o600,
+                (false, false) => 0o644,
+            };
+            assert_eq!(
+                *mode,
+                expected,
+                "{layout}: {} is {mode:o}, not {expected:o}",
+                path.display()
+            );
+        }
+    }
+}
