@@ -12,7 +12,7 @@ use etcdpki::cluster::{
 };
 use etcdpki::config::duration::format_window;
 use etcdpki::diag::{InputError, Severity};
-use etcdpki::pki::{DEFAULT_LOCK_WAIT, DirLock, recover_dir};
+use etcdpki::pki::{DirLock, recover_dir};
 use etcdpki::request::{Host, parse_host};
 use time::OffsetDateTime;
 
@@ -37,7 +37,7 @@ pub fn run(args: ClusterArgs) -> Result<(), Failure> {
     // The output directory is opened (made) and locked, and a set a killed run left is
     // finished or dropped, before anything in it is read.
     let root = open_output(&plan.out)?;
-    let wait = DEFAULT_LOCK_WAIT;
+    let wait = std::time::Duration::from_nanos(args.lock_timeout.as_nanos().unsigned_abs());
     let mut lock = DirLock::acquire(vec![root.handle()?], wait)?;
     for done in recover_dir(root.dir())? {
         eprint_line(&recovery_note(&done));

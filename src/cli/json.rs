@@ -58,9 +58,10 @@ pub fn run(args: JsonArgs, personality: Personality) -> Result<(), Failure> {
             }
         })
         .collect();
+    let wait = std::time::Duration::from_nanos(args.lock_timeout.as_nanos().unsigned_abs());
     let replaced = replaced_ca_keys(&planned);
     if personality == Personality::Cfssljson && !replaced.is_empty() {
-        return write(&with_backups(&replaced, planned)?);
+        return write(&with_backups(&replaced, planned)?, wait);
     }
     if !args.overwrite_ca_key
         && let Some(key) = replaced.first()
@@ -71,7 +72,7 @@ pub fn run(args: JsonArgs, personality: Personality) -> Result<(), Failure> {
             args.basename
         )));
     }
-    write(&planned)
+    write(&planned, wait)
 }
 
 /// cfssljson replaces a CA's key; under its name the old pairs are kept first: the backups
@@ -99,11 +100,11 @@ fn with_backups(
     Ok(files)
 }
 
-/// Writes the set (after finishing or dropping what a killed run left), saying what recovery
-/// did and what the user should know.
-fn write(files: &[PlannedFile]) -> Result<(), Failure> {
+/// Writes the set (after finishing or dropping what a killed run left, waiting at most `wait`
+/// for another run writing there), saying what recovery did and what the user should know.
+fn write(files: &[PlannedFile], wait: std::time::Duration) -> Result<(), Failure> {
     warn_exposed_keys(files);
-    let written = write_files(files)?;
+    let written = write_files(files, wait)?;
     for done in &written.recovered {
         eprint_line(&recovery_note(done));
     }

@@ -177,19 +177,24 @@ pub struct Written {
     pub recovered: Vec<Recovery>,
 }
 
-/// How long [`write_files`] waits for another run writing in the same directory.
+/// How long a run waits for another run writing in the same directory, unless told otherwise
+/// (`--lock-timeout`): long enough for a `cluster` run making RSA keys, short enough that cron
+/// and CI jobs fail visibly instead of hanging.
 pub const DEFAULT_LOCK_WAIT: std::time::Duration = std::time::Duration::from_secs(60);
 
 /// Writes `files` as one set in the deepest directory they share (opened as named; the files
-/// may be in directories beneath it), with that directory locked ([`DEFAULT_LOCK_WAIT`]) and
+/// may be in directories beneath it), with that directory locked (waiting at most `wait`) and
 /// its interrupted sets recovered first. The set is named after its last file.
-pub fn write_files(files: &[PlannedFile]) -> Result<Written, CommitError> {
+pub fn write_files(
+    files: &[PlannedFile],
+    wait: std::time::Duration,
+) -> Result<Written, CommitError> {
     let Some(last) = files.last() else {
         return Ok(Written::default());
     };
     let root = Root::open(&common_dir(files))
         .map_err(|e| PlaceError::from(e.about(&last.path, "open its directory")))?;
-    let _lock = super::lock::DirLock::acquire(vec![root.handle()?], DEFAULT_LOCK_WAIT)?;
+    let _lock = super::lock::DirLock::acquire(vec![root.handle()?], wait)?;
     let recovered = recover_dir(root.dir())?;
     let set = last
         .path

@@ -347,7 +347,7 @@ pub fn publish(
         };
         planned.push(PlannedFile::public(&f.path, contents));
     }
-    write_files(&planned)?;
+    write_files(&planned, super::commit::DEFAULT_LOCK_WAIT)?;
     Ok(Publication {
         number: list.crl_number,
         this_update,

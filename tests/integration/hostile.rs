@@ -543,13 +543,15 @@ fn hostile_inputs_get_messages_and_exit_codes_never_panics_or_files() {
             "g.yml",
         )
         .file("g.yml", format!("name: {}\n  bad: [", "y".repeat(8 << 20))),
+        // Issue 13: a file named on the command line is reported, never skipped silently.
         case(
-            "lint: a 100 MB file is skipped",
+            "lint: a 100 MB file named is reported unread",
             &["lint", "big.pem"],
-            0,
+            1,
             "",
         )
-        .file("big.pem", big.clone()),
+        .file("big.pem", big.clone())
+        .report("error[unreadable] big.pem: 104857600 bytes is more than the 8388608 bytes"),
         case(
             "expiry: nothing but garbage",
             &["expiry", "g.pem"],

@@ -229,3 +229,88 @@ fn issue_13_cluster_under_umask_000_makes_0700_directories_and_0600_keys() {
         }
     }
 }
+
+/// Holds an exclusive `flock` on `dir` (as another etcdpki run writing there would) until the
+/// returned child is killed.
+fn hold_lock(dir: &std::path::Path) -> std::process::Child {
+    let child = std::process::Command::new(crate::util::require("flock", "util-linux"))
+        .args(["-x"])
+        .arg(dir)
+        .args(["sleep", "30"])
+        .spawn()
+        .expect("flock");
+    // Until flock holds it: a run started earlier would take the lock first.
+    let start = std::time::Instant::now();
+    while start.elapsed() < std::time::Duration::from_secs(10) {
+        let probe = std::process::Command::new("flock")
+            .args(["-n", "-x"])
+            .arg(dir)
+            .arg("true")
+            .status()
+            .expect("flock -n");
+        if !probe.success() {
+            return child;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    panic!("flock never took {}", dir.display());
+}
+
+fn release(mut holder: std::process::Child) {
+    holder.kill().expect("kill flock");
+    holder.wait().expect("reap flock");
+}
+
+#[test]
+fn issue_13_json_and_cluster_give_up_after_their_lock_timeout() {
+    let dir = Dir::new();
+    dir.write(
+        "ca.json",
+        r#"{"CN": "ca", "key": {"algo": "ecdsa", "size": 256}}"#,
+    );
+    let input = dir.ok(&["gencert", "-initca", "ca.json"], b"");
+    std::fs::create_dir(dir.join("out")).expect("mkdir");
+
+    let holder = hold_lock(&dir.join("out"));
+    let start = std::time::Instant::now();
+    let out = dir.run(
+        &etcdpki(),
+        &["json", "-bare", "-lock-timeout", "1s", "out/ca"],
+        &input,
+    );
+    let waited = start.elapsed();
+    let cluster = dir.run(
+        &etcdpki(),
+        &["cluster", "--out", "out", "--lock-timeout", "1s"],
+        b"",
+    );
+    release(holder);
+
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stderr)
+            .contains("out: another etcdpki run is writing in this directory (waited 1s)"),
+        "{}",
+        text(&out.stderr)
+    );
+    assert!(waited >= std::time::Duration::from_secs(1), "{waited:?}");
+    assert!(!dir.join("out/ca.pem").exists(), "nothing is written");
+    assert_eq!(cluster.status.code(), Some(1), "{}", text(&cluster.stderr));
+    assert!(
+        text(&cluster.stderr)
+            .contains("out: another etcdpki run is writing in this directory (waited 1s)"),
+        "{}",
+        text(&cluster.stderr)
+    );
+    assert!(!dir.join("out/ca.pem").exists(), "nothing is written");
+
+    // Free again, both write.
+    dir.ok(&["json", "-bare", "out/ca"], &input);
+    assert!(dir.join("out/ca-key.pem").exists());
+    let bad = dir.run(
+        &etcdpki(),
+        &["json", "-bare", "-lock-timeout", "0s", "x"],
+        &input,
+    );
+    assert_eq!(bad.status.code(), Some(2), "{}", text(&bad.stderr));
+}

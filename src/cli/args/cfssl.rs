@@ -306,6 +306,14 @@ pub struct JsonArgs {
     /// Replace an existing CA's key with a new one (refused otherwise; cfssljson replaces it).
     #[arg(long = "overwrite-ca-key")]
     pub overwrite_ca_key: bool,
+    /// How long to wait for another etcdpki run writing in the directory (Go duration such as 90s, or days such as 1d).
+    #[arg(
+        long = "lock-timeout",
+        value_name = "DURATION",
+        default_value = "60s",
+        value_parser = super::values::positive_duration
+    )]
+    pub lock_timeout: etcdpki::config::GoDuration,
     /// Print the version and exit.
     #[arg(long)]
     pub version: bool,

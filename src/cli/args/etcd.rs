@@ -156,6 +156,14 @@ pub struct ClusterArgs {
     /// Replace a CA that cannot be used or differs from the plan (every certificate is then reissued).
     #[arg(long)]
     pub force: bool,
+    /// How long to wait for another etcdpki run writing in the output directory (Go duration such as 90s, or days such as 1d).
+    #[arg(
+        long = "lock-timeout",
+        value_name = "DURATION",
+        default_value = "60s",
+        value_parser = positive_duration
+    )]
+    pub lock_timeout: GoDuration,
 }
 
 pub(super) const CLUSTER_HELP: &str = "EXAMPLES:
