@@ -233,7 +233,7 @@ fn issue_13_cluster_under_umask_000_makes_0700_directories_and_0600_keys() {
 /// Holds an exclusive `flock` on `dir` (as another etcdpki run writing there would) until the
 /// returned child is killed.
 fn hold_lock(dir: &std::path::Path) -> std::process::Child {
-    let child = std::process::Command::new(crate::util::require("flock", "util-linux"))
+    let mut child = std::process::Command::new(crate::util::require("flock", "util-linux"))
         .args(["-x"])
         .arg(dir)
         .args(["sleep", "30"])
@@ -253,6 +253,8 @@ fn hold_lock(dir: &std::path::Path) -> std::process::Child {
         }
         std::thread::sleep(std::time::Duration::from_millis(50));
     }
+    child.kill().expect("kill flock");
+    child.wait().expect("reap flock");
     panic!("flock never took {}", dir.display());
 }
 
