@@ -1,5 +1,6 @@
 //! `lint`: reads the paths and the cluster's settings, runs every rule, prints the findings.
 
+use etcdpki::diag::escape_controls;
 use etcdpki::etcd::{Release, read_etcd_config};
 use etcdpki::lint::certificate_rules::TimeRules;
 use std::path::PathBuf;
@@ -9,6 +10,7 @@ use etcdpki::pki::scan::collect_files;
 use time::OffsetDateTime;
 
 use super::args::{EtcdVersion, LintArgs, LintFormat};
+use super::log::eprint_line;
 use super::{Failure, write_stdout};
 
 /// Runs `lint`.
@@ -74,6 +76,12 @@ pub fn run(args: LintArgs) -> Result<(), Failure> {
             .chain(ctx.configured_files()),
     );
     let inventory = Inventory::read_found(&files, &named, options.workers);
+    for (file, size) in &inventory.skipped {
+        eprint_line(&format!(
+            "note: {}: not read: {size} bytes is more than the 8 MiB lint reads from a file found in a directory (name it to have it reported)",
+            escape_controls(&file.display().to_string())
+        ));
+    }
     let report = etcdpki::lint::lint(&inventory, &ctx, &options);
     let text = match args.format {
         LintFormat::Text => report.to_text(),

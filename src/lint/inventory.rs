@@ -5,8 +5,8 @@
 //! ca-config.json files, each with the facts the rules need, plus findings for files that look
 //! like PEM but hold nothing usable. Anything else (READMEs, binaries) is skipped quietly.
 //! A file over [`MAX_FILE_BYTES`] is never read: one the user or an etcd configuration named is
-//! an `unreadable` error naming it and the limit; one a directory walk found gets an `info`
-//! note (a PKI directory may hold etcd's WAL or a backup archive).
+//! an `unreadable` error naming it and the limit; one a directory walk found is listed in
+//! [`Inventory::skipped`] for a note (a PKI directory may hold etcd's WAL or a backup archive).
 
 use std::collections::{HashMap, HashSet};
 use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
@@ -221,6 +221,9 @@ pub struct Inventory {
     pub findings: Vec<Finding>,
     /// How many files were looked at.
     pub files: usize,
+    /// Files a walk found over [`MAX_FILE_BYTES`], left unread, with their sizes: the CLI
+    /// notes them on standard error.
+    pub skipped: Vec<(PathBuf, u64)>,
     /// The permission bits of the file being read.
     mode: u32,
     /// Directories' permission bits, looked up once each.
@@ -257,6 +260,7 @@ impl Inventory {
             all.configs.extend(part.configs);
             all.crls.extend(part.crls);
             all.findings.extend(part.findings);
+            all.skipped.extend(part.skipped);
             all.files += part.files;
         }
         all
@@ -286,27 +290,18 @@ impl Inventory {
             Naming::All => true,
             Naming::Only(named) => named.contains(file),
         };
-        let shown = vec![file.display().to_string()];
-        let finding = if named {
-            Finding::new(
-                rule::UNREADABLE,
-                shown,
-                format!(
-                    "{size} bytes is more than the {MAX_FILE_BYTES} bytes (8 MiB) lint reads from a file; it was named, so it is reported, not skipped: a certificate, key or configuration is never this large"
-                ),
-            )
-        } else {
-            // A large log, WAL or archive in the tree is normal: worth a note, not an error.
-            Finding::new(
-                rule::UNREADABLE,
-                shown,
-                format!(
-                    "not read: {size} bytes is more than the {MAX_FILE_BYTES} bytes (8 MiB) lint reads from a file found in a directory"
-                ),
-            )
-            .at(rule::Level::Info)
-        };
-        self.findings.push(finding);
+        if !named {
+            // A large log, etcd's WAL or an archive in the tree is normal: a note, not a finding.
+            self.skipped.push((file.to_path_buf(), size));
+            return;
+        }
+        self.findings.push(Finding::new(
+            rule::UNREADABLE,
+            vec![file.display().to_string()],
+            format!(
+                "{size} bytes is more than the {MAX_FILE_BYTES} bytes (8 MiB) lint reads from a file; it was named, so it is reported, not skipped: a certificate, key or configuration is never this large"
+            ),
+        ));
     }
 
     fn add_file(&mut self, file: &Path, naming: Naming<'_>) {
