@@ -18,37 +18,9 @@ use crate::etcd::{
     EtcdConfig, InitialClusterError, Problem, ProblemKind, Process, Release, parse_initial_cluster,
     url_host,
 };
+pub use crate::pki::role::Roles;
+use crate::pki::role::{Seen, roles_without_configuration};
 use crate::request::normalize_dns;
-
-/// The roles a certificate plays.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct Roles {
-    /// Serves etcd's client port (`--cert-file`).
-    pub server: bool,
-    /// Serves and dials the peer port (`--peer-cert-file`).
-    pub peer: bool,
-    /// Authenticates a client (etcdctl, the API server, a health check).
-    pub client: bool,
-    /// Serves only: the member dials that port with another certificate (3.5's
-    /// `client-cert-file` for its gateway, `peer-client-cert-file` for its peers), so this one
-    /// needs server auth only (embed/config.go, PR 12705).
-    pub serves_only: bool,
-}
-
-impl Roles {
-    fn any(self) -> bool {
-        self.server || self.peer || self.client
-    }
-
-    fn union(self, other: Roles) -> Roles {
-        Roles {
-            server: self.server || other.server,
-            peer: self.peer || other.peer,
-            client: self.client || other.client,
-            serves_only: self.serves_only || other.serves_only,
-        }
-    }
-}
 
 /// One member of the cluster.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -446,22 +418,13 @@ impl Context {
     }
 
     /// The member names.
-    fn member_names(&self) -> impl Iterator<Item = &str> {
+    fn member_names(&self) -> impl Iterator<Item = &str> + Clone {
         self.members.iter().map(|m| m.name.as_str())
     }
 
     /// The roles of `cert` and the member it belongs to, judged as etcd would use it: from an
-    /// etcd configuration that names the file; else from its EKU when that allows one role
-    /// only (server auth: a server; client auth: a client); else, to break the tie, from its
-    /// name. `own_peer` holds the members that have a peer certificate of their own
-    /// (`NAME-peer.pem`), whose `NAME.pem` is then their server certificate only.
-    ///
-    /// The fixed names of the layouts etcd's tools write (`server`, `peer`, `client`,
-    /// `healthcheck-client`, `apiserver-etcd-client`, `etcdctl-etcd-client`, and a known
-    /// member's `NAME-peer`/`NAME-server`) are configuration in all but name: kubeadm's and
-    /// etcdadm's etcd commands pass exactly those files (docs/lints.md, "Roles"). Such a name
-    /// keeps its role when the EKU says otherwise, so a misissued certificate is reported. Any
-    /// other name (`kube-apiserver`, `prometheus-server`) never overrides the EKU.
+    /// etcd configuration that names the file; else as [`roles_without_configuration`] judges
+    /// them, with this context's members (one member owns every server and peer certificate).
     pub(crate) fn roles_of(
         &self,
         cert: &CertEntry,
@@ -480,22 +443,14 @@ impl Context {
                 .and_then(|n| self.members.iter().find(|m| m.name == n));
             return (*roles, member);
         }
-        if cert.index > 0 {
-            // A bundle's later certificates are its chain, not what the file name says.
-            return (Roles::default(), None);
-        }
-        let named = name_roles(&cert.file, self.member_names(), own_peer);
-        if cert.is_ca() && (!named.roles.any() || has_ca_token(&cert.file)) {
-            // A CA, unless its name says it is a leaf (then ca-constraints reports CA:TRUE).
-            return (Roles::default(), None);
-        }
-        let roles = match eku_role(cert) {
-            Some(single) if !named.conventional => single,
-            _ => named.roles,
+        let seen = Seen {
+            file: &cert.file,
+            index: cert.index,
+            is_ca: cert.is_ca(),
+            eku: cert.eku,
         };
+        let (roles, named) = roles_without_configuration(seen, self.member_names(), own_peer);
         let member = named
-            .member
-            .filter(|_| roles.server || roles.peer)
             .or_else(|| match self.members.as_slice() {
                 // One member: every server or peer certificate is its.
                 [only] if roles.server || roles.peer => Some(only.name.clone()),
@@ -504,6 +459,15 @@ impl Context {
             .and_then(|n| self.members.iter().find(|m| m.name == n));
         (roles, member)
     }
+}
+
+/// The members that have a peer certificate file of their own (`NAME-peer.pem`, as
+/// `etcdpki cluster` and cfssl tutorials name it).
+pub(crate) fn members_with_peer_files<'a>(
+    ctx: &Context,
+    files: impl Iterator<Item = &'a Path>,
+) -> HashSet<String> {
+    crate::pki::role::members_with_peer_files(ctx.member_names(), files)
 }
 
 /// The finding of a problem etcd has with a configuration: `etcd-config-invalid` for what it
@@ -525,133 +489,6 @@ fn problem_finding(source: &str, problem: &Problem) -> Finding {
         Some(level) => finding.at(level),
         None => finding,
     }
-}
-
-/// The one role an EKU allows: server auth only is a server, client auth only a client; none
-/// when it allows both (or any, or has no EKU: Go then allows every use).
-fn eku_role(cert: &CertEntry) -> Option<Roles> {
-    let eku = cert.eku.filter(|e| !e.any)?;
-    match (eku.server, eku.client) {
-        (true, false) => Some(Roles {
-            server: true,
-            ..Roles::default()
-        }),
-        (false, true) => Some(Roles {
-            client: true,
-            ..Roles::default()
-        }),
-        _ => None,
-    }
-}
-
-/// The members that have a peer certificate file of their own (`NAME-peer.pem`, as
-/// `etcdpki cluster` and cfssl tutorials name it).
-pub(crate) fn members_with_peer_files<'a>(
-    ctx: &Context,
-    files: impl Iterator<Item = &'a Path>,
-) -> HashSet<String> {
-    let none = HashSet::new();
-    files
-        .filter_map(|f| {
-            let named = name_roles(f, ctx.member_names(), &none);
-            (named.roles.peer && !named.roles.server)
-                .then_some(named.member)
-                .flatten()
-        })
-        .collect()
-}
-
-/// What a file name says.
-#[derive(Clone, Debug, PartialEq, Eq)]
-struct Named {
-    /// The roles it names.
-    roles: Roles,
-    /// The member it names.
-    member: Option<String>,
-    /// Whether it is one of the fixed names of a tool's layout (see [`Context::roles_of`]).
-    conventional: bool,
-}
-
-/// The fixed file names (without extension) of kubeadm's, etcdadm's and etcd's own examples'
-/// etcd certificates (kubeadm phases/certs/certlist.go, etcdadm constants.go).
-const CONVENTIONAL: &[&str] = &[
-    "server",
-    "peer",
-    "client",
-    "etcdctl",
-    "healthcheck-client",
-    "apiserver-etcd-client",
-    "etcdctl-etcd-client",
-];
-
-/// Roles and member from a file name: `client`, `etcdctl`, `apiserver`, `healthcheck` or
-/// `prometheus` in it make a client (etcd's clients: etcdctl, kube-apiserver, health checks,
-/// metrics scrapers); else `peer` a peer and `server` a server; a file named after a member
-/// (`infra0.pem`, as etcd's tutorials name the one certificate a member uses for both) is that
-/// member's server and peer certificate, or its server certificate only when the member has a
-/// peer certificate of its own (`own_peer`); `infra0-peer.pem` is infra0's peer.
-fn name_roles<'a>(
-    file: &Path,
-    members: impl Iterator<Item = &'a str>,
-    own_peer: &HashSet<String>,
-) -> Named {
-    let name = file
-        .file_name()
-        .map(|n| n.to_string_lossy().to_ascii_lowercase())
-        .unwrap_or_default();
-    let stem = [".pem", ".crt", ".cert"]
-        .iter()
-        .find_map(|e| name.strip_suffix(e))
-        .unwrap_or(&name)
-        .to_owned();
-    let mut roles = Roles::default();
-    let client_words = [
-        "client",
-        "etcdctl",
-        "apiserver",
-        "healthcheck",
-        "prometheus",
-    ];
-    if client_words.iter().any(|w| stem.contains(w)) {
-        roles.client = true;
-    } else {
-        roles.peer = stem.contains("peer");
-        roles.server = stem.contains("server");
-    }
-    let member = members
-        .filter(|m| {
-            let m = m.to_ascii_lowercase();
-            stem == m
-                || [b'-', b'_', b'.'].iter().any(|sep| {
-                    stem.strip_prefix(&m)
-                        .is_some_and(|rest| rest.as_bytes().first() == Some(sep))
-                })
-        })
-        .max_by_key(|m| m.len())
-        .map(str::to_owned);
-    let own = member.as_deref().map(str::to_ascii_lowercase);
-    let rest = own
-        .as_deref()
-        .and_then(|m| stem.strip_prefix(m))
-        .map(|r| r.trim_start_matches(['-', '_', '.']));
-    if rest == Some("") {
-        roles.server = true;
-        roles.peer = !member.as_ref().is_some_and(|m| own_peer.contains(m));
-    }
-    let conventional = CONVENTIONAL.contains(&stem.as_str())
-        || rest.is_some_and(|r| ["", "server", "peer", "client"].contains(&r));
-    Named {
-        roles,
-        member,
-        conventional,
-    }
-}
-
-/// True for names like `ca.pem`, `etcd-ca.crt`, `client-ca.pem`: a `ca` word in the name.
-fn has_ca_token(file: &Path) -> bool {
-    file.file_name()
-        .map(|n| n.to_string_lossy().to_ascii_lowercase())
-        .is_some_and(|n| n.split(['-', '_', '.']).any(|t| t == "ca"))
 }
 
 /// The ten TLS file settings of a configuration, each with the roles its file plays (none for
@@ -682,80 +519,4 @@ fn tls_settings(
             Roles::default(),
         ),
     ]
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    const SERVER: Roles = Roles {
-        server: true,
-        peer: false,
-        client: false,
-        serves_only: false,
-    };
-    const PEER: Roles = Roles {
-        server: false,
-        peer: true,
-        client: false,
-        serves_only: false,
-    };
-    const CLIENT: Roles = Roles {
-        server: false,
-        peer: false,
-        client: true,
-        serves_only: false,
-    };
-
-    #[test]
-    fn file_names_give_roles_and_members() {
-        let members = ["infra0", "infra1"];
-        let own_peer = HashSet::from(["infra1".to_owned()]);
-        let named = |f: &str| name_roles(Path::new(f), members.iter().copied(), &own_peer);
-        let both = Roles {
-            peer: true,
-            ..SERVER
-        };
-        assert_eq!(
-            named("pki/infra0.pem"),
-            Named {
-                roles: both,
-                member: Some("infra0".into()),
-                conventional: true
-            }
-        );
-        // infra1 has infra1-peer.pem: infra1.pem is its server certificate only.
-        assert_eq!(named("pki/infra1.pem").roles, SERVER);
-        assert_eq!(
-            named("infra1-peer.pem"),
-            Named {
-                roles: PEER,
-                member: Some("infra1".into()),
-                conventional: true
-            }
-        );
-        for client in [
-            "apiserver-etcd-client.crt",
-            "healthcheck-client.crt",
-            "etcdctl-etcd-client.crt",
-            "etcdctl.pem",
-        ] {
-            assert_eq!(
-                (named(client).roles, named(client).conventional),
-                (CLIENT, true),
-                "{client}"
-            );
-        }
-        // etcdpki cluster --client names: clients by their words, never conventional.
-        for client in ["kube-apiserver.pem", "prometheus-server.pem"] {
-            assert_eq!(
-                (named(client).roles, named(client).conventional),
-                (CLIENT, false),
-                "{client}"
-            );
-        }
-        assert!(named("server.crt").roles.server && named("server.crt").conventional);
-        assert!(!named("lonely-server.pem").conventional);
-        assert_eq!(named("ca.pem").roles, Roles::default());
-    }
 }

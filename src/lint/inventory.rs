@@ -112,16 +112,7 @@ pub struct CertEntry {
     pub has_san_extension: bool,
 }
 
-/// The purposes in an ExtendedKeyUsage extension that matter to etcd.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct Eku {
-    /// id-kp-serverAuth.
-    pub server: bool,
-    /// id-kp-clientAuth.
-    pub client: bool,
-    /// anyExtendedKeyUsage.
-    pub any: bool,
-}
+pub use crate::pki::role::Eku;
 
 impl CertEntry {
     /// A CA by its own word: BasicConstraints cA.
