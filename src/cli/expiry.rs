@@ -4,10 +4,11 @@ use etcdpki::config::duration::residual;
 use etcdpki::expiry::ExpiryReport;
 use std::path::PathBuf;
 
+use etcdpki::diag::escape_controls;
 use etcdpki::pki::FsError;
 use etcdpki::pki::fs::read_path_following;
-use etcdpki::pki::scan::{certificates_in, collect_files, is_key_name};
-use etcdpki::x509::crl::{looks_like_crl, parse_crl};
+use etcdpki::pki::scan::{FoundCertificate, certificates_in, collect_files, is_key_name};
+use etcdpki::x509::crl::{Crl, looks_like_crl, parse_crl};
 use time::OffsetDateTime;
 
 use super::args::{ExpiryArgs, ExpiryFormat};
@@ -17,40 +18,14 @@ use super::{Failure, write_stdout};
 /// Runs `expiry`.
 pub fn run(args: ExpiryArgs) -> Result<(), Failure> {
     let window = args.fail_within.as_ref().map(|w| w.duration);
-    // Key files are never read (a monitoring user need not be able to, and expiry has no use
-    // for them); a walked file over the size cap is no certificate file and is passed over,
-    // one named is an error.
-    let files: Vec<PathBuf> = collect_files(&args.paths)
-        .map_err(|e| Failure::Usage(e.to_string()))?
-        .into_iter()
-        .filter(|f| !is_key_name(f) || args.paths.contains(f))
-        .collect();
-    let mut found = Vec::new();
-    let mut crls = Vec::new();
-    for file in &files {
-        match read_path_following(file) {
-            Ok(Some(bytes)) if looks_like_crl(&bytes) => {
-                if let Ok(crl) = parse_crl(&bytes) {
-                    crls.push((file.clone(), crl));
-                }
-            }
-            Ok(Some(bytes)) => found.extend(certificates_in(file, &bytes)),
-            Ok(None) => {}
-            Err(FsError::TooLarge { .. }) if !args.paths.contains(file) => {}
-            Err(e) => return Err(Failure::Usage(e.to_string())),
-        }
-    }
-    if found.is_empty() && crls.is_empty() {
-        return Err(Failure::Usage(format!(
-            "no certificate found in {} file(s) under the given paths",
-            files.len()
-        )));
-    }
-    let now = OffsetDateTime::now_utc();
-    let report = ExpiryReport::new(&found, now).with_crls(&crls, now);
+    let (found, crls) = read(&args.paths)?;
+    let at = args.at.unwrap_or_else(OffsetDateTime::now_utc);
+    let report = ExpiryReport::new(&found, at).with_crls(&crls);
     let text = match args.format {
         ExpiryFormat::Text => report.to_text(),
         ExpiryFormat::Json => report.to_json(),
+        ExpiryFormat::Prometheus => report.to_prometheus(),
+        ExpiryFormat::Markdown => report.to_markdown(),
     };
     write_stdout(text.as_bytes())?;
     let Some(window) = window else {
@@ -70,20 +45,83 @@ pub fn run(args: ExpiryArgs) -> Result<(), Failure> {
             .expires
             .format(&time::format_description::well_known::Rfc3339)
             .unwrap_or_default();
-        eprint_line(&format!(
-            "{}: {} expires at {at} ({}), within {within}",
-            row.file,
-            row.certificate,
-            residual(row.residual_seconds),
-        ));
+        // Names and paths come from certificates and directories: anyone's text.
+        let (file, name) = (
+            escape_controls(&row.file),
+            escape_controls(&row.certificate),
+        );
+        eprint_line(&if row.residual_seconds <= 0 {
+            format!("{file}: {name} expired at {at}")
+        } else {
+            format!(
+                "{file}: {name} expires at {at} (in {}, within {within})",
+                residual(row.residual_seconds)
+            )
+        });
     }
     let what = if due.iter().any(|r| report.crls.contains(r)) {
         "certificate(s) or CRL(s)"
     } else {
         "certificate(s)"
     };
+    let expired = if due.iter().any(|r| r.residual_seconds <= 0) {
+        " or have expired"
+    } else {
+        ""
+    };
     Err(Failure::Run(format!(
-        "{} {what} expire within {within}",
+        "{} {what} expire within {within}{expired}",
         due.len()
     )))
 }
+
+/// The certificates and CRLs under `paths`. Key files are never read (a monitoring user need
+/// not be able to, and expiry has no use for them). In a walked directory, a file over the
+/// size cap is no certificate file and is passed over, and one this user may not read (a key
+/// under a name no tool uses, say) is passed over with a warning; a file named is read or is
+/// an error.
+fn read(paths: &[PathBuf]) -> Result<Found, Failure> {
+    let mut files: Vec<PathBuf> = collect_files(paths)
+        .map_err(|e| Failure::Usage(e.to_string()))?
+        .into_iter()
+        .filter(|f| !is_key_name(f) || paths.contains(f))
+        .collect();
+    // A file named twice (or named and walked) is one certificate, not two series.
+    let mut seen = std::collections::HashSet::new();
+    files.retain(|f| seen.insert(f.clone()));
+    let mut found = Vec::new();
+    let mut crls = Vec::new();
+    for file in &files {
+        match read_path_following(file) {
+            Ok(Some(bytes)) if looks_like_crl(&bytes) => {
+                if let Ok(crl) = parse_crl(&bytes) {
+                    crls.push((file.clone(), crl));
+                }
+            }
+            Ok(Some(bytes)) => found.extend(certificates_in(file, &bytes)),
+            Ok(None) => {}
+            Err(FsError::TooLarge { .. }) if !paths.contains(file) => {}
+            Err(e) if !paths.contains(file) && permission_denied(&e) => {
+                eprint_line(&format!(
+                    "warning: {}; passed over",
+                    escape_controls(&e.to_string())
+                ));
+            }
+            Err(e) => return Err(Failure::Usage(e.to_string())),
+        }
+    }
+    if found.is_empty() && crls.is_empty() {
+        return Err(Failure::Usage(format!(
+            "no certificate found in {} file(s) under the given paths",
+            files.len()
+        )));
+    }
+    Ok((found, crls))
+}
+
+fn permission_denied(e: &FsError) -> bool {
+    matches!(e, FsError::Io { source, .. } if source.kind() == std::io::ErrorKind::PermissionDenied)
+}
+
+/// What `expiry` read: certificates, and CRLs with their files.
+type Found = (Vec<FoundCertificate>, Vec<(PathBuf, Crl)>);

@@ -1,28 +1,77 @@
 //! `expiry`: when each certificate expires, for people (a table like `kubeadm certs
-//! check-expiration`) and for monitoring (JSON, and a failing exit under `--fail-within`).
+//! check-expiration`) and for monitoring (JSON, a Prometheus text exposition for
+//! node_exporter's textfile collector, Markdown for CI job summaries, and a failing exit under
+//! `--fail-within`).
 //!
 //! Takes [`FoundCertificate`]s (and, with [`ExpiryReport::with_crls`], CRLs) and the time to
-//! judge from; returns an [`ExpiryReport`] with leaves, CAs and CRLs apart, soonest first. A
+//! judge at; returns an [`ExpiryReport`] with leaves, CAs and CRLs apart, soonest first, each
+//! certificate with its [`Role`] as lint judges it without a configuration (`pki::role`). A
 //! CRL's row is its nextUpdate: after it, openssl and Go's verifiers refuse the CRL (etcd does
-//! not look), so it must be re-signed before (`etcdpki renew` does).
+//! not look), so it must be re-signed before (`etcdpki renew` does). The renderings are in
+//! [`render`].
 
-use crate::diag::escape_controls;
-use serde::Serialize;
+pub mod render;
+
+use std::collections::HashSet;
+
+use serde::{Serialize, Serializer};
 use time::OffsetDateTime;
 
 use crate::config::GoDuration;
-use crate::config::duration::residual;
+use crate::pki::role::{
+    Roles, Seen, members_from_peer_names, members_with_peer_files, roles_without_configuration,
+};
 use crate::pki::scan::FoundCertificate;
 use crate::x509::crl::Crl;
 
-/// One certificate's expiry.
+/// What a certificate is for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Role {
+    /// A CA: CA:TRUE, or the issuer of another certificate found.
+    Ca,
+    /// A leaf, with the roles its EKU and file name give (none when they cannot tell).
+    Leaf(Roles),
+    /// A CRL (by its nextUpdate).
+    Crl,
+}
+
+impl Role {
+    /// `ca`, `server`, `peer`, `client`, several joined by `+` (`server+peer`), `leaf` for a
+    /// leaf whose role cannot be told, `crl`.
+    pub fn label(self) -> String {
+        match self {
+            Role::Ca => "ca".into(),
+            Role::Leaf(roles) => roles.label().unwrap_or_else(|| "leaf".into()),
+            Role::Crl => "crl".into(),
+        }
+    }
+}
+
+impl std::fmt::Display for Role {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.label())
+    }
+}
+
+impl Serialize for Role {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&self.label())
+    }
+}
+
+/// One certificate's (or CRL's) expiry.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct ExpiryRow {
     /// The subject's CN (or whole subject).
     pub certificate: String,
     /// The file, with `#N` for the N-th (from 1) certificate of a bundle after the first.
     pub file: String,
-    /// notAfter, RFC 3339 UTC.
+    /// What it is for.
+    pub role: Role,
+    /// notBefore, RFC 3339 UTC (a CRL's thisUpdate).
+    #[serde(with = "time::serde::rfc3339")]
+    pub valid_from: OffsetDateTime,
+    /// notAfter, RFC 3339 UTC (a CRL's nextUpdate).
     #[serde(with = "time::serde::rfc3339")]
     pub expires: OffsetDateTime,
     /// Seconds from the judging time to notAfter; negative once expired.
@@ -32,8 +81,11 @@ pub struct ExpiryRow {
 }
 
 /// All rows, leaves and CAs apart.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct ExpiryReport {
+    /// The time the report is judged at (now, or `--at`).
+    #[serde(with = "time::serde::rfc3339")]
+    pub at: OffsetDateTime,
     /// Leaf certificates, soonest first.
     pub certificates: Vec<ExpiryRow>,
     /// CA certificates, soonest first.
@@ -45,10 +97,15 @@ pub struct ExpiryReport {
 }
 
 impl ExpiryReport {
-    /// The report for `found`, judged at `now`.
-    pub fn new(found: &[FoundCertificate], now: OffsetDateTime) -> Self {
-        let mut report = Self::default();
-        for c in found {
+    /// The report for `found`, judged at `at`.
+    pub fn new(found: &[FoundCertificate], at: OffsetDateTime) -> Self {
+        let mut report = Self {
+            at,
+            certificates: Vec::new(),
+            certificate_authorities: Vec::new(),
+            crls: Vec::new(),
+        };
+        for (c, role) in found.iter().zip(roles(found)) {
             let file = if c.index == 0 {
                 c.file.display().to_string()
             } else {
@@ -57,11 +114,13 @@ impl ExpiryReport {
             let row = ExpiryRow {
                 certificate: c.name.clone(),
                 file,
+                role,
+                valid_from: c.not_before,
                 expires: c.not_after,
-                residual_seconds: (c.not_after - now).whole_seconds(),
+                residual_seconds: (c.not_after - at).whole_seconds(),
                 certificate_authority: c.issuer_name.clone(),
             };
-            if c.is_ca {
+            if role == Role::Ca {
                 report.certificate_authorities.push(row);
             } else {
                 report.certificates.push(row);
@@ -76,9 +135,9 @@ impl ExpiryReport {
         report
     }
 
-    /// The report with the CRLs `crls` (file, CRL) added, judged at `now`; a CRL without a
-    /// nextUpdate never runs out and has no row.
-    pub fn with_crls(mut self, crls: &[(std::path::PathBuf, Crl)], now: OffsetDateTime) -> Self {
+    /// The report with the CRLs `crls` (file, CRL) added; a CRL without a nextUpdate never
+    /// runs out and has no row.
+    pub fn with_crls(mut self, crls: &[(std::path::PathBuf, Crl)]) -> Self {
         for (file, crl) in crls {
             let Some(next) = crl.next_update else {
                 continue;
@@ -87,8 +146,10 @@ impl ExpiryReport {
             self.crls.push(ExpiryRow {
                 certificate: format!("CRL of {issuer} ({} revoked)", crl.entries.len()),
                 file: file.display().to_string(),
+                role: Role::Crl,
+                valid_from: crl.this_update,
                 expires: next,
-                residual_seconds: (next - now).whole_seconds(),
+                residual_seconds: (next - self.at).whole_seconds(),
                 certificate_authority: issuer,
             });
         }
@@ -107,110 +168,41 @@ impl ExpiryReport {
             .filter(|r| r.residual_seconds < limit)
             .collect()
     }
-
-    /// The two tables.
-    pub fn to_text(&self) -> String {
-        let leaf_rows: Vec<[String; 5]> = self
-            .certificates
-            .iter()
-            .map(|r| {
-                // Names and paths come from certificates and directories: anyone's text.
-                [
-                    escape_controls(&r.certificate).into_owned(),
-                    expires(r),
-                    residual(r.residual_seconds),
-                    escape_controls(&r.certificate_authority).into_owned(),
-                    escape_controls(&r.file).into_owned(),
-                ]
-            })
-            .collect();
-        let ca_rows: Vec<[String; 4]> = self
-            .certificate_authorities
-            .iter()
-            .map(|r| {
-                [
-                    escape_controls(&r.certificate).into_owned(),
-                    expires(r),
-                    residual(r.residual_seconds),
-                    escape_controls(&r.file).into_owned(),
-                ]
-            })
-            .collect();
-        let mut out = table(
-            [
-                "CERTIFICATE",
-                "EXPIRES",
-                "RESIDUAL TIME",
-                "CERTIFICATE AUTHORITY",
-                "FILE",
-            ],
-            &leaf_rows,
-        );
-        out.push('\n');
-        out.push_str(&table(
-            ["CERTIFICATE AUTHORITY", "EXPIRES", "RESIDUAL TIME", "FILE"],
-            &ca_rows,
-        ));
-        if !self.crls.is_empty() {
-            let crl_rows: Vec<[String; 4]> = self
-                .crls
-                .iter()
-                .map(|r| {
-                    [
-                        r.certificate.clone(),
-                        expires(r),
-                        residual(r.residual_seconds),
-                        r.file.clone(),
-                    ]
-                })
-                .collect();
-            out.push('\n');
-            out.push_str(&table(
-                ["CRL", "NEXT UPDATE", "RESIDUAL TIME", "FILE"],
-                &crl_rows,
-            ));
-        }
-        out
-    }
-
-    /// JSON, one object with `certificates` and `certificate_authorities`.
-    pub fn to_json(&self) -> String {
-        let mut text = serde_json::to_string_pretty(self).expect("the report always serialises");
-        text.push('\n');
-        text
-    }
 }
 
-/// `Dec 30, 2026 23:36 UTC`, as kubeadm prints it.
-fn expires(r: &ExpiryRow) -> String {
-    r.expires
-        .format(time::macros::format_description!(
-            "[month repr:short] [day], [year] [hour]:[minute] UTC"
-        ))
-        .unwrap_or_default()
-}
-
-fn table<const N: usize>(header: [&str; N], rows: &[[String; N]]) -> String {
-    let mut widths = header.map(str::len);
-    for row in rows {
-        for (w, cell) in widths.iter_mut().zip(row) {
-            *w = (*w).max(cell.chars().count());
-        }
-    }
-    let line = |cells: Vec<&str>| {
-        let mut s = String::new();
-        for (i, (cell, w)) in cells.iter().zip(widths).enumerate() {
-            if i + 1 == N {
-                s.push_str(cell);
-            } else {
-                s.push_str(&format!("{cell:<w$}   "));
-            }
-        }
-        s.trim_end().to_owned() + "\n"
+/// The role of each of `found`, in order: a CA when CA:TRUE or when it issued another one
+/// found (a CA without BasicConstraints still signs), else what its EKU and file name say
+/// as lint judges them without a configuration. Members are the `NAME`s of `NAME-peer.pem`
+/// files, so `NAME.pem` beside one is that member's server certificate.
+fn roles(found: &[FoundCertificate]) -> Vec<Role> {
+    let firsts = || {
+        found
+            .iter()
+            .filter(|c| c.index == 0)
+            .map(|c| c.file.as_path())
     };
-    let mut out = line(header.to_vec());
-    for row in rows {
-        out.push_str(&line(row.iter().map(String::as_str).collect()));
-    }
-    out
+    let members = members_from_peer_names(firsts());
+    let own_peer = members_with_peer_files(members.iter().map(String::as_str), firsts());
+    let issuers: HashSet<&[u8]> = found
+        .iter()
+        .filter(|c| c.issuer_der != c.subject_der)
+        .map(|c| c.issuer_der.as_slice())
+        .collect();
+    found
+        .iter()
+        .map(|c| {
+            if c.is_ca || issuers.contains(c.subject_der.as_slice()) {
+                return Role::Ca;
+            }
+            let seen = Seen {
+                file: &c.file,
+                index: c.index,
+                is_ca: false,
+                eku: c.eku,
+            };
+            let (roles, _) =
+                roles_without_configuration(seen, members.iter().map(String::as_str), &own_peer);
+            Role::Leaf(roles)
+        })
+        .collect()
 }

@@ -20,6 +20,7 @@ use x509_parser::prelude::ParsedExtension;
 
 use super::commit::is_scratch_name;
 use super::fs::{DirHandle, FsError};
+use super::role::Eku;
 
 /// A certificate found in a file.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -42,6 +43,8 @@ pub struct FoundCertificate {
     pub not_after: OffsetDateTime,
     /// BasicConstraints CA:TRUE.
     pub is_ca: bool,
+    /// ExtendedKeyUsage; `None` without the extension (Go then allows any use).
+    pub eku: Option<Eku>,
     /// The certificate's DER.
     pub der: Vec<u8>,
 }
@@ -154,10 +157,21 @@ pub(crate) fn short_name(name: &x509_parser::x509::X509Name<'_>) -> String {
 /// The facts about one DER certificate, the `index`-th of `file`; `None` if it does not parse.
 pub fn describe(file: &Path, index: usize, der: &[u8]) -> Option<FoundCertificate> {
     let cert = crate::x509::parse_certificate(der).ok()?;
-    let is_ca = cert
-        .extensions()
-        .iter()
-        .any(|e| matches!(e.parsed_extension(), ParsedExtension::BasicConstraints(bc) if bc.ca));
+    let mut is_ca = false;
+    let mut eku = None;
+    for e in cert.extensions() {
+        match e.parsed_extension() {
+            ParsedExtension::BasicConstraints(bc) => is_ca |= bc.ca,
+            ParsedExtension::ExtendedKeyUsage(e) => {
+                eku = Some(Eku {
+                    server: e.server_auth,
+                    client: e.client_auth,
+                    any: e.any,
+                });
+            }
+            _ => {}
+        }
+    }
     Some(FoundCertificate {
         file: file.to_path_buf(),
         index,
@@ -168,6 +182,7 @@ pub fn describe(file: &Path, index: usize, der: &[u8]) -> Option<FoundCertificat
         not_before: cert.validity().not_before.to_datetime(),
         not_after: cert.validity().not_after.to_datetime(),
         is_ca,
+        eku,
         der: der.to_vec(),
     })
 }

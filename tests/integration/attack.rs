@@ -16,15 +16,16 @@ use crate::util::{Dir, etcdpki};
 const CONFIG: &str = r#"{"signing": {"profiles": {
   "peer": {"expiry": "1h", "usages": ["signing", "key encipherment", "server auth", "client auth"]}}}}"#;
 
-/// A second user, made for one test and removed when dropped.
-struct Attacker {
+/// A second user, made for one test and removed when dropped (also the unprivileged
+/// monitoring user of tests/integration/expiry.rs).
+pub(crate) struct Attacker {
     name: String,
     uid: u32,
     gid: u32,
 }
 
 impl Attacker {
-    fn new() -> Self {
+    pub(crate) fn new() -> Self {
         assert_eq!(
             rustix::process::geteuid().as_raw(),
             0,
@@ -72,7 +73,7 @@ impl Attacker {
     }
 
     /// `sh -c script` as the attacker, in `dir`.
-    fn sh(&self, dir: &Path, script: &str) -> Output {
+    pub(crate) fn sh(&self, dir: &Path, script: &str) -> Output {
         let out = Command::new(crate::util::require("setpriv", "util-linux"))
             .arg(format!("--reuid={}", self.uid))
             .arg(format!("--regid={}", self.gid))

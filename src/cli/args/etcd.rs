@@ -189,13 +189,18 @@ EXIT CODES:
 /// `expiry`: what to read and how to report.
 #[derive(Debug, Args)]
 pub struct ExpiryArgs {
-    /// Output: a table (text) or JSON.
+    /// Output: tables (text), JSON, a Prometheus text exposition for node_exporter's textfile
+    /// collector, or Markdown for a CI job summary.
     #[arg(long, value_enum, default_value = "text")]
     pub format: ExpiryFormat,
     /// Exit 1 when any certificate expires within this window (Go duration like 720h, or 30d).
     #[arg(long = "fail-within", value_name = "DURATION", value_parser = window)]
     pub fail_within: Option<Window>,
-    /// Certificate files or directories (searched recursively; bundles are read whole).
+    /// Judge expiry at this time (RFC 3339, e.g. 2027-06-01T00:00:00Z) instead of now.
+    #[arg(long, value_name = "TIME", value_parser = rfc3339)]
+    pub at: Option<OffsetDateTime>,
+    /// Certificate files or directories (searched recursively; bundles are read whole; key
+    /// files are never read).
     #[arg(value_name = "PATH", required = true)]
     pub paths: Vec<std::path::PathBuf>,
 }
@@ -203,15 +208,28 @@ pub struct ExpiryArgs {
 /// `expiry --format`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
 pub enum ExpiryFormat {
-    /// Two tables: certificates, then CAs.
+    /// Tables: certificates (with their role), then CAs, then CRLs.
     Text,
     /// One JSON object.
     Json,
+    /// Prometheus text exposition: etcdpki_certificate_not_after_seconds and friends.
+    Prometheus,
+    /// One Markdown table, for $GITHUB_STEP_SUMMARY.
+    Markdown,
 }
 
 pub(super) const EXPIRY_HELP: &str = "EXAMPLES:
   etcdpki expiry /etc/etcd/pki
   etcdpki expiry --format json --fail-within 30d /etc/etcd/pki     (for monitoring)
+  etcdpki expiry --at 2027-06-01T00:00:00Z --fail-within 30d /etc/etcd/pki   (as of a date)
+  etcdpki expiry --format prometheus /etc/etcd/pki > /var/lib/node_exporter/etcdpki.prom.tmp \\
+    && mv /var/lib/node_exporter/etcdpki.prom.tmp /var/lib/node_exporter/etcdpki.prom
+
+Reads certificates and CRLs only, never a key file, so any user who may read the certificates
+may run it (a file in a walked directory that this user may not read is passed over with a
+warning; a named one is an error). ROLE is ca, server, peer, client (or several, joined by +)
+as lint judges it without an etcd configuration, or leaf when neither the EKU nor the file name
+tells.
 
 EXIT CODES:
   0  success (and, with --fail-within, nothing expires within the window)
