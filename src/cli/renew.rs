@@ -7,7 +7,7 @@ use std::path::Path;
 use etcdpki::Profile;
 use etcdpki::config::GoDuration;
 use etcdpki::config::duration::{format_window, residual};
-use etcdpki::diag::escape_controls;
+use etcdpki::diag::{escape_controls, quote};
 use etcdpki::pki::DirLock;
 use etcdpki::pki::fs::Trees;
 use etcdpki::pki::scan::collect_files;
@@ -100,9 +100,11 @@ pub fn run(args: RenewArgs) -> Result<(), Failure> {
         failures += 1;
     }
     if failures > 0 {
-        return Err(Failure::Run(format!(
-            "{failures} failure(s); the certificates listed as renewed were renewed"
-        )));
+        let done = match mode {
+            RunMode::DryRun => "nothing was written (dry run)",
+            RunMode::Write => "the certificates listed as renewed were renewed",
+        };
+        return Err(Failure::Run(format!("{failures} failure(s); {done}")));
     }
     Ok(())
 }
@@ -205,6 +207,15 @@ fn render(report: &RenewReport, mode: RunMode) -> String {
 // Long: one arm per `RenewEvent` variant: every line renew prints is worded here, together.
 fn line_of(event: &RenewEvent) -> Result<String, String> {
     let days = |d: Duration| residual(d.whole_seconds());
+    // "expires in expired" is no sentence: time left reads as a tense of its own once past.
+    let expires = |d: Duration| match d.whole_seconds() {
+        s if s <= 0 => "has expired".to_owned(),
+        s => format!("expires in {}", residual(s)),
+    };
+    let next_update = |d: Duration| match d.whole_seconds() {
+        s if s <= 0 => "its next update has passed".to_owned(),
+        s => format!("next update in {}", residual(s)),
+    };
     // A window is shown as it is meant (`400d`), not rounded as time left is (`1y`).
     let exact = |d: Duration| {
         format_window(GoDuration::from_nanos(
@@ -221,10 +232,10 @@ fn line_of(event: &RenewEvent) -> Result<String, String> {
             remaining,
             window,
         } => format!(
-            "not due   {}: {} expires in {} (window {})",
+            "not due   {}: {} {} (window {})",
             esc(&cert_file.display().to_string()),
             esc(name),
-            days(*remaining),
+            expires(*remaining),
             exact(*window)
         ),
         RenewEvent::WouldRenew {
@@ -233,10 +244,10 @@ fn line_of(event: &RenewEvent) -> Result<String, String> {
             remaining,
             window,
         } => format!(
-            "would renew {}: {} expires in {} (window {})",
+            "would renew {}: {} {} (window {})",
             esc(&cert_file.display().to_string()),
             esc(name),
-            days(*remaining),
+            expires(*remaining),
             exact(*window)
         ),
         RenewEvent::Renewed {
@@ -248,10 +259,14 @@ fn line_of(event: &RenewEvent) -> Result<String, String> {
             new_key_file,
             ..
         } => format!(
-            "renewed   {}: {} was expiring in {}; now valid until {}, serial {serial}, {}",
+            "renewed   {}: {} {}; now valid until {}, serial {serial}, {}",
             esc(&cert_file.display().to_string()),
             esc(name),
-            days(*remaining),
+            if remaining.is_positive() {
+                format!("was expiring in {}", days(*remaining))
+            } else {
+                "had expired".to_owned()
+            },
             not_after.format(&Rfc3339).unwrap_or_default(),
             if new_key_file.is_some() {
                 "new key"
@@ -266,9 +281,10 @@ fn line_of(event: &RenewEvent) -> Result<String, String> {
             not_after,
         } => {
             return Err(format!(
-                "warning: {}: the CA {name:?} expires in {} ({}); renew never renews CAs: see docs/rotation.md for a CA rollover",
-                file.display(),
-                days(*remaining),
+                "warning: {}: the CA {} {} ({}); renew never renews CAs: see docs/rotation.md for a CA rollover",
+                esc(&file.display().to_string()),
+                quote(name),
+                expires(*remaining),
                 not_after.format(&Rfc3339).unwrap_or_default()
             ));
         }
@@ -280,9 +296,9 @@ fn line_of(event: &RenewEvent) -> Result<String, String> {
             remaining,
             window,
         } => format!(
-            "not due   {}: CRL, next update in {} (window {})",
-            file.display(),
-            days(*remaining),
+            "not due   {}: CRL, {} (window {})",
+            esc(&file.display().to_string()),
+            next_update(*remaining),
             exact(*window)
         ),
         RenewEvent::CrlWouldRefresh {
@@ -290,9 +306,9 @@ fn line_of(event: &RenewEvent) -> Result<String, String> {
             remaining,
             window,
         } => format!(
-            "would re-sign {}: CRL, next update in {} (window {})",
-            file.display(),
-            days(*remaining),
+            "would re-sign {}: CRL, {} (window {})",
+            esc(&file.display().to_string()),
+            next_update(*remaining),
             exact(*window)
         ),
         RenewEvent::CrlPublished {
@@ -307,12 +323,15 @@ fn line_of(event: &RenewEvent) -> Result<String, String> {
                 .map(|r| {
                     format!(
                         "revoked   {}: serial {} (superseded)",
-                        r.file.as_deref().unwrap_or("?"),
+                        esc(r.file.as_deref().unwrap_or("?")),
                         r.entry.serial
                     )
                 })
                 .collect();
-            let names: Vec<String> = files.iter().map(|f| f.display().to_string()).collect();
+            let names: Vec<String> = files
+                .iter()
+                .map(|f| esc(&f.display().to_string()))
+                .collect();
             lines.push(format!(
                 "re-signed {}: CRL number {number}, {entries} revoked, next update {}",
                 names.join(", "),

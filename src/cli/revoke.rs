@@ -131,5 +131,8 @@ fn describe(r: &Revoked) -> String {
 }
 
 fn stamp(t: OffsetDateTime) -> String {
-    t.format(&Rfc3339).unwrap_or_else(|_| t.to_string())
+    // RFC 3339 has no year after 9999; such a time is shown in Unix seconds, never as
+    // `time`'s own Display.
+    t.format(&Rfc3339)
+        .unwrap_or_else(|_| format!("{} (Unix time)", t.unix_timestamp()))
 }

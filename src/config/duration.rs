@@ -299,8 +299,12 @@ pub enum WindowError {
 pub fn parse_window(text: &str) -> Result<GoDuration, WindowError> {
     if let Some(days) = text.strip_suffix('d')
         && let Ok(n) = days.parse::<i64>()
-        && n >= 0
     {
+        if n < 0 {
+            return Err(WindowError::Negative {
+                text: text.to_owned(),
+            });
+        }
         return Ok(GoDuration::from_hours(n.saturating_mul(24)));
     }
     match GoDuration::parse(text) {

@@ -369,6 +369,11 @@ pub fn quote(s: &str) -> String {
     serde_json::to_string(s).unwrap_or_else(|_| format!("{s:?}"))
 }
 
+/// Values quoted as [`quote`] quotes them, joined by `, `: `"a", "b"` (not a Rust debug list).
+pub fn quoted_list<'a>(items: impl Iterator<Item = &'a str>) -> String {
+    items.map(quote).collect::<Vec<_>>().join(", ")
+}
+
 /// The candidate nearest to `value` by edit distance, if it is close enough to be a typo (at
 /// most a third of its length, and at least one edit): a suggestion, never the whole list.
 pub fn closest<'a>(value: &str, candidates: impl Iterator<Item = &'a str>) -> Option<&'a str> {

@@ -217,7 +217,8 @@ impl PrivateKey {
         };
         if !suits {
             return Err(KeyError::Unsupported(format!(
-                "signing with {algorithm:?} by a {} key",
+                "signing with {} by a {} key",
+                algorithm.name(),
                 self.algorithm()
             )));
         }

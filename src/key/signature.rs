@@ -45,6 +45,20 @@ impl SignatureAlgorithm {
         }
     }
 
+    /// The name Go's `x509.SignatureAlgorithm.String` gives it (`ECDSA-SHA256`), which
+    /// openssl, cfssl and etcd's logs show too, for messages.
+    pub fn name(self) -> &'static str {
+        match self {
+            SignatureAlgorithm::RsaSha256 => "SHA256-RSA",
+            SignatureAlgorithm::RsaSha384 => "SHA384-RSA",
+            SignatureAlgorithm::RsaSha512 => "SHA512-RSA",
+            SignatureAlgorithm::EcdsaSha256 => "ECDSA-SHA256",
+            SignatureAlgorithm::EcdsaSha384 => "ECDSA-SHA384",
+            SignatureAlgorithm::EcdsaSha512 => "ECDSA-SHA512",
+            SignatureAlgorithm::Ed25519 => "Ed25519",
+        }
+    }
+
     /// The algorithm's OID.
     pub fn oid(self) -> ObjectIdentifier {
         ObjectIdentifier::new_unwrap(match self {

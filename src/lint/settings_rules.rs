@@ -15,6 +15,7 @@ use super::inventory::{CertEntry, Inventory, KeyKind};
 use super::pki_rules::canonical;
 use super::report::Finding;
 use super::rule::{self, Level};
+use crate::diag::{quote, quoted_list};
 use crate::etcd::{EtcdConfig, url_host};
 use crate::request::sans_cover;
 
@@ -201,7 +202,8 @@ fn ciphers(
         .collect();
     if !unknown.is_empty() && setting == "cert-file" {
         out.push(finding(format!(
-            "cipher-suites names {unknown:?}, which Go does not have: etcd stops with \"unexpected TLS cipher suite\". Use Go's names, e.g. TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256"
+            "cipher-suites names {}, which Go does not have: etcd stops with \"unexpected TLS cipher suite\". Use Go's names, e.g. TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256",
+            quoted_list(unknown.iter().map(|s| s.as_str()))
         )));
     }
     let need = match cert.key_kind {
@@ -320,14 +322,21 @@ fn allowed_names(
             (
                 "peer-cert-allowed-hostname",
                 ok,
-                format!("no SAN matching {hosts:?}"),
+                format!(
+                    "no SAN matching {}",
+                    quoted_list(hosts.iter().map(|h| h.as_str()))
+                ),
             )
         } else {
             let cn = cert.common_name.clone().unwrap_or_default();
             (
                 "peer-cert-allowed-cn",
                 cns.contains(&cn),
-                format!("CN {cn:?}, not one of {cns:?}"),
+                format!(
+                    "CN {}, not one of {}",
+                    quote(&cn),
+                    quoted_list(cns.iter().map(|c| c.as_str()))
+                ),
             )
         };
         if !admitted {

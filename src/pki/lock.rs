@@ -34,8 +34,9 @@ pub struct DirLock {
 pub enum LockError {
     /// Another process held a lock for the whole wait.
     #[error(
-        "{}: another etcdpki run is writing in this directory (waited {wait:?}); try again when it ends, or give a longer --lock-timeout",
-        dir.display()
+        "{}: another etcdpki run is writing in this directory (waited {}s); try again when it ends, or give a longer --lock-timeout",
+        dir.display(),
+        wait.as_secs_f64()
     )]
     Busy {
         /// The directory.

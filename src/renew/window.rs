@@ -67,8 +67,17 @@ pub enum RenewWindowError {
         text: String,
     },
     /// Not a window either.
-    #[error("{0}, or a share of the lifetime such as \"33%\"")]
+    #[error("{}", window_message(.0))]
     Window(#[source] WindowError),
+}
+
+/// A window's error, with the third form `--before` takes named where the text was no window
+/// at all (a negative one was a window, just not a usable one).
+fn window_message(e: &WindowError) -> String {
+    match e {
+        WindowError::Invalid { .. } => format!("{e}, or a share of the lifetime such as \"33%\""),
+        other => other.to_string(),
+    }
 }
 
 impl RenewWindow {

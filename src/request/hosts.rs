@@ -104,7 +104,7 @@ pub fn parse_host(s: &str) -> Result<Host, HostError> {
     // read as "a.com" to C clients; nothing legitimate has one.
     if let Some(c) = s.chars().find(|c| c.is_control()) {
         return Err(refuse(
-            format!("a control character ({:?}) in a host", c),
+            format!("a control character (U+{:04X}) in a host", c as u32),
             "remove it".to_owned(),
         ));
     }

@@ -139,7 +139,8 @@ pub fn attribute_text(attr: &AttributeTypeAndValue<'_>) -> Result<String, ReadEr
             .map(str::to_owned)
             .map_err(|_| ReadError::NotAString {
                 oid,
-                tag: format!("{:?}", value.tag()),
+                // asn1-rs names the universal tags (`Integer`, `Sequence`) in Display.
+                tag: value.tag().to_string(),
             }),
     }
 }

@@ -30,6 +30,7 @@ mod lint_etcd_config;
 mod lint_settings;
 mod lint_signatures;
 mod lint_trust;
+mod messages;
 mod parity;
 mod pkilint;
 mod profiles;

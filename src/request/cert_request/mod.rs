@@ -248,20 +248,26 @@ fn read_request(r: &mut Reader, root: &Node<'_>) -> Option<CertRequest> {
 fn read_extension(r: &mut Reader, node: &Node<'_>) -> Option<RequestExtension> {
     let obj = r.object(node, &["Id", "Critical", "Value"])?;
     let id_path = obj.path().key("Id");
-    let arcs: Vec<u64> = match obj.field("Id").and_then(|n| r.array(&n)) {
-        Some(items) => items.iter().filter_map(|n| n.value.as_u64()).collect(),
-        None => Vec::new(),
-    };
+    let id = obj.field("Id");
+    let items = id.as_ref().and_then(|n| r.array(n)).unwrap_or_default();
+    let arcs: Vec<u64> = items.iter().filter_map(|n| n.value.as_u64()).collect();
     let dotted = arcs
         .iter()
         .map(u64::to_string)
         .collect::<Vec<_>>()
         .join(".");
-    let Ok(oid) = ObjectIdentifier::new(&dotted) else {
+    // An arc that is no unsigned 64-bit number (negative, fractional, too large) is an error
+    // too; the message shows the array as written, not what was left of it.
+    let parsed = (arcs.len() == items.len())
+        .then(|| ObjectIdentifier::new(&dotted).ok())
+        .flatten();
+    let Some(oid) = parsed else {
         r.error(
             &id_path,
             Problem::Invalid {
-                value: format!("{arcs:?}"),
+                value: id
+                    .map(|n| serde_json::to_string(n.value).unwrap_or_default())
+                    .unwrap_or_else(|| "(missing)".into()),
                 reason: "not an object identifier".into(),
                 help: Some(
                     "write the OID as an array of numbers, e.g. [1, 3, 6, 1, 4, 1, 99999, 1]"

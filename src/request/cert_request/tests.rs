@@ -113,6 +113,13 @@ fn delegation_and_raw_extensions_are_read_as_cfssl_writes_them() {
         e[0].contains("extensions[0].Id: [1]: not an object identifier"),
         "{e:?}"
     );
+    // An arc that is no unsigned number is refused, shown as written (never dropped, which
+    // made [1, 2, -3, 4] the OID 1.2.4).
+    let negative = errors(r#"{"CN": "x", "extensions": [{"Id": [1, 2, -3, 4], "Value": "AA=="}]}"#);
+    assert!(
+        negative[0].contains("extensions[0].Id: [1,2,-3,4]: not an object identifier"),
+        "{negative:?}"
+    );
     assert!(
         e[1].contains("the extension 2.5.29.17 in extensions is not supported"),
         "{e:?}"
