@@ -51,6 +51,7 @@ pub fn run(args: ClusterArgs) -> Result<(), Failure> {
             state,
             workers,
             now: OffsetDateTime::now_utc(),
+            clamp_to_ca: args.clamp_to_ca,
         },
         &|done, total| progress.show(done, total),
     )?;

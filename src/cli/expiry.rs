@@ -1,5 +1,6 @@
 //! `expiry`: when each certificate under the given paths expires.
 
+use etcdpki::config::GoDuration;
 use etcdpki::config::duration::residual;
 use etcdpki::expiry::ExpiryReport;
 use std::path::PathBuf;
@@ -15,6 +16,10 @@ use super::args::{ExpiryArgs, ExpiryFormat};
 use super::log::eprint_line;
 use super::{Failure, write_stdout};
 
+/// What to do about an expiring CA: renew never renews one; etcd reads trust files only at
+/// start, so a CA is rotated in stages (docs/rotation.md).
+const CA_HINT: &str = "rotate it: etcdpki rotate-ca prepare --keep-key re-signs it on its own key (its leaves stay valid), or etcdpki rotate-ca prepare, reissue, finish moves to a new key (docs/rotation.md)";
+
 /// Runs `expiry`.
 pub fn run(args: ExpiryArgs) -> Result<(), Failure> {
     let window = args.fail_within.as_ref().map(|w| w.duration);
@@ -29,6 +34,18 @@ pub fn run(args: ExpiryArgs) -> Result<(), Failure> {
     };
     write_stdout(text.as_bytes())?;
     let Some(window) = window else {
+        // Without a window, a CA inside lint's default one (30 days) still gets its way out.
+        for row in report.expiring_within(GoDuration::from_hours(30 * 24)) {
+            if report.certificate_authorities.contains(row) {
+                eprint_line(&format!(
+                    "note: {}: the CA {} expires in {}; {}",
+                    escape_controls(&row.file),
+                    escape_controls(&row.certificate),
+                    residual(row.residual_seconds),
+                    CA_HINT
+                ));
+            }
+        }
         return Ok(());
     };
     let due = report.expiring_within(window);
@@ -50,11 +67,18 @@ pub fn run(args: ExpiryArgs) -> Result<(), Failure> {
             escape_controls(&row.file),
             escape_controls(&row.certificate),
         );
+        let how = if report.certificate_authorities.contains(row) {
+            CA_HINT
+        } else if report.crls.contains(row) {
+            "re-sign it (etcdpki renew, or etcdpki revoke with no certificate)"
+        } else {
+            "renew it (etcdpki renew)"
+        };
         eprint_line(&if row.residual_seconds <= 0 {
-            format!("{file}: {name} expired at {at}")
+            format!("{file}: {name} expired at {at}; {how}")
         } else {
             format!(
-                "{file}: {name} expires at {at} (in {}, within {within})",
+                "{file}: {name} expires at {at} (in {}, within {within}); {how}",
                 residual(row.residual_seconds)
             )
         });

@@ -12,8 +12,8 @@ use etcdpki::pki::DirLock;
 use etcdpki::pki::fs::Trees;
 use etcdpki::pki::scan::collect_files;
 use etcdpki::renew::{
-    RenewEvent, RenewPolicy, RenewReport, RunMode, ca_crls, lock_and_recover, refresh_crls,
-    renew_files, run_hook,
+    OtherCa, RenewEvent, RenewPolicy, RenewReport, RunMode, ca_crls, lock_and_recover,
+    refresh_crls, renew_files, run_hook,
 };
 use time::format_description::well_known::Rfc3339;
 use time::{Duration, OffsetDateTime};
@@ -88,6 +88,9 @@ pub fn run(args: RenewArgs) -> Result<(), Failure> {
     );
     let mut failures = report.failures();
     write_stdout(render(&report, mode).as_bytes())?;
+    if let Some(note) = other_ca_note(&report, ca_file, ca_key_file, &args.paths) {
+        eprint_line(&note);
+    }
     if failures == 0 && report.issued_found() == 0 && !args.allow_empty {
         return Err(nothing_issued(ca_file, &args.paths));
     }
@@ -107,6 +110,55 @@ pub fn run(args: RenewArgs) -> Result<(), Failure> {
         return Err(Failure::Run(format!("{failures} failure(s); {done}")));
     }
     Ok(())
+}
+
+/// What to do about the leaves another CA issued: those named like `--ca` but signed by
+/// another key are a CA rotation left half done (or a CA replaced under its name), which
+/// `rotate-ca` finishes; the others belong to another CA, renewed with that CA or moved here
+/// by a rotation.
+fn other_ca_note(
+    report: &RenewReport,
+    ca_file: &str,
+    ca_key_file: &str,
+    paths: &[std::path::PathBuf],
+) -> Option<String> {
+    let others = report.other_ca();
+    if others.is_empty() {
+        return None;
+    }
+    let count = |kind: OtherCa| others.iter().filter(|(_, k)| *k == kind).count();
+    let paths: Vec<String> = paths
+        .iter()
+        .map(|p| escape_controls(&p.display().to_string()).into_owned())
+        .collect();
+    let status = format!(
+        "etcdpki rotate-ca status --ca {} --ca-key {} {}",
+        escape_controls(ca_file),
+        escape_controls(ca_key_file),
+        paths.join(" ")
+    );
+    let mut lines = vec![format!(
+        "note: {} certificate(s) under these paths were issued by another CA and are not renewed by this run",
+        others.len()
+    )];
+    let same = count(OtherCa::SameNameOtherKey);
+    if same > 0 {
+        lines.push(format!(
+            "  {same} of them name --ca's subject as issuer but another key signed them: a CA was replaced under the same name and they are left from the other one; `{status}` shows where the rotation stands, and `etcdpki rotate-ca reissue` re-issues them"
+        ));
+    }
+    let next = count(OtherCa::NextCa);
+    if next > 0 {
+        lines.push(format!(
+            "  {next} of them are from the next CA of the rotation in progress: renew them with its files as --ca and --ca-key, or finish the rotation (etcdpki rotate-ca finish)"
+        ));
+    }
+    if count(OtherCa::Unrelated) > 0 {
+        lines.push(
+            "  renew the others with their own CA's --ca and --ca-key, or move them to this CA with `etcdpki rotate-ca` (docs/rotation.md)".into(),
+        );
+    }
+    Some(lines.join("\n"))
 }
 
 /// `--ca` and `--ca-key`, both required.
@@ -286,6 +338,19 @@ fn line_of(event: &RenewEvent) -> Result<String, String> {
                 quote(name),
                 expires(*remaining),
                 not_after.format(&Rfc3339).unwrap_or_default()
+            ));
+        }
+        RenewEvent::OtherCa {
+            cert_file, issuer, ..
+        } => format!(
+            "other CA  {}  (issuer: {})",
+            esc(&cert_file.display().to_string()),
+            esc(issuer)
+        ),
+        RenewEvent::RotationInProgress { next_file } => {
+            return Err(format!(
+                "note: {} lies beside --ca: a CA rotation is in progress (etcdpki rotate-ca status shows its stage); renew signs with --ca only, and `etcdpki rotate-ca reissue` moves every leaf to the next CA",
+                esc(&next_file.display().to_string())
             ));
         }
         RenewEvent::ExposedKeyDirectory(dir) => {

@@ -17,7 +17,7 @@ use std::path::{Path, PathBuf};
 use time::OffsetDateTime;
 use x509_parser::prelude::{FromDer, X509Certificate};
 
-use super::cfssl_json::csr_json_text;
+use super::cfssl_json::{csr_json_text, duration_text};
 use super::env::member_env_file;
 use super::existing::{
     ExistingCa, ExistingLeaf, judge_leaf, read_ca, read_optional, wide_key_mode,
@@ -25,6 +25,7 @@ use super::existing::{
 use super::keys::generate_keys;
 use super::layout::CertFiles;
 use super::plan::{CertPlan, Plan};
+use crate::config::{GoDuration, Profile};
 use crate::etcd::{ClusterState, same_settings};
 use crate::key::{KeyError, PrivateKey};
 use crate::pki::fs::lexical_beneath;
@@ -33,7 +34,7 @@ use crate::pki::{
 };
 use crate::request::DistinguishedName;
 use crate::sign::{
-    Authority, Certificate, Issuer, SerialNumber, SignError, build_csr, issue_request,
+    Authority, Certificate, Issuer, SerialNumber, SignError, Validity, build_csr, issue_request,
 };
 
 /// How to build.
@@ -47,6 +48,9 @@ pub struct BuildOptions {
     pub workers: usize,
     /// The time certificates are issued at and existing ones judged at.
     pub now: OffsetDateTime,
+    /// A new leaf that would outlive the kept CA ends with the CA instead (a warning says
+    /// so); without it such a leaf is refused ([`ClusterError::OutlivesCa`]).
+    pub clamp_to_ca: bool,
 }
 
 /// What happened to one certificate.
@@ -107,6 +111,21 @@ pub enum ClusterError {
         /// The CA's file.
         ca: String,
     },
+    /// New leaves would outlive the kept CA that signs them, and `clamp_to_ca` is off.
+    #[error(
+        "{} would outlive the CA that signs them ({ca_file}, notAfter {}):\n{}\n  help: a certificate is useless once its CA expires; pass --clamp-to-ca to end them with the CA, give a shorter --expiry, or rotate the CA first (etcdpki rotate-ca prepare, then reissue and finish; rotate-ca prepare --keep-key re-signs it on its own key, docs/rotation.md)",
+        plural_certificates(leaves.len()),
+        rfc3339(*ca_not_after),
+        leaves.iter().map(|l| format!("  {} ({}): notAfter {}", l.label, l.file.display(), rfc3339(l.not_after))).collect::<Vec<_>>().join("\n")
+    )]
+    OutlivesCa {
+        /// The kept CA's certificate file.
+        ca_file: String,
+        /// Its notAfter.
+        ca_not_after: OffsetDateTime,
+        /// The leaves that would outlive it.
+        leaves: Vec<Outliving>,
+    },
     /// An existing file could not be read.
     #[error("{0}")]
     Read(String),
@@ -144,6 +163,32 @@ pub enum ClusterError {
     },
 }
 
+/// A new leaf whose notAfter would be after its CA's.
+#[derive(Clone, Debug)]
+pub struct Outliving {
+    /// How the plan names it (`infra0 server`).
+    pub label: String,
+    /// Its (first) certificate file.
+    pub file: PathBuf,
+    /// The notAfter it would have.
+    pub not_after: OffsetDateTime,
+}
+
+/// `1 certificate`, `3 certificates`.
+fn plural_certificates(n: usize) -> String {
+    if n == 1 {
+        "1 new certificate".into()
+    } else {
+        format!("{n} new certificates")
+    }
+}
+
+/// RFC 3339, as every other date in cluster's messages.
+fn rfc3339(t: OffsetDateTime) -> String {
+    t.format(&time::format_description::well_known::Rfc3339)
+        .unwrap_or_else(|_| t.to_string())
+}
+
 /// Decides and makes everything. A member's environment file says
 /// `ETCD_INITIAL_CLUSTER_STATE=existing` when `options.state` says so, or, by default, when
 /// it joins a running cluster: the CA was reused, another member's server certificate was
@@ -168,6 +213,12 @@ pub fn build(
         sources.push(source);
         actions.push(action);
     }
+
+    // A kept CA bounds its new leaves, and keeps its own lifetime whatever the plan says.
+    let ceiling = match &reused {
+        Some(ca) => check_lifetimes(plan, ca, &sources, options, &mut out.warnings)?,
+        None => None,
+    };
 
     // Every new key at once: the CA's first, then the leaves'.
     let mut specs = Vec::new();
@@ -203,7 +254,7 @@ pub fn build(
         plan,
         sources,
         &actions,
-        &issuer,
+        (&issuer, ceiling),
         &mut new_keys,
         options.now,
         &mut files,
@@ -259,7 +310,7 @@ fn leaf_files(
     plan: &Plan,
     sources: Vec<Option<KeptFiles>>,
     actions: &[Action],
-    issuer: &Issuer,
+    (issuer, ceiling): (&Issuer, Option<OffsetDateTime>),
     keys: &mut impl Iterator<Item = PrivateKey>,
     now: OffsetDateTime,
     files: &mut Vec<PlannedFile>,
@@ -284,7 +335,7 @@ fn leaf_files(
                 let key = keys
                     .next()
                     .expect("a key was made for each new certificate");
-                files.extend(issue_leaf(plan, cert, issuer, key, now)?);
+                files.extend(issue_leaf(plan, cert, (issuer, ceiling), key, now)?);
             }
         }
         out.entries.push(Entry {
@@ -568,7 +619,8 @@ fn issue_ca(
     key: PrivateKey,
     now: OffsetDateTime,
 ) -> Result<(Issuer, Vec<PlannedFile>), ClusterError> {
-    let (cert, files) = issue(plan, &plan.ca, Authority::SelfSigned(&key), &key, now)?;
+    let profile = plan.profile(&plan.ca);
+    let (cert, files) = issue(&plan.ca, &profile, Authority::SelfSigned(&key), &key, now)?;
     let primary = &plan.ca.files[0];
     let issuer = Issuer::from_der(
         &primary.cert.display().to_string(),
@@ -579,30 +631,107 @@ fn issue_ca(
     Ok((issuer, files))
 }
 
-/// A new leaf signed by `issuer` under its profile, as `gencert -ca … -profile …` makes it.
+/// A new leaf signed by `issuer` under its profile, as `gencert -ca … -profile …` makes it,
+/// ending at `ceiling` at the latest.
 fn issue_leaf(
     plan: &Plan,
     cert: &CertPlan,
-    issuer: &Issuer,
+    (issuer, ceiling): (&Issuer, Option<OffsetDateTime>),
     key: PrivateKey,
     now: OffsetDateTime,
 ) -> Result<Vec<PlannedFile>, ClusterError> {
+    let mut profile = plan.profile(cert);
+    if let Some(ceiling) = ceiling
+        && Validity::for_profile(&profile, now)?.not_after > ceiling
+    {
+        profile.not_after = Some(ceiling);
+    }
     // A leaf's request has no `ca` section, so its CSR carries no CA constraint.
-    Ok(issue(plan, cert, Authority::Ca(issuer), &key, now)?.1)
+    Ok(issue(cert, &profile, Authority::Ca(issuer), &key, now)?.1)
+}
+
+/// Refuses new leaves that would outlive the kept CA (or, with `clamp_to_ca`, returns the
+/// CA's notAfter as their ceiling and warns), and warns when the CA's lifetime is not the
+/// plan's: `--ca-expiry` shapes a new CA only, yet ca-csr.json records it.
+fn check_lifetimes(
+    plan: &Plan,
+    ca: &ReusedCa,
+    sources: &[Option<KeptFiles>],
+    options: &BuildOptions,
+    warnings: &mut Vec<String>,
+) -> Result<Option<OffsetDateTime>, ClusterError> {
+    let ca_file = plan.ca.files[0].cert.display().to_string();
+    let validity = crate::x509::parse_certificate(ca.issuer.certificate_der())
+        .map(|c| {
+            (
+                c.validity().not_before.to_datetime(),
+                c.validity().not_after.to_datetime(),
+            )
+        })
+        .map_err(|e| ClusterError::Read(format!("{ca_file}: {e}")))?;
+    let (ca_not_before, ca_not_after) = validity;
+    let planned = plan.ca.request.ca.as_ref().and_then(|c| c.expiry);
+    let lifetime = ca_not_after - ca_not_before;
+    if let Some(planned) = planned
+        && planned.to_time() != lifetime
+    {
+        let kept = duration_text(GoDuration::from_nanos(
+            i64::try_from(lifetime.whole_nanoseconds()).unwrap_or(i64::MAX),
+        ));
+        let asked = duration_text(planned);
+        warnings.push(format!(
+            "{ca_file}: the kept CA's lifetime is {kept} (notAfter {}), not --ca-expiry {asked}: --ca-expiry shapes a new CA only, so the CA still ends then (ca-csr.json records {asked}); to change it, rotate the CA: etcdpki rotate-ca prepare --keep-key --ca-expiry {asked} (same key) or rotate-ca prepare (new key)",
+            rfc3339(ca_not_after)
+        ));
+    }
+    let mut outliving = Vec::new();
+    for (cert, source) in plan.leaves.iter().zip(sources) {
+        if source.is_some() {
+            continue;
+        }
+        let not_after = Validity::for_profile(&plan.profile(cert), options.now)?.not_after;
+        if not_after > ca_not_after {
+            outliving.push(Outliving {
+                label: cert.label.clone(),
+                file: cert.files[0].cert.clone(),
+                not_after,
+            });
+        }
+    }
+    if outliving.is_empty() {
+        return Ok(None);
+    }
+    if !options.clamp_to_ca {
+        return Err(ClusterError::OutlivesCa {
+            ca_file,
+            ca_not_after,
+            leaves: outliving,
+        });
+    }
+    for leaf in &outliving {
+        warnings.push(format!(
+            "{} ({}): ends with its CA at {} instead of {} (--clamp-to-ca); rotate the CA (etcdpki rotate-ca) before then",
+            leaf.label,
+            leaf.file.display(),
+            rfc3339(ca_not_after),
+            rfc3339(leaf.not_after)
+        ));
+    }
+    Ok(Some(ca_not_after))
 }
 
 /// `cert`'s CSR and certificate made with `key` under `authority`, and the files of every copy
 /// the layout asks for.
 fn issue(
-    plan: &Plan,
     cert: &CertPlan,
+    profile: &Profile,
     authority: Authority<'_>,
     key: &PrivateKey,
     now: OffsetDateTime,
 ) -> Result<(Certificate, Vec<PlannedFile>), ClusterError> {
     let (csr, made) = issue_request(
         authority,
-        &plan.profile(cert),
+        profile,
         &cert.request,
         key,
         false,

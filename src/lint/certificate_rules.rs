@@ -29,6 +29,26 @@ const WEAK_SIGNATURES: &[(&str, &str)] = &[
     ("1.2.840.10040.4.3", "DSA-SHA1"),
 ];
 
+/// How to replace `cert` before (or after) it expires: `renew` for a leaf; for a CA, which
+/// etcd reads only at start and every leaf chains to, `rotate-ca` (docs/rotation.md), on the
+/// same key unless the key itself is weak.
+fn renewal_hint(cert: &CertEntry) -> &'static str {
+    if !cert.is_ca() {
+        return "Renew it (etcdpki renew)";
+    }
+    let weak = match &cert.key_kind {
+        KeyKind::Rsa(bits) => *bits < 2048,
+        KeyKind::Ec(curve) => !["P-256", "P-384", "P-521"].contains(&curve.as_str()),
+        KeyKind::Ed25519 => false,
+        KeyKind::Other(_) => true,
+    };
+    if weak {
+        "Rotate the CA onto a new key: etcdpki rotate-ca prepare, reissue, finish (docs/rotation.md)"
+    } else {
+        "Rotate the CA: etcdpki rotate-ca prepare --keep-key re-signs it on its own key so its leaves stay valid, or rotate-ca prepare, reissue, finish moves to a new key (docs/rotation.md)"
+    }
+}
+
 /// The findings about `cert` playing `roles`.
 // Long: one short block per certificate rule, in docs/lints.md's order, all sharing `push`;
 // split, each rule would need the certificate, its roles and the time passed again.
@@ -46,8 +66,9 @@ pub fn check(
         push(
             rule::EXPIRED,
             format!(
-                "expired {}: etcd says \"x509: certificate has expired or is not yet valid\". Renew it (etcdpki renew)",
-                date(cert.not_after)
+                "expired {}: etcd says \"x509: certificate has expired or is not yet valid\". {}",
+                date(cert.not_after),
+                renewal_hint(cert)
             ),
         );
     } else if time.at < cert.not_before {
@@ -62,9 +83,10 @@ pub fn check(
         push(
             rule::EXPIRES_SOON,
             format!(
-                "expires {}, within the warning window ({}): renew it (etcdpki renew)",
+                "expires {}, within the warning window ({}). {}",
                 date(cert.not_after),
-                crate::config::duration::residual(time.warn_within.whole_seconds())
+                crate::config::duration::residual(time.warn_within.whole_seconds()),
+                renewal_hint(cert)
             ),
         );
     }

@@ -217,7 +217,7 @@ pub(crate) fn chain_rules(inv: &Inventory, issuers: &Issuers) -> Vec<Finding> {
                         rule::OUTLIVES_ISSUER,
                         vec![cert.label.clone(), ca.label.clone()],
                         format!(
-                            "expires {} but its CA {} expires {}: from then on the certificate is useless. Renew the CA (etcdpki gencert -renewca) or issue shorter leaves",
+                            "expires {} but its CA {} expires {}: from then on the certificate is useless. Re-sign the CA on its own key (etcdpki rotate-ca prepare --keep-key; its leaves stay valid) or issue shorter leaves",
                             date(cert.not_after), ca.subject(), date(ca.not_after)
                         ),
                     ));

@@ -6,8 +6,9 @@
 //! ([`place`]), sets of files written with a commit record and recovered after a crash
 //! ([`commit`](mod@commit)), the checks before writing ([`guard`]), the backup kept before cfssljson's name
 //! replaces a CA ([`backup`]), the directory locks that serialise runs ([`lock`]), the crash
-//! points the tests use ([`crash`]), which role a certificate plays for etcd ([`role`]), and a
-//! CA's revocation list with the CRLs made from it ([`revocation`]).
+//! points the tests use ([`crash`]), which role a certificate plays for etcd ([`role`]), a
+//! CA's revocation list with the CRLs made from it ([`revocation`]), and the names of a CA
+//! rotation's files ([`rotation_files`]).
 //!
 //! Takes paths; returns found certificates, leaves, and files written. Only this module and the
 //! CLI touch the file system. docs/security.md states what it guarantees and which test pins
@@ -23,6 +24,7 @@ pub mod lock;
 pub mod place;
 pub mod revocation;
 pub mod role;
+pub mod rotation_files;
 pub mod scan;
 pub mod successor;
 

@@ -116,6 +116,20 @@ pub enum RenewEvent {
         /// Its end.
         not_after: OffsetDateTime,
     },
+    /// A leaf under the paths that another CA issued: renew leaves it alone.
+    OtherCa {
+        /// The certificate file.
+        cert_file: PathBuf,
+        /// Its issuer, the whole name (`CN=etcd-ca,O=etcd`).
+        issuer: String,
+        /// Which other CA.
+        kind: OtherCa,
+    },
+    /// The next CA of a rotation lies beside the CA (`ca-next.pem`, docs/rotation.md).
+    RotationInProgress {
+        /// The next CA's certificate file.
+        next_file: PathBuf,
+    },
     /// A directory where others can read or replace the keys written into it.
     ExposedKeyDirectory(PathBuf),
     /// Expired more than its window ago: left alone (`--renew-expired` renews it).
@@ -133,6 +147,18 @@ pub enum RenewEvent {
     Warning(String),
     /// One file could not be read or renewed (the others still are).
     Failed(String),
+}
+
+/// How a leaf's issuer relates to the CA renew signs with.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum OtherCa {
+    /// The CA's own name, another key: the CA was replaced under the same name and the leaf
+    /// is from the old (or the new) one.
+    SameNameOtherKey,
+    /// The next CA of a rotation in progress (`ca-next.pem` beside the CA).
+    NextCa,
+    /// Any other CA.
+    Unrelated,
 }
 
 /// Everything one run did, in order.
@@ -179,6 +205,19 @@ impl RenewReport {
         })
     }
 
+    /// The leaves another CA issued, with how that CA relates to this one.
+    pub fn other_ca(&self) -> Vec<(&Path, OtherCa)> {
+        self.events
+            .iter()
+            .filter_map(|e| match e {
+                RenewEvent::OtherCa {
+                    cert_file, kind, ..
+                } => Some((cert_file.as_path(), *kind)),
+                _ => None,
+            })
+            .collect()
+    }
+
     /// How many files failed.
     pub fn failures(&self) -> usize {
         self.count(|e| matches!(e, RenewEvent::Failed(_)))
@@ -208,6 +247,12 @@ pub fn renew_files(
     if let Some(ca) = describe(ca_file, 0, issuer.certificate_der()) {
         warn_about_ca(&mut report, policy, &ca, now, None);
     }
+    let next = next_ca(ca_file);
+    if let Some((next_file, _)) = &next {
+        report.events.push(RenewEvent::RotationInProgress {
+            next_file: next_file.clone(),
+        });
+    }
     for file in files.iter().filter(|f| !is_key_name(f)) {
         let Some(bytes) = read(&mut report, trees, file) else {
             continue;
@@ -221,7 +266,20 @@ pub fn renew_files(
             }
             continue;
         }
+        let other = |kind| RenewEvent::OtherCa {
+            cert_file: file.clone(),
+            issuer: crate::x509::name_text(&first.issuer_der),
+            kind,
+        };
         if first.issuer_der != issuer.subject_der() {
+            let from_next = next
+                .as_ref()
+                .is_some_and(|(_, subject)| *subject == first.issuer_der);
+            report.events.push(other(if from_next {
+                OtherCa::NextCa
+            } else {
+                OtherCa::Unrelated
+            }));
             continue;
         }
         match Leaf::read(file, &bytes) {
@@ -229,11 +287,20 @@ pub fn renew_files(
                 consider(&mut report, policy, trees, &leaf, now, mode);
             }
             // Same issuer name, another key: not this CA's certificate.
-            Ok(_) => {}
+            Ok(_) => report.events.push(other(OtherCa::SameNameOtherKey)),
             Err(reason) => report.fail(format!("{}: {reason}", file.display())),
         }
     }
     report
+}
+
+/// The next CA beside `ca_file` (docs/rotation.md), its file and subject, if there is one
+/// that reads as a certificate.
+fn next_ca(ca_file: &Path) -> Option<(PathBuf, Vec<u8>)> {
+    let next_file = crate::pki::rotation_files::next_ca_file(ca_file);
+    let bytes = crate::pki::fs::read_path_following(&next_file).ok()??;
+    let found = certificates_in(&next_file, &bytes).into_iter().next()?;
+    Some((next_file, found.subject_der))
 }
 
 /// The directories holding the candidates among `files` (the files that are not keys), each

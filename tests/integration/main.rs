@@ -39,6 +39,7 @@ mod renew_empty;
 mod revocation_etcd;
 mod revoke;
 mod rotate_ca;
+mod rotation_aware;
 mod safety;
 mod scripts;
 mod selfsign;

@@ -58,7 +58,8 @@ fn renew_allow_empty_accepts_a_run_with_nothing_to_renew() {
     );
     assert_eq!(
         String::from_utf8_lossy(&out.stdout),
-        "renewed 0, not due 0, failed 0\n"
+        // Another CA's leaf is listed, never renewed (issue 17).
+        "other CA  other/stranger.pem  (issuer: CN=other-ca)\nrenewed 0, not due 0, failed 0\n"
     );
 }
 

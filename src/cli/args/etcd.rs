@@ -164,6 +164,9 @@ pub struct ClusterArgs {
         value_parser = positive_duration
     )]
     pub lock_timeout: GoDuration,
+    /// New certificates that would outlive the kept CA end with it instead of being refused.
+    #[arg(long = "clamp-to-ca")]
+    pub clamp_to_ca: bool,
 }
 
 pub(super) const CLUSTER_HELP: &str = "EXAMPLES:
@@ -179,7 +182,9 @@ FILES (cfssl layout):
   (the same PKI with plain cfssl). Keys are 0600. See docs/cluster.md for the other layouts.
 
 Runs are idempotent: an existing CA is reused and never replaced without --force; certificates
-that still fit are kept; files that would not change are not written.
+that still fit are kept; files that would not change are not written. A new certificate that
+would outlive the kept CA is refused (--clamp-to-ca ends it with the CA); a CA near its end is
+replaced with `etcdpki rotate-ca` (docs/rotation.md).
 
 EXIT CODES:
   0  success
