@@ -90,10 +90,6 @@ pub struct LiveCluster {
     /// The restart script (`sh FILE`, for `--restart-cmd`).
     pub restart_script: PathBuf,
     /// The CA certificate and key (`pki/ca.pem`, `pki/ca-key.pem`).
-    #[allow(
-        dead_code,
-        reason = "for the rotate-ca tests, which land with the command"
-    )]
     pub ca: (PathBuf, PathBuf),
 }
 
@@ -230,10 +226,6 @@ impl LiveCluster {
     }
 
     /// `--restart-cmd` for `rotate-ca`.
-    #[allow(
-        dead_code,
-        reason = "for the rotate-ca tests, which land with the command"
-    )]
     pub fn restart_cmd(&self) -> String {
         format!("sh {}", self.restart_script.display())
     }
@@ -608,12 +600,26 @@ impl Writer {
     }
 
     /// Keys acknowledged so far.
-    #[allow(
-        dead_code,
-        reason = "for the rotate-ca tests, which land with the command"
-    )]
     pub fn acknowledged(&self) -> usize {
         self.report.lock().expect("report").acknowledged.len()
+    }
+
+    /// Waits (bounded, 60 s) until `more` keys beyond `from` are acknowledged: the cluster
+    /// takes writes now. Returns the count.
+    pub fn wait_for(&self, from: usize, more: usize, when: &str) -> usize {
+        let deadline = Instant::now() + Duration::from_secs(60);
+        loop {
+            let now = self.acknowledged();
+            if now >= from + more {
+                return now;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "{when}: only {} writes acknowledged in 60 s",
+                now - from
+            );
+            std::thread::sleep(Duration::from_millis(200));
+        }
     }
 
     /// Stops after the key in flight and returns the report.
@@ -645,7 +651,7 @@ pub struct WatchReport {
     pub lost: Vec<String>,
 }
 
-/// A thread that runs `etcdctl endpoint health` over all three endpoints every 500 ms and
+/// A thread that runs `etcdctl endpoint health` over all three endpoints every 200 ms (after the previous one) and
 /// records every sample where fewer than 2 members are healthy. A sample whose failure is the
 /// client's own (its certificate and key read in the middle of their replacement) is taken
 /// again, since it says nothing about the cluster.
@@ -683,7 +689,7 @@ impl QuorumWatcher {
                     r.lost.push(out);
                 }
                 drop(r);
-                std::thread::sleep(Duration::from_millis(500));
+                std::thread::sleep(Duration::from_millis(200));
             }
         });
         Self {
@@ -758,7 +764,7 @@ pub fn assert_writes_and_quorum(
         &writes.failures[writes.failures.len().saturating_sub(5)..]
     );
     assert!(
-        watch.samples >= 3 && watch.lost.is_empty(),
+        watch.samples >= 2 && watch.lost.is_empty(),
         "quorum lost in {} of {} samples: {:#?}\n{}",
         watch.lost.len(),
         watch.samples,
