@@ -180,15 +180,24 @@ fn rotation_keeps_the_cluster_up(shape: PkiShape, keep_key: bool) {
     acked = writer.wait_for(acked, 2, "after prepare");
 
     // With --keep-key the new CA certificate is on the old key with the old subject: every
-    // leaf already chains to it and there is nothing to re-issue.
+    // leaf already chains to it and reissue has nothing to do. Each step is idempotent: run
+    // again, it changes nothing and succeeds.
     let new_dump = Dump::from_der(&new_ca);
-    let before_reissue: Vec<Vec<u8>> = leaves(&cluster)
-        .iter()
-        .map(|l| ders(l)[0].clone())
-        .collect();
-    if !keep_key {
-        rotate_ok(&cluster, "reissue", &[]);
-    }
+    let leaf_bytes = || -> Vec<Vec<u8>> {
+        leaves(&cluster)
+            .iter()
+            .map(|l| ders(l)[0].clone())
+            .collect()
+    };
+    let before_reissue = leaf_bytes();
+    rotate_ok(&cluster, "reissue", &[]);
+    let reissued = leaf_bytes();
+    rotate_ok(&cluster, "reissue", &[]);
+    assert_eq!(
+        leaf_bytes(),
+        reissued,
+        "{label}: a second reissue changes nothing"
+    );
     for (leaf, old) in leaves(&cluster).iter().zip(&before_reissue) {
         let dump = Dump::from_der(&ders(leaf)[0]);
         dump.verify_signed_by(&new_dump);
@@ -205,13 +214,18 @@ fn rotation_keeps_the_cluster_up(shape: PkiShape, keep_key: bool) {
             leaf.display()
         );
     }
-    if !keep_key {
-        cluster.assert_lint_clean(&format!("{label}, after reissue"));
-        acked = writer.wait_for(acked, 2, "after reissue");
-    }
+    cluster.assert_lint_clean(&format!("{label}, after reissue"));
+    acked = writer.wait_for(acked, 2, "after reissue");
 
     rotate_ok(&cluster, "finish", &["--restart-cmd", restart_cmd.as_str()]);
     cluster.assert_lint_clean(&format!("{label}, after finish"));
+    let finished = pids(&cluster);
+    rotate_ok(&cluster, "finish", &["--restart-cmd", restart_cmd.as_str()]);
+    assert_eq!(
+        pids(&cluster),
+        finished,
+        "{label}: a second finish restarts nobody"
+    );
     writer.wait_for(acked, 2, "after finish");
 
     let writes = writer.stop();
