@@ -163,10 +163,18 @@ fn configured_crl(
             rule::CRL_FORMAT,
             format!("{shown} is PEM with text before its -----BEGIN X509 CRL line: etcd 3.4 and 3.5 then read it as DER and fail, 3.6 reads DER only; every connection is refused"),
         )),
-        CrlEncoding::Pem { at_start: true } if release.is_none_or(|r| r == Release::V3_6) => {
+        CrlEncoding::Pem { at_start: true } if release == Some(Release::V3_6) => {
             findings.push(finding(
                 rule::CRL_FORMAT,
                 format!("{shown} is PEM: etcd 3.6 reads DER only and refuses every connection (3.4 and 3.5 read PEM); write DER with `etcdpki revoke --crl-der` or `openssl crl -outform DER`"),
+            ));
+        }
+        // The release decides, and lint was not told it: what only some releases refuse is
+        // `etcd-version-specific`, as for settings (docs/lints.md).
+        CrlEncoding::Pem { at_start: true } if release.is_none() => {
+            findings.push(finding(
+                rule::ETCD_VERSION_SPECIFIC,
+                format!("{shown} is PEM: etcd 3.4 and 3.5 read it, etcd 3.6 reads DER only and would refuse every connection; give --etcd-version to judge for the release you run, or write DER (`etcdpki revoke --crl-der`, `openssl crl -outform DER`), which every release reads"),
             ));
         }
         _ => {}
