@@ -333,7 +333,7 @@ fn line_of(event: &RenewEvent) -> Result<String, String> {
             not_after,
         } => {
             return Err(format!(
-                "warning: {}: the CA {} {} ({}); renew never renews CAs: see docs/rotation.md for a CA rollover",
+                "warning: {}: the CA {} {} ({}); renew never renews CAs: rotate it with etcdpki rotate-ca (rotate-ca prepare --keep-key re-signs it on its own key; docs/rotation.md)",
                 esc(&file.display().to_string()),
                 quote(name),
                 expires(*remaining),

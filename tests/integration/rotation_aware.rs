@@ -354,6 +354,33 @@ fn issue_17_expiry_names_rotate_ca_for_an_expiring_ca_and_renew_for_a_leaf() {
 }
 
 #[test]
+fn issue_17_renew_names_rotate_ca_for_a_ca_within_its_window() {
+    let dir = Dir::new();
+    pki_with_a_ca_of_29_days(&dir);
+    let out = run(
+        &dir,
+        &[
+            "renew",
+            "--ca",
+            "pki/ca.pem",
+            "--ca-key",
+            "pki/ca-key.pem",
+            "--before",
+            "30d",
+            "--dry-run",
+            "pki",
+        ],
+    );
+    let (stdout, stderr) = text(&out);
+    assert!(out.status.success(), "{stdout}{stderr}");
+    assert!(
+        stderr.contains("renew never renews CAs: rotate it with etcdpki rotate-ca")
+            && stderr.contains("rotate-ca prepare --keep-key"),
+        "{stderr}"
+    );
+}
+
+#[test]
 fn issue_17_lint_names_rotate_ca_for_an_expiring_ca() {
     let dir = Dir::new();
     pki_with_a_ca_of_29_days(&dir);
