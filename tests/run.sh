@@ -1,12 +1,12 @@
 #!/bin/sh
 # Runs the whole test suite on a fresh Debian machine: installs the real tools the tests compare
-# against (cfssl, etcd, openssl, make) with apt-get, and pkilint (an independent certificate
-# linter) and prometheus_client (a Prometheus text-format parser) with pip, then runs every
-# test. A missing tool fails its tests loudly; nothing is skipped.
+# against (cfssl, etcd, openssl, make, promtool from prometheus) with apt-get, and pkilint (an
+# independent certificate linter) and prometheus_client (a Prometheus text-format parser) with
+# pip, then runs every test. A missing tool fails its tests loudly; nothing is skipped.
 set -eu
 cd "$(dirname "$0")/.."
 missing=""
-for pkg in golang-cfssl etcd-server etcd-client openssl dnsmasq-base make man-db acl; do
+for pkg in golang-cfssl etcd-server etcd-client openssl dnsmasq-base make man-db acl prometheus; do
     dpkg -s "$pkg" >/dev/null 2>&1 || missing="$missing $pkg"
 done
 command -v pip3 >/dev/null 2>&1 || missing="$missing python3-pip"

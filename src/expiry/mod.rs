@@ -142,7 +142,7 @@ impl ExpiryReport {
             let Some(next) = crl.next_update else {
                 continue;
             };
-            let issuer = crate::x509::name_text(&crl.issuer_der);
+            let issuer = crate::pki::scan::short_name_of(&crl.issuer_der);
             self.crls.push(ExpiryRow {
                 certificate: format!("CRL of {issuer} ({} revoked)", crl.entries.len()),
                 file: file.display().to_string(),

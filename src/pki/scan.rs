@@ -16,7 +16,7 @@ use std::path::{Path, PathBuf};
 use time::OffsetDateTime;
 
 use rustix::fs::FileType;
-use x509_parser::prelude::ParsedExtension;
+use x509_parser::prelude::{FromDer, ParsedExtension};
 
 use super::commit::is_scratch_name;
 use super::fs::{DirHandle, FsError};
@@ -152,6 +152,13 @@ pub(crate) fn short_name(name: &x509_parser::x509::X509Name<'_>) -> String {
         .and_then(|a| a.as_str().ok())
         .map(str::to_owned)
         .unwrap_or_else(|| name.to_string())
+}
+
+/// [`short_name`] of a DER Name (a CRL's issuer, say), so a CRL names its CA as the CA's own
+/// rows do; the whole name printed when it does not parse as one.
+pub fn short_name_of(der: &[u8]) -> String {
+    x509_parser::x509::X509Name::from_der(der)
+        .map_or_else(|_| crate::x509::name_text(der), |(_, n)| short_name(&n))
 }
 
 /// The facts about one DER certificate, the `index`-th of `file`; `None` if it does not parse.

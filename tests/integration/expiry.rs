@@ -293,6 +293,28 @@ print(json.dumps(families))
         .expect("families")
 }
 
+/// `promtool check metrics` (Debian's prometheus package): Prometheus' own Go parser, the one
+/// node_exporter's textfile collector uses, and its linter of the naming conventions (snake
+/// case, unit suffixes, HELP text). It must accept the exposition and report nothing.
+fn promtool_check(text: &str) {
+    let mut child = Command::new(require("promtool", "prometheus"))
+        .args(["check", "metrics"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("promtool");
+    std::io::Write::write_all(&mut child.stdin.take().expect("stdin"), text.as_bytes())
+        .expect("write");
+    let out = child.wait_with_output().expect("promtool");
+    assert!(
+        out.status.success() && out.stdout.is_empty() && out.stderr.is_empty(),
+        "promtool check metrics: {}{}\n{text}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
 #[test]
 fn expiry_prometheus_exposition_is_read_back_by_prometheus_client() {
     let dir = pki();
@@ -314,9 +336,24 @@ fn expiry_prometheus_exposition_is_read_back_by_prometheus_client() {
         ],
         "pki/we\"ird\\name",
     );
+    // A CRL of the CA beside the certificates: its nextUpdate is a family of its own.
+    dir.ok(
+        &[
+            "revoke",
+            "--ca",
+            "pki/ca.pem",
+            "--ca-key",
+            "pki/ca-key.pem",
+            "--crl",
+            "pki/ca.crl",
+            "pki/short.pem",
+        ],
+        b"",
+    );
     let text =
         String::from_utf8(dir.ok(&["expiry", "--format", "prometheus", "pki"], b"")).expect("utf8");
     assert!(text.ends_with('\n'), "{text}");
+    promtool_check(&text);
     let families = parse_exposition(&text);
     let names: Vec<&str> = families
         .iter()
@@ -326,9 +363,14 @@ fn expiry_prometheus_exposition_is_read_back_by_prometheus_client() {
         names,
         [
             "etcdpki_certificate_not_after_seconds",
-            "etcdpki_certificate_not_before_seconds"
+            "etcdpki_certificate_not_before_seconds",
+            "etcdpki_crl_next_update_seconds"
         ]
     );
+    let crl = &families[2]["samples"][0];
+    assert_eq!(crl["labels"]["path"], "pki/ca.crl", "{text}");
+    // Named as the CA's own rows name it, so a query can join them.
+    assert_eq!(crl["labels"]["issuer"], "etcd-ca", "{text}");
     for family in &families {
         assert_eq!(family["type"], "gauge", "{family}");
         assert!(
