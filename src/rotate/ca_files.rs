@@ -190,6 +190,31 @@ impl CaSet {
         let parent = paths.cert.parent().filter(|p| !p.as_os_str().is_empty());
         let root = Root::open(parent.unwrap_or(Path::new("."))).map_err(RotateError::fs)?;
         let dir = root.handle().map_err(RotateError::fs)?;
+        // Every CA file is read and written through the CA's directory: a key elsewhere would
+        // be looked for under its name there, and reported missing where it is not.
+        let directory = |p: &Path| {
+            p.parent()
+                .filter(|d| !d.as_os_str().is_empty())
+                .unwrap_or(Path::new("."))
+                .to_path_buf()
+        };
+        let (key_dir, cert_dir) = (directory(&paths.key), directory(&paths.cert));
+        let same = match (
+            std::fs::canonicalize(&key_dir),
+            std::fs::canonicalize(&cert_dir),
+        ) {
+            (Ok(k), Ok(c)) => k == c,
+            _ => key_dir == cert_dir,
+        };
+        if !same {
+            return Err(RotateError::Ca {
+                file: paths.key.clone(),
+                reason: format!(
+                    "not in the directory of --ca ({}): rotate-ca keeps the CA's certificate and key side by side; give the key that lies beside it",
+                    directory(&paths.cert).display()
+                ),
+            });
+        }
         let key = read_key(&dir, &paths.key)?;
         let current_certs = read_certs(&dir, &paths.cert)?.ok_or_else(|| RotateError::Ca {
             file: paths.cert.clone(),

@@ -226,6 +226,27 @@ fn messages_of_failing_and_succeeding_commands_show_no_rust_internals() {
         ],
     ];
     runs.push(vec!["json", "-bare", "x", "extra", "args"]);
+    for step in ["status", "reissue", "finish"] {
+        runs.push(vec![
+            "rotate-ca",
+            step,
+            "--ca",
+            "pki/ca.pem",
+            "--ca-key",
+            "pki/ca-key.pem",
+            "pki",
+        ]);
+    }
+    runs.push(vec![
+        "rotate-ca",
+        "prepare",
+        "--dry-run",
+        "--ca",
+        "pki/ca.pem",
+        "--ca-key",
+        "pki/ca-key.pem",
+        "pki",
+    ]);
     let mut all = String::new();
     for args in &runs {
         all.push_str(&transcript(dir.path(), args));
@@ -249,4 +270,22 @@ fn messages_of_failing_and_succeeding_commands_show_no_rust_internals() {
         .collect();
     assert!(problems.is_empty(), "{}\n\n{all}", problems.join("\n"));
     assert!(all.contains("waited 0.5s"), "{all}");
+    // The key exists; the problem is where it lies (it was "pki/ca-key.pem: it does not exist").
+    let misplaced = transcript(
+        dir.path(),
+        &[
+            "rotate-ca",
+            "status",
+            "--ca",
+            "ca.pem",
+            "--ca-key",
+            "pki/ca-key.pem",
+            "pki",
+        ],
+    );
+    assert!(
+        misplaced.contains("pki/ca-key.pem: not in the directory of --ca (.)")
+            && !misplaced.contains("does not exist"),
+        "{misplaced}"
+    );
 }
