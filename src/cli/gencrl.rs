@@ -9,7 +9,7 @@ use time::OffsetDateTime;
 
 use super::args::GencrlArgs;
 use super::log::Log;
-use super::{Failure, read_input, write_stdout};
+use super::{Failure, Holds, read_pki_input, write_stdout};
 
 /// Runs `gencrl`.
 pub fn run(args: GencrlArgs) -> Result<(), Failure> {
@@ -24,9 +24,9 @@ pub fn run(args: GencrlArgs) -> Result<(), Failure> {
             "not enough arguments are supplied --- please refer to the usage\n  help: etcdpki gencrl INPUTFILE CERT KEY [TIME]".into(),
         ));
     };
-    let list = read_input(list_file, "the serial list")?;
-    let cert_pem = read_input(cert_file, "the CA certificate")?;
-    let key_pem = read_input(key_file, "the CA key")?;
+    let list = read_pki_input(list_file, "the serial list", Holds::Public)?;
+    let cert_pem = read_pki_input(cert_file, "the CA certificate", Holds::Public)?;
+    let key_pem = zeroize::Zeroizing::new(read_pki_input(key_file, "the CA key", Holds::Key)?);
     let validity = parse_gencrl_time(args.time.as_deref().unwrap_or("0"))?;
     let serials = parse_serial_list(list_file, &list)?;
     let key =

@@ -8,7 +8,7 @@ use etcdpki::request::{CertRequest, Host, about_hosts, parse_csr_json, parse_hos
 use etcdpki::sign::Issuer;
 
 use super::log::Log;
-use super::{Failure, read_input};
+use super::{Failure, Holds, read_input, read_pki_input};
 
 /// The `-config` policy, or cfssl's built-in default without one; warnings are logged.
 pub fn load_policy(log: &Log, config: Option<&str>) -> Result<Policy, Failure> {
@@ -97,7 +97,7 @@ pub fn select_profile(
 /// The CA from `-ca` and `-ca-key`; warnings about the certificate are logged.
 pub fn load_issuer(log: &Log, ca_file: &str, ca_key_file: &str) -> Result<Issuer, Failure> {
     let ca_key = read_key(ca_key_file)?;
-    let pem = read_ca_input(ca_file, "the CA certificate")?;
+    let pem = read_ca_input(ca_file, "the CA certificate", Holds::Public)?;
     let (issuer, warnings) = Issuer::from_pem(ca_file, &pem, ca_key_file, ca_key)?;
     for w in warnings {
         log.warn(&format!("{ca_file}: {w}"));
@@ -113,7 +113,7 @@ pub fn load_issuer_from_bundle(
     ca_key_file: &str,
 ) -> Result<Issuer, Failure> {
     let ca_key = read_key(ca_key_file)?;
-    let pem = read_ca_input(ca_file, "the CA certificate")?;
+    let pem = read_ca_input(ca_file, "the CA certificate", Holds::Public)?;
     let (issuer, warnings) = Issuer::from_bundle_pem(ca_file, &pem, ca_key_file, ca_key)?;
     for w in warnings {
         log.warn(&format!("{ca_file}: {w}"));
@@ -123,14 +123,18 @@ pub fn load_issuer_from_bundle(
 
 /// A PEM private key file (or `env:`/`file:` value, as for `-ca-key`).
 pub fn read_key(file: &str) -> Result<PrivateKey, Failure> {
-    PrivateKey::from_pem(&read_ca_input(file, "the CA key")?)
-        .map_err(|e| Failure::Run(format!("{file}: {e}")))
+    PrivateKey::from_pem(&zeroize::Zeroizing::new(read_ca_input(
+        file,
+        "the CA key",
+        Holds::Key,
+    )?))
+    .map_err(|e| Failure::Run(format!("{file}: {e}")))
 }
 
 /// `-ca` and `-ca-key` values as cfssl ≥ 1.3.0 reads them (helpers.ReadBytes): `env:VAR` is the
 /// variable's value, `file:PATH` a path, anything else a path. cfssl rejects other `x:`
 /// prefixes as "unknown prefix"; here they are just paths. `-` is not standard input, as in cfssl.
-fn read_ca_input(value: &str, what: &str) -> Result<Vec<u8>, Failure> {
+fn read_ca_input(value: &str, what: &str, holds: Holds) -> Result<Vec<u8>, Failure> {
     if let Some(var) = value.strip_prefix("env:") {
         return std::env::var(var).map(String::into_bytes).map_err(|_| {
             Failure::Run(format!(
@@ -144,5 +148,5 @@ fn read_ca_input(value: &str, what: &str) -> Result<Vec<u8>, Failure> {
             "{what} cannot come from standard input (as in cfssl); give a file"
         )));
     }
-    read_input(path, what)
+    read_pki_input(path, what, holds)
 }

@@ -316,6 +316,40 @@ pub fn read_input(path: &str, what: &str) -> Result<Vec<u8>, Failure> {
     })
 }
 
+/// What a file named on the command line holds, which decides how it is read.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Holds {
+    /// A private key: never read through a link (docs/security.md, guarantee 1).
+    Key,
+    /// A certificate, a list or a request: public, so a link to a regular file is followed.
+    Public,
+}
+
+/// The bytes of `path` (`-` for standard input) through the safe file-system module: a regular
+/// file only (never blocking on a FIFO), at most 8 MiB, and a key never through a link. Errors
+/// name the file and `what` it should hold.
+pub fn read_pki_input(path: &str, what: &str, holds: Holds) -> Result<Vec<u8>, Failure> {
+    if path == "-" {
+        return read_input(path, what);
+    }
+    let shown = Path::new(path);
+    let read = match holds {
+        Holds::Key => etcdpki::pki::fs::read_path(shown),
+        Holds::Public => etcdpki::pki::fs::read_path_following(shown),
+    };
+    match read {
+        Ok(Some(bytes)) => Ok(bytes),
+        Ok(None) => Err(Failure::Run(format!(
+            "{path}: cannot read {what}: no such file"
+        ))),
+        Err(etcdpki::pki::FsError::Io { source, .. }) => Err(Failure::Run(format!(
+            "{path}: cannot read {what}: {}",
+            etcdpki::pki::scan::io_reason(&source)
+        ))),
+        Err(e) => Err(Failure::Run(format!("{e} (reading {what})"))),
+    }
+}
+
 /// Writes to standard output; a closed pipe ends the program quietly, as it would for cat.
 #[allow(
     clippy::print_stdout,

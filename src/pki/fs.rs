@@ -454,8 +454,8 @@ fn check_relative(rel: &Path, shown: &Path, root: &Path) -> Result<(), FsError> 
 }
 
 /// The bytes of the file at `path`, its directory opened as named and the file itself not
-/// followed if it is a link; `None` if it does not exist.
-pub(crate) fn read_path(path: &Path) -> Result<Option<Vec<u8>>, FsError> {
+/// followed if it is a link; `None` if it does not exist. How every private key is read.
+pub fn read_path(path: &Path) -> Result<Option<Vec<u8>>, FsError> {
     let (dir, name) = open_parent(path)?;
     dir.read(&name)
 }

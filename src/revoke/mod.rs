@@ -151,7 +151,23 @@ fn resolve(
         file: path.display().to_string(),
         reason,
     };
-    let bytes = std::fs::read(path).map_err(|e| bad(format!("cannot read it: {e}")))?;
+    // Public, so a link to it is followed; still a regular file, capped, never a FIFO.
+    let bytes = match crate::pki::fs::read_path_following(path) {
+        Ok(Some(bytes)) => bytes,
+        Ok(None) => return Err(bad("cannot read it: no such file".into())),
+        Err(crate::pki::FsError::Io { source, .. }) => {
+            return Err(bad(format!(
+                "cannot read it: {}",
+                crate::pki::scan::io_reason(&source)
+            )));
+        }
+        Err(e) => {
+            // The error names the path; the message names it once.
+            let text = e.to_string();
+            let prefix = format!("{}: ", path.display());
+            return Err(bad(text.strip_prefix(&prefix).unwrap_or(&text).to_owned()));
+        }
+    };
     let der = pem::parse_many(&bytes)
         .ok()
         .and_then(|blocks| blocks.into_iter().find(|b| b.tag() == "CERTIFICATE"))

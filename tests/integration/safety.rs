@@ -317,3 +317,73 @@ fn issue_13_json_and_cluster_give_up_after_their_lock_timeout() {
     );
     assert_eq!(bad.status.code(), Some(2), "{}", text(&bad.stderr));
 }
+
+#[test]
+fn issue_13_gencrl_and_revoke_read_keys_never_through_a_link_and_every_input_capped() {
+    let dir = crate::revoke::pki();
+    dir.write("serials.txt", "12345\n");
+    std::os::unix::fs::symlink("ca-key.pem", dir.join("linked-key.pem")).expect("link");
+
+    // gencrl: the CA key through a link is refused, naming the file and why.
+    let out = dir.run(
+        &etcdpki(),
+        &["gencrl", "serials.txt", "ca.pem", "linked-key.pem"],
+        b"",
+    );
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stderr).contains("linked-key.pem: is a symbolic link, not a regular file")
+            && text(&out.stderr).contains("(reading the CA key)"),
+        "{}",
+        text(&out.stderr)
+    );
+    assert!(out.stdout.is_empty());
+    // The real key works.
+    dir.ok(&["gencrl", "serials.txt", "ca.pem", "ca-key.pem"], b"");
+
+    // gencrl: a 9 MiB serial list or certificate is refused before it is read.
+    sparse(&dir.join("big.txt"), 9 << 20);
+    for args in [
+        ["gencrl", "big.txt", "ca.pem", "ca-key.pem"],
+        ["gencrl", "serials.txt", "big.txt", "ca-key.pem"],
+    ] {
+        let out = dir.run(&etcdpki(), &args, b"");
+        assert_eq!(
+            out.status.code(),
+            Some(1),
+            "{args:?}: {}",
+            text(&out.stderr)
+        );
+        assert!(
+            text(&out.stderr).contains("big.txt: 9437184 bytes is more than the 8388608 bytes"),
+            "{args:?}: {}",
+            text(&out.stderr)
+        );
+    }
+
+    // revoke: the CA key through a link, and an oversized certificate to revoke.
+    let out = dir.run(
+        &etcdpki(),
+        &[
+            "revoke",
+            "-ca=ca.pem",
+            "-ca-key=linked-key.pem",
+            "client1.pem",
+        ],
+        b"",
+    );
+    assert_ne!(out.status.code(), Some(0));
+    assert!(
+        text(&out.stderr).contains("linked-key.pem: is a symbolic link, not a regular file"),
+        "{}",
+        text(&out.stderr)
+    );
+    let out = crate::revoke::revoke(&dir, &["big.txt"]);
+    assert_ne!(out.status.code(), Some(0));
+    assert!(
+        text(&out.stderr).contains("big.txt: 9437184 bytes is more than the 8388608 bytes"),
+        "{}",
+        text(&out.stderr)
+    );
+    assert!(!dir.join("crl.pem").exists(), "nothing was written");
+}
