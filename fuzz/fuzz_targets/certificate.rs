@@ -98,6 +98,7 @@ fn check_issuer(issuer: &Issuer, cert: &X509Certificate<'_>, hosts: &[Host]) {
         hosts,
         public_key: issuer.key().public_key(),
         csr_extensions: &[],
+        kept_extensions: &[],
         hosts_overridden: false,
     };
     // 2026-11-22T00:00:00Z: time is injected, never read from the clock.

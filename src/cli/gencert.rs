@@ -107,6 +107,7 @@ fn renewca(args: &GencertArgs, log: &Log) -> Result<(), Failure> {
             hosts: &hosts,
             public_key: key.public_key(),
             csr_extensions: &[],
+            kept_extensions: &[],
             hosts_overridden: false,
         },
         OffsetDateTime::now_utc(),

@@ -67,6 +67,7 @@ pub fn run(args: SignArgs) -> Result<(), Failure> {
             hosts: &hosts,
             public_key: &input.public_key,
             csr_extensions: &input.extensions,
+            kept_extensions: &[],
             hosts_overridden: hostname.is_some(),
         },
         OffsetDateTime::now_utc(),

@@ -4,19 +4,23 @@
 //! the leaf) and returns a [`Leaf`]: the subject name byte for byte, the SANs, the KeyUsage bits,
 //! the ExtendedKeyUsage purposes in their order, the lifetime, the public key, and the files
 //! that belong with it (`X-key.pem`/`X.csr` as cfssljson names them, `X.key` beside `X.crt` as
-//! etcdadm and kubeadm do).
+//! etcdadm and kubeadm do). A SubjectAltName with names etcdpki does not issue itself
+//! (otherName, directoryName, registeredID, x400Address, ediPartyName) is kept whole, byte for
+//! byte, for the successor; a private key block in the certificate file (a combined file made
+//! by `cat cert key > combined.pem`) is kept apart from the chain, with its place.
 
 use std::path::{Path, PathBuf};
 
 use der::Decode;
 use der::asn1::ObjectIdentifier;
 use time::{Duration, OffsetDateTime};
-use x509_parser::prelude::{FromDer, X509Certificate};
+use x509_parser::prelude::{FromDer, ParsedExtension, X509Certificate};
 
 use crate::config::{ExtKeyUsage, GoDuration, KeyUsage, Profile};
 use crate::key::{KeyAlgorithm, KeyError, KeySpec, PublicKey, RsaSize};
 use crate::pki::scan::{csr_files_for, key_files_for};
 use crate::request::{DistinguishedName, Host};
+use crate::sign::Extension;
 use crate::x509::ReadError;
 
 /// A leaf certificate and what a renewal keeps.
@@ -42,9 +46,40 @@ pub struct Leaf {
     pub public_key: PublicKey,
     /// The certificate's DER.
     pub der: Vec<u8>,
-    /// The PEM blocks after the leaf in a bundle (its chain), kept as they are.
+    /// The PEM blocks after the leaf in a bundle (its chain), kept as they are; private key
+    /// blocks are not among them ([`Leaf::embedded_key`]).
     pub chain: Vec<pem::Pem>,
+    /// The private key block of a combined certificate+key file, if the file holds one.
+    pub embedded_key: Option<EmbeddedKey>,
+    /// The SubjectAltName extension as it is, when it holds a name that [`Host`] does not
+    /// carry: the successor gets it byte for byte instead of one rebuilt from [`Leaf::hosts`].
+    pub kept_san: Option<Extension>,
 }
+
+/// The private key block of a combined certificate+key file.
+#[derive(Clone)]
+pub struct EmbeddedKey {
+    /// How many chain blocks come before it in the file.
+    pub position: usize,
+    /// The block, as PEM text; wiped when dropped.
+    pub pem: zeroize::Zeroizing<String>,
+}
+
+impl std::fmt::Debug for EmbeddedKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("EmbeddedKey")
+            .field("position", &self.position)
+            .finish_non_exhaustive()
+    }
+}
+
+/// The PEM labels of private keys (RFC 7468 §10-11, and OpenSSL's traditional forms).
+const KEY_LABELS: [&str; 4] = [
+    "PRIVATE KEY",
+    "RSA PRIVATE KEY",
+    "EC PRIVATE KEY",
+    "ENCRYPTED PRIVATE KEY",
+];
 
 /// Why a certificate file cannot be renewed as it is.
 #[derive(Debug, thiserror::Error)]
@@ -88,6 +123,15 @@ pub enum LeafError {
         /// The purpose's OID.
         oid: String,
     },
+    /// A combined file with more than one private key: which one is the certificate's is
+    /// not for renew to guess.
+    #[error(
+        "the file holds {count} private keys; keep one, or split the file into NAME.pem and NAME-key.pem"
+    )]
+    SeveralKeys {
+        /// How many.
+        count: usize,
+    },
     /// An RSA key size etcdpki does not generate.
     #[error(
         "cannot make a new {bits}-bit RSA key (2048, 3072, 4096 or 8192 bits); use --reuse-key"
@@ -124,6 +168,7 @@ impl Leaf {
         };
         let public_key =
             PublicKey::from_spki_der(cert.public_key().raw).map_err(LeafError::PublicKey)?;
+        let (chain, embedded_key) = split_key(blocks)?;
         Ok(Self {
             cert_file: cert_file.to_path_buf(),
             name: crate::pki::scan::short_name(cert.subject()),
@@ -134,7 +179,9 @@ impl Leaf {
             not_before: cert.validity().not_before.to_datetime(),
             not_after: cert.validity().not_after.to_datetime(),
             public_key,
-            chain: blocks.collect(),
+            kept_san: kept_san(&cert),
+            chain,
+            embedded_key,
             der,
         })
     }
@@ -207,6 +254,53 @@ impl Leaf {
     }
 }
 
+/// The blocks after the leaf: the chain, and the private key block of a combined file.
+fn split_key(
+    blocks: impl Iterator<Item = pem::Pem>,
+) -> Result<(Vec<pem::Pem>, Option<EmbeddedKey>), LeafError> {
+    let mut chain = Vec::new();
+    let mut keys = Vec::new();
+    for block in blocks {
+        if KEY_LABELS.contains(&block.tag()) {
+            let pem = zeroize::Zeroizing::new(crate::key::pem_encode(
+                block.tag(),
+                block.contents().to_vec(),
+            ));
+            keys.push(EmbeddedKey {
+                position: chain.len(),
+                pem,
+            });
+        } else {
+            chain.push(block);
+        }
+    }
+    if keys.len() > 1 {
+        return Err(LeafError::SeveralKeys { count: keys.len() });
+    }
+    Ok((chain, keys.pop()))
+}
+
+/// The SubjectAltName extension, verbatim, when one of its names is not a [`Host`]
+/// (otherName, x400Address, directoryName, ediPartyName, registeredID, or an IP of odd length):
+/// rebuilding it from the hosts would drop that name.
+fn kept_san(cert: &X509Certificate<'_>) -> Option<Extension> {
+    let ext = cert
+        .extensions()
+        .iter()
+        .find(|e| e.oid == x509_parser::oid_registry::OID_X509_EXT_SUBJECT_ALT_NAME)?;
+    let ParsedExtension::SubjectAlternativeName(san) = ext.parsed_extension() else {
+        return None;
+    };
+    san.general_names
+        .iter()
+        .any(|n| Host::from_general_name(n).is_none())
+        .then(|| Extension {
+            oid: crate::sign::extension::oid::SUBJECT_ALT_NAME,
+            critical: ext.critical,
+            value: ext.value.to_vec(),
+        })
+}
+
 /// The ExtendedKeyUsage OIDs in the order written (x509-parser's struct loses the order).
 fn ext_key_usage(cert: &X509Certificate<'_>) -> Result<Vec<ExtKeyUsage>, LeafError> {
     const EKU: &str = "2.5.29.37";
@@ -275,6 +369,8 @@ mod tests {
             public_key: key.public_key().clone(),
             der: Vec::new(),
             chain: Vec::new(),
+            embedded_key: None,
+            kept_san: None,
         }
     }
 }

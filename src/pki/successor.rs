@@ -184,24 +184,27 @@ impl Reissue<'_> {
         };
         // The key file must hold this certificate's key, so that a successor never replaces a
         // key that belongs to something else. Only --reuse-key can do without one (a bundle).
+        // A combined file's own key block counts as one, and must match too.
         let key_file = sibling(dir, leaf, super::scan::key_files_for);
         if let Some((path, name)) = &key_file {
             self.check_key_file(leaf, dir, path, name)
                 .map_err(&refuse)?;
         }
-        let new_key = match (self.reuse_key, &key_file) {
+        check_embedded_key(leaf).map_err(&refuse)?;
+        let has_key = key_file.is_some() || leaf.embedded_key.is_some();
+        let new_key = match (self.reuse_key, has_key) {
             (true, _) => None,
-            (false, Some((path, _))) => {
+            (false, true) => {
                 let spec = leaf.key_spec().map_err(|e| refuse(e.to_string()))?;
-                let key = PrivateKey::generate(spec).map_err(|e: KeyError| sign_err(e.into()))?;
-                Some((path.clone(), key))
+                Some(PrivateKey::generate(spec).map_err(|e: KeyError| sign_err(e.into()))?)
             }
-            (false, None) => {
+            (false, false) => {
                 return Err(refuse(
-                    "no key file beside it (looked for NAME-key.pem and NAME.key); give --reuse-key to re-issue the certificate alone".into(),
+                    "no key file beside it (looked for NAME-key.pem and NAME.key) and no key in it; give --reuse-key to re-issue the certificate alone".into(),
                 ));
             }
         };
+        let key_path = key_file.map(|(path, _)| path);
         let profile = match self.profile {
             Some(p) => Profile {
                 expiry: self.expiry.unwrap_or(p.expiry),
@@ -217,18 +220,30 @@ impl Reissue<'_> {
                 hosts: &leaf.hosts,
                 public_key: new_key
                     .as_ref()
-                    .map_or(&leaf.public_key, |(_, k)| k.public_key()),
+                    .map_or(&leaf.public_key, PrivateKey::public_key),
                 csr_extensions: &[],
+                kept_extensions: leaf.kept_san.as_slice(),
                 hosts_overridden: false,
             },
             now,
             serial,
         )
         .map_err(sign_err)?;
-        let files = successor_files(leaf, dir, &certificate, new_key.as_ref()).map_err(sign_err)?;
+        let files = successor_files(
+            leaf,
+            dir,
+            &certificate,
+            key_path.as_deref(),
+            new_key.as_ref(),
+        )
+        .map_err(sign_err)?;
+        // The file that got the new key: the key file, else the combined file itself.
+        let new_key_file = new_key
+            .is_some()
+            .then(|| key_path.unwrap_or_else(|| leaf.cert_file.clone()));
         Ok(Successor {
             certificate,
-            new_key_file: new_key.map(|(path, _)| path),
+            new_key_file,
             files,
         })
     }
@@ -296,29 +311,66 @@ fn install(root: &Root, successor: Successor) -> Result<Installed, ReissueError>
     })
 }
 
+/// Refuses a combined file whose key block is not the certificate's key.
+fn check_embedded_key(leaf: &Leaf) -> Result<(), String> {
+    let Some(embedded) = &leaf.embedded_key else {
+        return Ok(());
+    };
+    let key = PrivateKey::from_pem(embedded.pem.as_bytes())
+        .map_err(|e| format!("its private key block: {e}"))?;
+    if key.public_key().key_bits() != leaf.public_key.key_bits() {
+        return Err(
+            "its private key block is not the key of its certificate; nothing was changed".into(),
+        );
+    }
+    Ok(())
+}
+
 /// The files that install a successor: the request first, so that the key's and the
 /// certificate's renames come back to back, then the new key, then the certificate with the
-/// old chain after it.
+/// old chain after it. A combined file gets the new key (or keeps its own with --reuse-key)
+/// where its key block was, and is written as a key: certificate and key change in one rename.
 fn successor_files(
     leaf: &Leaf,
     dir: &DirHandle,
     certificate: &Certificate,
-    new_key: Option<&(PathBuf, PrivateKey)>,
+    key_file: Option<&Path>,
+    new_key: Option<&PrivateKey>,
 ) -> Result<Vec<PlannedFile>, SignError> {
     let mut files = Vec::new();
-    if let Some((key_file, key)) = new_key {
-        if let Some((csr_file, _)) = sibling(dir, leaf, super::scan::csr_files_for) {
-            let csr = build_csr(&leaf.subject, &leaf.hosts, None, key)?;
-            files.push(PlannedFile::public(&csr_file, csr.to_pem().into_bytes()));
-        }
-        let pem = zeroize::Zeroizing::new(key.to_pem().map_err(SignError::from)?);
-        files.push(PlannedFile::key(key_file, pem.as_bytes().to_vec()));
+    let new_pem = new_key
+        .map(|key| key.to_pem().map(zeroize::Zeroizing::new))
+        .transpose()
+        .map_err(SignError::from)?;
+    if let Some(key) = new_key
+        && let Some((csr_file, _)) = sibling(dir, leaf, super::scan::csr_files_for)
+    {
+        let csr = build_csr(&leaf.subject, &leaf.hosts, None, key)?;
+        files.push(PlannedFile::public(&csr_file, csr.to_pem().into_bytes()));
     }
-    let mut cert_pem = certificate.to_pem();
-    for block in &leaf.chain {
+    if let (Some(path), Some(pem)) = (key_file, &new_pem) {
+        files.push(PlannedFile::key(path, pem.as_bytes().to_vec()));
+    }
+    let embedded = leaf.embedded_key.as_ref().map(|k| {
+        let pem = new_pem.as_ref().map_or(k.pem.as_str(), |p| p.as_str());
+        (k.position, pem)
+    });
+    let key_at = |at: usize| embedded.filter(|(position, _)| *position == at);
+    let mut cert_pem = zeroize::Zeroizing::new(certificate.to_pem());
+    for (at, block) in leaf.chain.iter().enumerate() {
+        if let Some((_, key)) = key_at(at) {
+            cert_pem.push_str(key);
+        }
         cert_pem.push_str(&pem::encode(block));
     }
-    files.push(PlannedFile::public(&leaf.cert_file, cert_pem.into_bytes()));
+    if let Some((_, key)) = key_at(leaf.chain.len()) {
+        cert_pem.push_str(key);
+    }
+    let contents = cert_pem.as_bytes().to_vec();
+    files.push(match embedded {
+        Some(_) => PlannedFile::key(&leaf.cert_file, contents),
+        None => PlannedFile::public(&leaf.cert_file, contents),
+    });
     Ok(files)
 }
 

@@ -137,6 +137,7 @@ impl<'a> Prober<'a> {
                 hosts: &[],
                 public_key: key.public_key(),
                 csr_extensions: &[],
+                kept_extensions: &[],
                 hosts_overridden: false,
             },
             OffsetDateTime::now_utc(),

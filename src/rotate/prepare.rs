@@ -156,6 +156,7 @@ impl Run {
                 hosts: &hosts,
                 public_key: key.public_key(),
                 csr_extensions: &[],
+                kept_extensions: &[],
                 hosts_overridden: false,
             },
             now,

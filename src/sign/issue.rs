@@ -20,6 +20,10 @@ pub struct Subject<'a> {
     pub public_key: &'a PublicKey,
     /// The CSR's extensions, copied under `copy_extensions` (except BasicConstraints).
     pub csr_extensions: &'a [Extension],
+    /// Extensions of a certificate being re-issued that go into the new one as they are,
+    /// whatever the profile says (a SubjectAltName with names etcdpki does not issue itself);
+    /// each replaces the standard extension with its OID.
+    pub kept_extensions: &'a [Extension],
     /// The hosts come from `-hostname`, which cfssl applies after the CSRWhitelist.
     pub hosts_overridden: bool,
 }
@@ -189,7 +193,7 @@ fn extensions(
     // extensions (BasicConstraints aside) under copy_extensions, in the CSR's order; none when
     // a CSRWhitelist rebuilds the template (local.Sign). FillTemplate then appends the policies
     // and OCSP-no-check.
-    let mut extra: Vec<Extension> = Vec::new();
+    let mut extra: Vec<Extension> = subject.kept_extensions.to_vec();
     if profile.csr_whitelist.is_none() {
         extra.extend(
             subject
@@ -259,6 +263,7 @@ pub fn issue_request(
             hosts: &request.hosts,
             public_key: key.public_key(),
             csr_extensions: csr.extensions(),
+            kept_extensions: &[],
             hosts_overridden,
         },
         now,

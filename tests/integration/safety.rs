@@ -387,3 +387,221 @@ fn issue_13_gencrl_and_revoke_read_keys_never_through_a_link_and_every_input_cap
     );
     assert!(!dir.join("crl.pem").exists(), "nothing was written");
 }
+
+/// A CA made by etcdpki in `ca/`, which `renew` then uses.
+fn etcdpki_ca(dir: &Dir) {
+    std::fs::create_dir(dir.join("ca")).expect("mkdir");
+    dir.write(
+        "ca-csr.json",
+        r#"{"CN": "renew-ca", "key": {"algo": "ecdsa", "size": 256}}"#,
+    );
+    dir.gencert(
+        crate::util::Tool::Etcdpki,
+        &["-initca", "ca-csr.json"],
+        "ca/ca",
+    );
+}
+
+fn renew(dir: &Dir, extra: &[&str]) -> Output {
+    let mut args = vec!["renew", "--ca", "ca/ca.pem", "--ca-key", "ca/ca-key.pem"];
+    args.extend_from_slice(extra);
+    dir.run(&etcdpki(), &args, b"")
+}
+
+/// The SAN lines of `openssl x509 -text` for `cert`.
+fn openssl_sans(dir: &Dir, cert: &str) -> String {
+    let dump = text(&dir.openssl(&["x509", "-in", cert, "-noout", "-ext", "subjectAltName"]));
+    dump.lines()
+        .skip(1)
+        .map(str::trim)
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// The DER of the SubjectAltName extension's value.
+fn san_der(dir: &Dir, cert: &str) -> Vec<u8> {
+    let dump = crate::util::Dump::from_pem(&dir.read(cert));
+    dump.extension("2.5.29.17")
+        .expect("a SAN extension")
+        .2
+        .clone()
+}
+
+#[test]
+fn issue_13_renew_keeps_other_name_registered_id_and_directory_name_sans_byte_for_byte() {
+    let dir = Dir::new();
+    etcdpki_ca(&dir);
+    std::fs::create_dir(dir.join("pki")).expect("mkdir");
+    dir.write(
+        "ext.cnf",
+        "subjectAltName = DNS:node1.example, IP:127.0.0.1, otherName:1.3.6.1.4.1.311.20.2.3;UTF8:node1@example, RID:1.2.3.4, dirName:dir_sect, email:ops@example\n\
+         extendedKeyUsage = serverAuth, clientAuth\n\
+         keyUsage = critical, digitalSignature, keyEncipherment\n\
+         [dir_sect]\nO = etcd\nCN = node1 directory\n",
+    );
+    dir.openssl(&[
+        "ecparam",
+        "-name",
+        "prime256v1",
+        "-genkey",
+        "-noout",
+        "-out",
+        "pki/node1-key.pem",
+    ]);
+    dir.openssl(&[
+        "req",
+        "-new",
+        "-key",
+        "pki/node1-key.pem",
+        "-subj",
+        "/CN=node1",
+        "-out",
+        "node1.csr",
+    ]);
+    dir.openssl(&[
+        "x509",
+        "-req",
+        "-in",
+        "node1.csr",
+        "-CA",
+        "ca/ca.pem",
+        "-CAkey",
+        "ca/ca-key.pem",
+        "-CAcreateserial",
+        "-days",
+        "30",
+        "-extfile",
+        "ext.cnf",
+        "-out",
+        "pki/node1.pem",
+    ]);
+    let before = openssl_sans(&dir, "pki/node1.pem");
+    for kind in [
+        "othername:",
+        "Registered ID:",
+        "DirName:",
+        "DNS:node1.example",
+        "IP Address:127.0.0.1",
+        "email:ops@example",
+    ] {
+        assert!(before.contains(kind), "{kind}: {before}");
+    }
+    let der_before = san_der(&dir, "pki/node1.pem");
+    let old = dir.read("pki/node1.pem");
+
+    let out = renew(&dir, &["--before", "60d", "pki"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(
+        dir.read("pki/node1.pem") != old,
+        "not renewed: {}",
+        text(&out.stdout)
+    );
+    assert_eq!(openssl_sans(&dir, "pki/node1.pem"), before);
+    assert_eq!(san_der(&dir, "pki/node1.pem"), der_before, "byte for byte");
+    crate::util::openssl_verify(&dir, "ca/ca.pem", "pki/node1.pem", "sslserver");
+}
+
+#[test]
+fn issue_13_renew_of_a_combined_certificate_and_key_file_writes_the_new_key_into_it() {
+    let dir = Dir::new();
+    etcdpki_ca(&dir);
+    std::fs::create_dir(dir.join("pki")).expect("mkdir");
+    dir.write(
+        "leaf.json",
+        r#"{"CN": "combined", "hosts": ["127.0.0.1"], "key": {"algo": "ecdsa", "size": 256}}"#,
+    );
+    dir.gencert(
+        crate::util::Tool::Etcdpki,
+        &["-ca=ca/ca.pem", "-ca-key=ca/ca-key.pem", "leaf.json"],
+        "leaf",
+    );
+    // `cat cert key > combined.pem`, as some scripts make them; a bundle with the CA after.
+    let mut combined = dir.read("leaf.pem");
+    combined.extend(dir.read("leaf-key.pem"));
+    std::fs::write(dir.join("pki/combined.pem"), &combined).expect("write");
+    let mut bundle = dir.read("leaf.pem");
+    bundle.extend(dir.read("ca/ca.pem"));
+    bundle.extend(dir.read("leaf-key.pem"));
+    std::fs::write(dir.join("pki/bundle.pem"), &bundle).expect("write");
+    for f in ["pki/combined.pem", "pki/bundle.pem"] {
+        std::fs::set_permissions(dir.join(f), std::fs::Permissions::from_mode(0o600))
+            .expect("chmod");
+    }
+
+    let out = renew(&dir, &["--before", "100%", "pki"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    for (file, blocks) in [
+        ("pki/combined.pem", vec!["CERTIFICATE", "EC PRIVATE KEY"]),
+        (
+            "pki/bundle.pem",
+            vec!["CERTIFICATE", "CERTIFICATE", "EC PRIVATE KEY"],
+        ),
+    ] {
+        let now = dir.read(file);
+        let labels: Vec<String> = pem::parse_many(&now)
+            .expect("PEM")
+            .iter()
+            .map(|b| b.tag().to_owned())
+            .collect();
+        assert_eq!(labels, blocks, "{file}");
+        assert_ne!(
+            now,
+            if file.ends_with("combined.pem") {
+                combined.clone()
+            } else {
+                bundle.clone()
+            }
+        );
+        // The certificate and the key in the file are a pair, and it is a new key.
+        let from_cert = dir.openssl(&["x509", "-in", file, "-noout", "-pubkey"]);
+        let from_key = dir.openssl(&["pkey", "-in", file, "-pubout"]);
+        assert_eq!(
+            text(&from_cert),
+            text(&from_key),
+            "{file}: the key is the certificate's"
+        );
+        let old_key = dir.openssl(&["pkey", "-in", "leaf-key.pem", "-pubout"]);
+        assert_ne!(text(&from_key), text(&old_key), "{file}: not the stale key");
+        let mode = std::fs::metadata(dir.join(file))
+            .expect("stat")
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o777, 0o600, "{file}");
+    }
+    // The bundle keeps its CA where it was.
+    let second = pem::parse_many(dir.read("pki/bundle.pem")).expect("PEM")[1]
+        .contents()
+        .to_vec();
+    let ca = pem::parse_many(dir.read("ca/ca.pem")).expect("PEM")[0]
+        .contents()
+        .to_vec();
+    assert_eq!(second, ca);
+
+    // A combined file whose key is not its certificate's is refused, and left as it is.
+    let mut wrong = dir.read("pki/combined.pem");
+    let end = wrong
+        .windows(25)
+        .position(|w| w == b"-----END CERTIFICATE-----")
+        .expect("end")
+        + 26;
+    wrong.truncate(end);
+    dir.openssl(&[
+        "ecparam",
+        "-name",
+        "prime256v1",
+        "-genkey",
+        "-noout",
+        "-out",
+        "other.key",
+    ]);
+    wrong.extend(dir.read("other.key"));
+    std::fs::write(dir.join("pki/combined.pem"), &wrong).expect("write");
+    let out = renew(&dir, &["--before", "100%", "pki/combined.pem"]);
+    assert_ne!(out.status.code(), Some(0));
+    assert!(
+        text(&out.stderr).contains("its private key block is not the key of its certificate"),
+        "{}",
+        text(&out.stderr)
+    );
+    assert_eq!(dir.read("pki/combined.pem"), wrong);
+}
