@@ -323,16 +323,21 @@ struct Sec1Key<'a> {
 /// An EC key on a curve other than P-256, P-384 and P-521, named as openssl names it (cfssl
 /// signs with a P-224 CA key, using ECDSA with SHA-1; RFC 5480 §2.1.1.1 names the curves).
 fn unsupported_curve(oid: Option<&str>) -> KeyError {
-    let name = match oid {
+    KeyError::Unsupported(format!(
+        "EC curve {}: etcdpki signs with P-256, P-384 and P-521 only",
+        curve_name(oid)
+    ))
+}
+
+/// A curve's name as openssl gives it, for the curves etcdpki does not take; the OID otherwise.
+pub(super) fn curve_name(oid: Option<&str>) -> String {
+    match oid {
         Some("1.3.132.0.33") => "P-224 (secp224r1)".to_owned(),
         Some("1.2.840.10045.3.1.1") => "P-192 (prime192v1)".to_owned(),
         Some("1.3.132.0.10") => "secp256k1".to_owned(),
         Some(other) => other.to_owned(),
         None => "(none named)".to_owned(),
-    };
-    KeyError::Unsupported(format!(
-        "EC curve {name}: etcdpki signs with P-256, P-384 and P-521 only"
-    ))
+    }
 }
 
 fn looks_like_pkcs1(der: &[u8]) -> bool {

@@ -42,10 +42,12 @@ impl PublicKey {
                     Some("1.2.840.10045.3.1.7") => Curve::P256,
                     Some("1.3.132.0.34") => Curve::P384,
                     Some("1.3.132.0.35") => Curve::P521,
+                    // Go's crypto/tls (auth.go `signatureSchemesForPublicKey`), and so etcd,
+                    // uses a certificate key on these three curves only.
                     other => {
                         return Err(KeyError::Unsupported(format!(
-                            "EC curve {}",
-                            other.unwrap_or("(none)")
+                            "EC curve {}: etcdpki takes keys on P-256, P-384 and P-521 only, the curves Go's TLS (and so etcd) can use",
+                            super::private_key::curve_name(other)
                         )));
                     }
                 })

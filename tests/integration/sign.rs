@@ -360,6 +360,33 @@ fn issue_14_every_csr_signature_go_accepts_is_signed_as_cfssl_signs_it() {
         );
         assert_eq!(signature_valid(csr), *accepted, "{csr}");
     }
+    // A P-224 key: Go's CheckSignature takes it and cfssl signs it, but Go's TLS (so etcd)
+    // cannot use a P-224 certificate; etcdpki refuses it, naming the curve (docs/compat.md).
+    dir.openssl(&[
+        "req",
+        "-new",
+        "-nodes",
+        "-subj",
+        "/CN=legacy",
+        "-newkey",
+        "ec",
+        "-pkeyopt",
+        "ec_paramgen_curve:P-224",
+        "-keyout",
+        "k.pem",
+        "-out",
+        "P-224.csr",
+    ]);
+    assert!(sign(&cfssl, "P-224.csr").status.success(), "cfssl signs it");
+    let ours = sign(&etcdpki(), "P-224.csr");
+    assert_eq!(ours.status.code(), Some(1));
+    assert!(
+        String::from_utf8_lossy(&ours.stderr).contains(
+            "P-224.csr: unsupported key: EC curve P-224 (secp224r1): etcdpki takes keys on P-256, P-384 and P-521 only"
+        ),
+        "{}",
+        String::from_utf8_lossy(&ours.stderr)
+    );
     // The P-384 request with SHA-1 (checked by RustCrypto's p384, not aws-lc) with one bit of
     // its subject flipped: both refuse it.
     let (_, block) =
