@@ -13,7 +13,7 @@ use etcdpki::pki::fs::Trees;
 use etcdpki::pki::scan::collect_files;
 use etcdpki::renew::{
     OtherCa, RenewEvent, RenewPolicy, RenewReport, RunMode, ca_crls, lock_and_recover,
-    refresh_crls, renew_files, run_hook,
+    next_ca_files, refresh_crls, renew_files, run_hook,
 };
 use time::format_description::well_known::Rfc3339;
 use time::{Duration, OffsetDateTime};
@@ -67,6 +67,28 @@ pub fn run(args: RenewArgs) -> Result<(), Failure> {
         .unwrap_or(OffsetDateTime::UNIX_EPOCH);
     let ca_path = Path::new(ca_file.strip_prefix("file:").unwrap_or(ca_file));
     let mut report = renew_files(ca_path, &trees, &files, &policy, mode, now);
+    // During a CA rotation the next CA's leaves are renewed with it, so cron keeps renewing
+    // (and alerting only on real failures) between `rotate-ca reissue` and `finish`.
+    let key_path = Path::new(ca_key_file.strip_prefix("file:").unwrap_or(ca_key_file));
+    if let Some((next_cert, next_key)) = next_ca_files(ca_path, key_path) {
+        let next_issuer = load_issuer_from_bundle(
+            &log,
+            &next_cert.display().to_string(),
+            &next_key.display().to_string(),
+        )?;
+        let next_policy = RenewPolicy {
+            issuer: &next_issuer,
+            ..policy
+        };
+        report.merge_next(renew_files(
+            &next_cert,
+            &trees,
+            &files,
+            &next_policy,
+            mode,
+            now,
+        ));
+    }
     report.events.splice(0..0, recovered);
     let crls = ca_crls(&issuer, ca_path, &files);
     // The revocation list lives beside the CA: its directory is locked too (a directory
@@ -349,7 +371,7 @@ fn line_of(event: &RenewEvent) -> Result<String, String> {
         ),
         RenewEvent::RotationInProgress { next_file } => {
             return Err(format!(
-                "note: {} lies beside --ca: a CA rotation is in progress (etcdpki rotate-ca status shows its stage); renew signs with --ca only, and `etcdpki rotate-ca reissue` moves every leaf to the next CA",
+                "note: {} lies beside --ca: a CA rotation is in progress (etcdpki rotate-ca status shows its stage); the leaves of each CA are renewed with that CA, and `etcdpki rotate-ca reissue` moves every leaf to the next CA",
                 esc(&next_file.display().to_string())
             ));
         }

@@ -18,7 +18,9 @@ pub use crate::pki::successor::{Reissue, ReissueError as RenewError, Successor};
 pub use crate::pki::{DirLock, Leaf, LockError};
 pub use crl::{ca_crls, refresh_crls};
 pub use hook::{HookError, run_hook};
-pub use run::{OtherCa, RenewEvent, RenewReport, RunMode, lock_and_recover, renew_files};
+pub use run::{
+    OtherCa, RenewEvent, RenewReport, RunMode, lock_and_recover, next_ca_files, renew_files,
+};
 pub use window::{RenewWindow, RenewWindowError};
 
 use crate::config::{GoDuration, Profile};

@@ -230,6 +230,32 @@ impl RenewReport {
     fn fail(&mut self, message: String) {
         self.events.push(RenewEvent::Failed(message));
     }
+
+    /// Adds what a run with the next CA of a rotation in progress did (`next`, over the same
+    /// files): its leaves are then this run's too, not "another CA's". Leaves of other CAs
+    /// that `next` lists are already listed here.
+    pub fn merge_next(&mut self, next: RenewReport) {
+        let handled: Vec<PathBuf> = next
+            .events
+            .iter()
+            .filter_map(|e| match e {
+                RenewEvent::NotDue { cert_file, .. }
+                | RenewEvent::WouldRenew { cert_file, .. }
+                | RenewEvent::Renewed { cert_file, .. }
+                | RenewEvent::LongExpired { cert_file, .. } => Some(cert_file.clone()),
+                _ => None,
+            })
+            .collect();
+        self.events.retain(
+            |e| !matches!(e, RenewEvent::OtherCa { cert_file, .. } if handled.contains(cert_file)),
+        );
+        self.events.extend(next.events.into_iter().filter(|e| {
+            !matches!(
+                e,
+                RenewEvent::OtherCa { .. } | RenewEvent::RotationInProgress { .. }
+            )
+        }));
+    }
 }
 
 /// Renews, under `policy`, the due leaves among `files` that its CA (read from `ca_file`)
@@ -292,6 +318,16 @@ pub fn renew_files(
         }
     }
     report
+}
+
+/// The certificate and key files of the next CA of a rotation in progress beside `ca_file`
+/// and its key `ca_key` (docs/rotation.md), when it is on a key of its own: a next CA on the
+/// same key (`rotate-ca prepare --keep-key`) verifies the same leaves, which the current CA
+/// already renews.
+pub fn next_ca_files(ca_file: &Path, ca_key: &Path) -> Option<(PathBuf, PathBuf)> {
+    let cert = crate::pki::rotation_files::next_ca_file(ca_file);
+    let key = crate::pki::rotation_files::next_ca_key_file(ca_file, ca_key);
+    (cert.is_file() && key.is_file()).then_some((cert, key))
 }
 
 /// The next CA beside `ca_file` (docs/rotation.md), its file and subject, if there is one

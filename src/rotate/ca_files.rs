@@ -1,9 +1,9 @@
 //! Where the CAs of a rotation live, and which is which.
 //!
 //! Takes `--ca` and `--ca-key` (the current CA, as `renew` takes them); returns the
-//! [`CaPaths`] of the rotation's files beside them, named as cfssljson names a `-bare` base
-//! (`ca.pem`, `ca-key.pem` → `ca-next.pem`, `ca-next-key.pem`, `ca-previous.pem`,
-//! `ca-previous-key.pem`; `ca.crt`/`ca.key` → `ca-next.crt`/`ca-next.key`), and, read from
+//! [`CaPaths`] of the rotation's files beside them ([`crate::pki::rotation_files`]: `ca.pem`,
+//! `ca-key.pem` → `ca-next.pem`, `ca-next-key.pem`, `ca-previous.pem`, `ca-previous-key.pem`;
+//! `ca.crt`/`ca.key` → `ca-next.crt`/`ca-next.key`), and, read from
 //! them, the [`Rotation`]: no rotation (one current CA), or one from an old CA to a new one.
 //! Certificates are read through the directory handle of the CA's directory, keys never
 //! through a link.
@@ -15,6 +15,9 @@ use zeroize::Zeroizing;
 
 use super::RotateError;
 use crate::key::PrivateKey;
+use crate::pki::rotation_files::{
+    next_ca_file, next_ca_key_file, previous_ca_file, previous_ca_key_file,
+};
 use crate::pki::{DirHandle, Leaf, Root};
 use crate::sign::Issuer;
 
@@ -45,12 +48,12 @@ impl CaPaths {
         Self {
             cert: cert.to_path_buf(),
             key: key.to_path_buf(),
-            next_cert: renamed(cert, None, "next"),
-            next_key: renamed(key, Some(cert), "next"),
-            previous_cert: renamed(cert, None, "previous"),
-            previous_key: renamed(key, Some(cert), "previous"),
+            next_cert: next_ca_file(cert),
+            next_key: next_ca_key_file(cert, key),
+            previous_cert: previous_ca_file(cert),
+            previous_key: previous_ca_key_file(cert, key),
             csr: cert.with_extension("csr"),
-            next_csr: renamed(cert, None, "next").with_extension("csr"),
+            next_csr: next_ca_file(cert).with_extension("csr"),
         }
     }
 
@@ -66,27 +69,6 @@ impl CaPaths {
         .iter()
         .any(|p| same_file(p, path))
     }
-}
-
-/// `dir/STEM-TAG.EXT` for `dir/STEM.EXT`; a key named `CERTSTEM-key.EXT` (cfssljson's name
-/// for the key of `CERTSTEM.pem`) becomes `CERTSTEM-TAG-key.EXT`.
-fn renamed(path: &Path, cert: Option<&Path>, tag: &str) -> PathBuf {
-    let name = path
-        .file_name()
-        .map_or_else(String::new, |n| n.to_string_lossy().into_owned());
-    let cert_stem = cert
-        .and_then(Path::file_stem)
-        .map(|s| s.to_string_lossy().into_owned());
-    let new_name = match cert_stem {
-        Some(stem) if name.starts_with(&format!("{stem}-key")) => {
-            format!("{stem}-{tag}{}", &name[stem.len()..])
-        }
-        _ => match name.rsplit_once('.') {
-            Some((stem, ext)) if !stem.is_empty() => format!("{stem}-{tag}.{ext}"),
-            _ => format!("{name}-{tag}"),
-        },
-    };
-    path.with_file_name(new_name)
 }
 
 /// Whether two paths name the same file (by identity when both exist, else lexically).

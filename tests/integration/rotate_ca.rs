@@ -273,6 +273,32 @@ fn issue_17_a_plain_cfssl_script_pki_rotates_and_renew_reads_the_bundle_meanwhil
     );
     assert!(String::from_utf8_lossy(&out.stdout).contains("renewed"));
     step_ok(&dir, "reissue", "pki/ca.pem", &[]);
+    // Between reissue and finish every leaf is the next CA's: cron's renew renews it with that
+    // CA and does not fail for finding none of --ca's.
+    let client_before = dir.read("pki/client.pem");
+    let out = dir.run(
+        &etcdpki(),
+        &[
+            "renew",
+            "--ca",
+            "pki/ca.pem",
+            "--ca-key",
+            "pki/ca-key.pem",
+            "--before",
+            "2h",
+            "pki",
+        ],
+        b"",
+    );
+    let said = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success() && said.contains("renewed") && !said.contains("other CA"),
+        "renew between reissue and finish: {said}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_ne!(dir.read("pki/client.pem"), client_before, "renewed");
+    openssl_verify(&dir, "pki/ca-next.pem", "pki/client.pem", "sslclient");
+    assert_eq!(stage(&dir, "pki/ca.pem"), "reissued");
     step_ok(&dir, "finish", "pki/ca.pem", &[]);
     let new_key = dir.openssl(&["pkey", "-in", "pki/ca-key.pem", "-text", "-noout"]);
     assert!(
