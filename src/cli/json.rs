@@ -26,7 +26,8 @@ pub fn run(args: JsonArgs, personality: Personality) -> Result<(), Failure> {
                 .join(" ")
         ));
     }
-    let input = read_input(&args.file, "the input")?;
+    // The input holds the private key: wiped when the run is done with it.
+    let input = zeroize::Zeroizing::new(read_input(&args.file, "the input")?);
     let set = parse_cfssljson(&args.file, &input, args.bare)?;
     if args.stdout {
         let mut text = Vec::new();
@@ -34,11 +35,11 @@ pub fn run(args: JsonArgs, personality: Personality) -> Result<(), Failure> {
             if f.binary {
                 text.extend(
                     base64::engine::general_purpose::STANDARD
-                        .encode(&f.contents)
+                        .encode(f.contents.bytes())
                         .into_bytes(),
                 );
             } else {
-                text.extend_from_slice(&f.contents);
+                text.extend_from_slice(f.contents.bytes());
             }
             text.push(b'\n');
         }
@@ -51,11 +52,7 @@ pub fn run(args: JsonArgs, personality: Personality) -> Result<(), Failure> {
         .into_iter()
         .map(|f| {
             let path = PathBuf::from(format!("{}{}", args.basename, f.suffix));
-            if f.secret {
-                PlannedFile::key(&path, f.contents)
-            } else {
-                PlannedFile::public(&path, f.contents)
-            }
+            PlannedFile::of(&path, f.contents)
         })
         .collect();
     let wait = std::time::Duration::from_nanos(args.lock_timeout.as_nanos().unsigned_abs());

@@ -27,7 +27,7 @@ use super::layout::CertFiles;
 use super::plan::{CertPlan, Plan};
 use crate::config::{GoDuration, Profile};
 use crate::etcd::{ClusterState, same_settings};
-use crate::key::{KeyError, PrivateKey};
+use crate::key::{KeyError, PrivateKey, SecretBytes};
 use crate::pki::fs::lexical_beneath;
 use crate::pki::{
     DirHandle, DirLock, FsError, LockError, OutputError, PlannedFile, Root, Written, commit,
@@ -323,7 +323,7 @@ fn leaf_files(
                     files.push(PlannedFile::public(&copy.cert, cert_pem.clone()));
                     files.push(PlannedFile::key(&copy.key, key_pem.clone()));
                     if let Some(csr) = missing_csr(copy, &mut out.unchanged)? {
-                        let key = PrivateKey::from_pem(&key_pem)?;
+                        let key = PrivateKey::from_pem(key_pem.expose())?;
                         let made =
                             build_csr(&cert.request.subject(), &cert.request.hosts, None, &key)?;
                         files.push(PlannedFile::public(csr, made.to_pem().into_bytes()));
@@ -405,7 +405,7 @@ fn env_files(
 fn sort_writes(files: Vec<PlannedFile>, out: &mut Outcome) -> Result<(), ClusterError> {
     for file in files {
         match read_optional(&file.path).map_err(|e| ClusterError::Read(e.to_string()))? {
-            Some(old) if old == file.contents => out.unchanged.push(file.path),
+            Some(old) if old == file.contents.bytes() => out.unchanged.push(file.path),
             _ => out.writes.push(file),
         }
     }
@@ -487,13 +487,13 @@ fn check_ca_file(path: &Path, what: &'static str) -> Result<(), ClusterError> {
 }
 
 /// A kept certificate's file contents: (certificate PEM, key PEM).
-type KeptFiles = (Vec<u8>, Vec<u8>);
+type KeptFiles = (Vec<u8>, SecretBytes);
 
 /// The reused CA and its files' bytes.
 struct ReusedCa {
     issuer: Box<Issuer>,
     cert_pem: Vec<u8>,
-    key_pem: Vec<u8>,
+    key_pem: SecretBytes,
 }
 
 /// Reuse the CA, or make a new one (`None`), as the module header says.
@@ -539,12 +539,14 @@ fn decide_ca(
     // Copies in member directories: never overwrite one that holds something else.
     for copy in &plan.ca.files[1..] {
         for (path, wanted) in [
-            (&copy.cert, reused.as_ref().map(|r| &r.cert_pem)),
-            (&copy.key, reused.as_ref().map(|r| &r.key_pem)),
+            (&copy.cert, reused.as_ref().map(|r| r.cert_pem.as_slice())),
+            (&copy.key, reused.as_ref().map(|r| r.key_pem.expose())),
         ] {
-            let found = read_optional(path).map_err(|e| ClusterError::Read(e.to_string()))?;
+            let found = read_optional(path)
+                .map_err(|e| ClusterError::Read(e.to_string()))?
+                .map(SecretBytes::new);
             if let Some(found) = found
-                && Some(&found) != wanted
+                && Some(found.expose()) != wanted
                 && !force
             {
                 return Err(ClusterError::CaCopy {
@@ -738,7 +740,11 @@ fn issue(
         now,
         serial()?,
     )?;
-    let (cert_pem, key_pem, csr_pem) = (made.to_pem(), key.to_pem()?, csr.to_pem());
+    let (cert_pem, key_pem, csr_pem) = (
+        made.to_pem(),
+        SecretBytes::from(key.to_pem()?),
+        csr.to_pem(),
+    );
     let files = cert
         .files
         .iter()
@@ -747,10 +753,10 @@ fn issue(
     Ok((made, files))
 }
 
-fn cert_files(files: &CertFiles, cert: &str, key: &str, csr: &str) -> Vec<PlannedFile> {
+fn cert_files(files: &CertFiles, cert: &str, key: &SecretBytes, csr: &str) -> Vec<PlannedFile> {
     let mut out = vec![
         PlannedFile::public(&files.cert, cert.as_bytes().to_vec()),
-        PlannedFile::key(&files.key, key.as_bytes().to_vec()),
+        PlannedFile::key(&files.key, key.clone()),
     ];
     if let Some(path) = &files.csr {
         out.push(PlannedFile::public(path, csr.as_bytes().to_vec()));

@@ -17,7 +17,7 @@ use x509_parser::prelude::{FromDer, X509Certificate};
 use super::layout::CertFiles;
 use super::plan::CertPlan;
 use crate::config::Profile;
-use crate::key::{KeyAlgorithm, KeySpec, PrivateKey};
+use crate::key::{KeyAlgorithm, KeySpec, PrivateKey, SecretBytes};
 use crate::pki::Leaf;
 use crate::request::Host;
 use crate::sign::Issuer;
@@ -33,8 +33,8 @@ pub enum ExistingCa {
         issuer: Box<Issuer>,
         /// Its certificate file's bytes.
         cert_pem: Vec<u8>,
-        /// Its key file's bytes.
-        key_pem: Vec<u8>,
+        /// Its key file's bytes, wiped when dropped.
+        key_pem: SecretBytes,
         /// How it differs from the plan (subject, key type), if it does.
         mismatch: Option<String>,
     },
@@ -51,8 +51,8 @@ pub enum ExistingLeaf {
     Matches {
         /// The certificate file's bytes.
         cert_pem: Vec<u8>,
-        /// The key file's bytes.
-        key_pem: Vec<u8>,
+        /// The key file's bytes, wiped when dropped.
+        key_pem: SecretBytes,
     },
     /// It is there but does not fit, for this reason.
     Differs(String),
@@ -106,11 +106,11 @@ pub(crate) fn read_ca(files: &CertFiles, plan: &CertPlan) -> ExistingCa {
                 files.cert.display()
             ));
         }
-        (Ok(Some(c)), Ok(Some(k))) => (c, k),
+        (Ok(Some(c)), Ok(Some(k))) => (c, SecretBytes::new(k)),
     };
     let key_file = files.key.display().to_string();
     let cert_file = files.cert.display().to_string();
-    let key = match PrivateKey::from_pem(&key_pem) {
+    let key = match PrivateKey::from_pem(key_pem.expose()) {
         Ok(k) => k,
         Err(e) => return ExistingCa::Unusable(format!("{key_file}: {e}")),
     };
@@ -172,7 +172,7 @@ fn check_leaf(
     profile: &Profile,
     issuer: &Issuer,
     now: OffsetDateTime,
-) -> Result<Vec<u8>, String> {
+) -> Result<SecretBytes, String> {
     let leaf = Leaf::read(&files.cert, cert_pem).map_err(|e| format!("unreadable: {e}"))?;
     let issued_here = X509Certificate::from_der(&leaf.der)
         .is_ok_and(|(_, c)| c.issuer().as_raw() == issuer.subject_der())
@@ -221,8 +221,9 @@ fn check_leaf(
     }
     let key_pem = read_optional(&files.key)
         .map_err(|e| e.to_string())?
+        .map(SecretBytes::new)
         .ok_or_else(|| format!("its key file {} is missing", files.key.display()))?;
-    match PrivateKey::from_pem(&key_pem) {
+    match PrivateKey::from_pem(key_pem.expose()) {
         Ok(key) if key.public_key() == &leaf.public_key => Ok(key_pem),
         Ok(_) => Err(format!(
             "its key file {} holds another key",

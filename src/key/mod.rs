@@ -11,12 +11,14 @@
 mod p384_sha1;
 mod private_key;
 mod public_key;
+mod secret;
 mod signature;
 mod table_verifier;
 
 pub(crate) use private_key::pem_encode;
 pub use private_key::{PrivateKey, rsa_public_parts};
 pub use public_key::{PublicKey, Verifier};
+pub use secret::SecretBytes;
 pub use signature::SignatureAlgorithm;
 pub use table_verifier::TableVerifier;
 

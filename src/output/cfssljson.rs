@@ -8,18 +8,19 @@
 use base64::Engine as _;
 use serde_json::{Map, Value};
 
+use super::Contents;
 use crate::diag::gojson::type_name;
 use crate::diag::{Diagnostic, InputError, JsonPath, Location, Problem};
+use crate::key::SecretBytes;
 
 /// One file cfssljson writes.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct OutputFile {
     /// Appended to the base name: `.pem`, `-key.pem`, `.csr`, …
     pub suffix: &'static str,
-    /// The contents, verbatim.
-    pub contents: Vec<u8>,
-    /// A private key: written for its owner alone.
-    pub secret: bool,
+    /// The contents, verbatim; a private key's are [`Contents::Secret`]: written for its
+    /// owner alone, wiped when dropped.
+    pub contents: Contents,
     /// Binary content, printed base64 under `-stdout`.
     pub binary: bool,
 }
@@ -119,8 +120,11 @@ impl Collector<'_> {
             }
             Value::String(s) => self.set.files.push(OutputFile {
                 suffix,
-                contents: s.clone().into_bytes(),
-                secret,
+                contents: if secret {
+                    Contents::Secret(SecretBytes::from(s.clone()))
+                } else {
+                    Contents::Public(s.clone().into_bytes())
+                },
                 binary: false,
             }),
             other => self.diagnostics.push(Diagnostic::error(
@@ -141,14 +145,12 @@ impl Collector<'_> {
         {
             self.set.files.push(OutputFile {
                 suffix: "-bundle.pem",
-                contents: format!("{chain}\n{root}").into_bytes(),
-                secret: PUBLIC,
+                contents: Contents::Public(format!("{chain}\n{root}").into_bytes()),
                 binary: false,
             });
             self.set.files.push(OutputFile {
                 suffix: "-root.pem",
-                contents: root.clone().into_bytes(),
-                secret: PUBLIC,
+                contents: Contents::Public(root.clone().into_bytes()),
                 binary: false,
             });
         }
@@ -164,8 +166,7 @@ impl Collector<'_> {
             {
                 Some(Ok(der)) => self.set.files.push(OutputFile {
                     suffix: "-response.der",
-                    contents: der,
-                    secret: PUBLIC,
+                    contents: Contents::Public(der),
                     binary: true,
                 }),
                 _ => self.diagnostics.push(Diagnostic::error(
@@ -248,8 +249,30 @@ mod tests {
     fn bare_input_maps_keys_and_aliases_to_files() {
         let input = format!(r#"{{"certificate": {PEM:?}, "private_key": {PEM:?}, "csr": ""}}"#);
         let set = parse_cfssljson("-", input.as_bytes(), true).expect("valid");
-        let suffixes: Vec<_> = set.files.iter().map(|f| (f.suffix, f.secret)).collect();
+        let suffixes: Vec<_> = set
+            .files
+            .iter()
+            .map(|f| (f.suffix, f.contents.is_secret()))
+            .collect();
         assert_eq!(suffixes, [(".pem", PUBLIC), ("-key.pem", KEY)]);
+    }
+
+    #[test]
+    fn a_key_is_secret_contents_that_debug_output_never_shows() {
+        let key =
+            "-----BEGIN EC PRIVATE KEY-----\nU0VDUkVUS0VZQk9EWQ==\n-----END EC PRIVATE KEY-----\n";
+        let input = format!(r#"{{"cert": {PEM:?}, "key": {key:?}}}"#);
+        let set = parse_cfssljson("-", input.as_bytes(), true).expect("valid");
+        let file = set
+            .files
+            .iter()
+            .find(|f| f.suffix == "-key.pem")
+            .expect("key");
+        assert!(matches!(file.contents, Contents::Secret(_)));
+        assert_eq!(file.contents.bytes(), key.as_bytes());
+        let shown = format!("{set:?}");
+        assert!(!shown.contains("U0VDUkVUS0VZQk9EWQ"), "{shown}");
+        assert!(shown.contains("SecretBytes("), "{shown}");
     }
 
     #[test]

@@ -53,10 +53,11 @@ pub fn backup_of(key_path: &Path, now: OffsetDateTime) -> Result<Vec<PlannedFile
                 });
             }
         };
-        out.push(PlannedFile {
-            path: free_name(&path, &stamp),
-            contents,
-            mode,
+        let backup = free_name(&path, &stamp);
+        out.push(if mode == KEY_MODE {
+            PlannedFile::key(&backup, contents)
+        } else {
+            PlannedFile::public(&backup, contents)
         });
     }
     Ok(out)
@@ -110,7 +111,7 @@ mod tests {
                         .to_string_lossy()
                         .into_owned(),
                     f.mode,
-                    f.contents.as_slice(),
+                    f.contents.bytes(),
                 )
             })
             .collect();

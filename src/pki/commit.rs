@@ -19,6 +19,8 @@ use std::path::{Path, PathBuf};
 
 use super::fs::{DirHandle, FsError, Root, lexical_beneath};
 use super::place::{PlaceError, Placement, apply, placement};
+use crate::key::SecretBytes;
+use crate::output::Contents;
 
 /// The end of a staged file's name: `.NAME` + this.
 pub const PENDING_SUFFIX: &str = ".etcdpki-pending";
@@ -37,8 +39,8 @@ const RECORD_HEADER: &str = "etcdpki commit record 1";
 pub struct PlannedFile {
     /// Target path.
     pub path: PathBuf,
-    /// Contents.
-    pub contents: Vec<u8>,
+    /// Contents; a private key's are [`Contents::Secret`], wiped when the plan is dropped.
+    pub contents: Contents,
     /// Permission bits of a new file; a private key has no bits for group or others. A file
     /// that replaces another keeps the old one's (see [`super::place`]).
     pub mode: u32,
@@ -56,11 +58,11 @@ pub fn others_have_access(mode: u32) -> bool {
 }
 
 impl PlannedFile {
-    /// A private key, new ones written [`KEY_MODE`].
-    pub fn key(path: &Path, contents: Vec<u8>) -> Self {
+    /// A private key, new ones written [`KEY_MODE`]; its bytes are wiped when dropped.
+    pub fn key(path: &Path, contents: impl Into<SecretBytes>) -> Self {
         Self {
             path: path.to_path_buf(),
-            contents,
+            contents: Contents::Secret(contents.into()),
             mode: KEY_MODE,
         }
     }
@@ -69,8 +71,22 @@ impl PlannedFile {
     pub fn public(path: &Path, contents: Vec<u8>) -> Self {
         Self {
             path: path.to_path_buf(),
-            contents,
+            contents: Contents::Public(contents),
             mode: PUBLIC_MODE,
+        }
+    }
+
+    /// A file of `contents`: a key when they are secret, else public.
+    pub fn of(path: &Path, contents: Contents) -> Self {
+        let mode = if contents.is_secret() {
+            KEY_MODE
+        } else {
+            PUBLIC_MODE
+        };
+        Self {
+            path: path.to_path_buf(),
+            contents,
+            mode,
         }
     }
 
@@ -318,7 +334,7 @@ fn stage_all(root: &DirHandle, members: &[Member<'_>]) -> Result<(), FsError> {
                     source,
                 })?,
             ));
-            file.write_all(&m.file.contents)
+            file.write_all(m.file.contents.bytes())
                 .map_err(|source| FsError::Io {
                     path: dir.display(&m.name),
                     action: "write",
@@ -369,7 +385,7 @@ fn write_record(root: &DirHandle, record: &OsStr, members: &[Member<'_>]) -> Res
             .placement
             .old
             .map_or_else(|| "-".to_owned(), Fingerprint::hex);
-        let new = Fingerprint::of(&m.file.contents).hex();
+        let new = Fingerprint::of(m.file.contents.bytes()).hex();
         text.push_str(&format!(
             "{} {old} {new}\n",
             hex(m.rel.as_os_str().as_bytes())
@@ -592,9 +608,14 @@ mod tests {
     use std::fs;
 
     fn planned(path: &Path, text: &str, mode: u32) -> PlannedFile {
+        let bytes = text.as_bytes().to_vec();
         PlannedFile {
             path: path.to_path_buf(),
-            contents: text.as_bytes().to_vec(),
+            contents: if others_have_access(mode) {
+                Contents::Public(bytes)
+            } else {
+                Contents::Secret(bytes.into())
+            },
             mode,
         }
     }

@@ -21,7 +21,7 @@ pub fn replaced_ca_keys(files: &[PlannedFile]) -> Vec<PathBuf> {
             let name = f.path.file_name()?.to_str()?;
             let stem = name.strip_suffix("-key.pem")?;
             let old = zeroize::Zeroizing::new(super::fs::read_path(&f.path).ok()??);
-            if *old == f.contents {
+            if old.as_slice() == f.contents.bytes() {
                 return None;
             }
             let cert_path = f.path.with_file_name(format!("{stem}.pem"));

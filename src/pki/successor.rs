@@ -117,9 +117,9 @@ impl Successor {
                 .find(|f| f.path.extension().is_some_and(|e| e == "csr"))
                 && let Some((csr_file, _)) = sibling(dir, copy, super::scan::csr_files_for)
             {
-                files.push(PlannedFile::public(&csr_file, csr.contents.clone()));
+                files.push(PlannedFile::of(&csr_file, csr.contents.clone()));
             }
-            files.push(PlannedFile::key(&key_file, key.contents.clone()));
+            files.push(PlannedFile::of(&key_file, key.contents.clone()));
             new_key_file = Some(key_file);
         }
         let mut cert_pem = self.certificate.to_pem();
