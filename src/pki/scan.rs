@@ -154,7 +154,7 @@ pub(crate) fn short_name(name: &x509_parser::x509::X509Name<'_>) -> String {
         .unwrap_or_else(|| name.to_string())
 }
 
-/// [`short_name`] of a DER Name (a CRL's issuer, say), so a CRL names its CA as the CA's own
+/// `short_name` of a DER Name (a CRL's issuer, say), so a CRL names its CA as the CA's own
 /// rows do; the whole name printed when it does not parse as one.
 pub fn short_name_of(der: &[u8]) -> String {
     x509_parser::x509::X509Name::from_der(der)
