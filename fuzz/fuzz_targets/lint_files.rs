@@ -50,7 +50,7 @@ fuzz_target!(|data: &[u8]| {
         json["findings"].as_array().map(Vec::len),
         Some(report.findings.len())
     );
-    let sarif: serde_json::Value = serde_json::from_str(&report.to_sarif()).expect("SARIF");
+    let sarif: serde_json::Value = serde_json::from_str(&report.to_sarif(None)).expect("SARIF");
     assert_eq!(
         sarif["runs"][0]["results"].as_array().map(Vec::len),
         Some(report.findings.len())

@@ -5,7 +5,7 @@ use etcdpki::etcd::{Release, read_etcd_config};
 use etcdpki::lint::certificate_rules::TimeRules;
 use std::path::PathBuf;
 
-use etcdpki::lint::{Context, Inventory, Level, LintOptions, NamedFiles, rule};
+use etcdpki::lint::{Context, DocsUrl, Inventory, Level, LintOptions, NamedFiles, rule};
 use etcdpki::pki::scan::collect_files;
 use time::OffsetDateTime;
 
@@ -83,12 +83,13 @@ pub fn run(args: LintArgs) -> Result<(), Failure> {
         ));
     }
     let report = etcdpki::lint::lint(&inventory, &ctx, &options);
+    let docs = args.docs_url.or_else(DocsUrl::of_this_build);
     let text = match args.format {
         LintFormat::Text => report.to_text(),
         LintFormat::Json => report.to_json(),
-        LintFormat::Sarif => report.to_sarif(),
+        LintFormat::Sarif => report.to_sarif(docs.as_ref()),
         LintFormat::Github => report.to_github(),
-        LintFormat::Markdown => report.to_markdown(),
+        LintFormat::Markdown => report.to_markdown(docs.as_ref()),
     };
     write_stdout(text.as_bytes())?;
     let errors = report.count(Level::Error);

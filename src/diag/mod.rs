@@ -7,6 +7,9 @@
 //! shows them all (the cargo-deny pattern; docs/style.md, "Errors and messages").
 
 pub mod gojson;
+pub mod json_lines;
+
+pub use json_lines::JsonLines;
 
 use std::fmt;
 

@@ -6,7 +6,7 @@ use super::context::{Context, Member, Roles};
 use super::inventory::{CertEntry, Inventory};
 use super::report::Finding;
 use super::rule::{self, Level};
-use crate::diag::{Diagnostic, InputError, Severity};
+use crate::diag::{Diagnostic, InputError, Problem, Severity};
 use crate::request::Host;
 use crate::request::{normalize_dns, sans_cover};
 
@@ -159,14 +159,30 @@ pub(crate) fn json_rules(inv: &Inventory) -> Vec<Finding> {
             all.extend(p.value.unknown_usages().cloned());
             all
         });
-        (rule::CONFIG_INVALID, &c.file, diagnostics_of(parsed))
+        (
+            rule::CONFIG_INVALID,
+            &c.file,
+            &c.lines,
+            diagnostics_of(parsed),
+        )
     });
     let requests = inv.requests.iter().map(|r| {
         let parsed = r.parsed.as_ref().map(|p| p.warnings.clone());
-        (rule::REQUEST_INVALID, &r.file, diagnostics_of(parsed))
+        (
+            rule::REQUEST_INVALID,
+            &r.file,
+            &r.lines,
+            diagnostics_of(parsed),
+        )
     });
-    for (rule, file, diagnostics) in configs.chain(requests) {
+    for (rule, file, lines, diagnostics) in configs.chain(requests) {
         for d in diagnostics {
+            // The line of the JSON path the problem is about (its nearest ancestor's when the
+            // path is a key that is missing), or the line the JSON reader stopped at.
+            let line = match &d.problem {
+                Problem::Syntax { line, .. } => Some(*line),
+                _ => d.location.path.as_ref().and_then(|p| lines.line_of(p)),
+            };
             let level = match d.severity {
                 Severity::Error => Level::Error,
                 Severity::Warning => Level::Warning,
@@ -180,7 +196,8 @@ pub(crate) fn json_rules(inv: &Inventory) -> Vec<Finding> {
                 .strip_prefix(&format!("{}: ", file.display()))
                 .unwrap_or(message)
                 .replace("\n  help: ", "; ");
-            out.push(Finding::new(rule, vec![file.display().to_string()], message).at(level));
+            let finding = Finding::new(rule, vec![file.display().to_string()], message);
+            out.push(finding.at(level).at_line(line));
         }
     }
     out

@@ -19,7 +19,7 @@ use x509_parser::public_key::PublicKey as ParsedKey;
 use super::report::Finding;
 use super::rule;
 use crate::config::{Policy, parse_ca_config};
-use crate::diag::{Checked, InputError};
+use crate::diag::{Checked, InputError, JsonLines};
 use crate::key::{PrivateKey, rsa_public_parts};
 use crate::request::{CertRequest, DistinguishedName, Host, parse_csr_json};
 
@@ -173,6 +173,8 @@ pub struct RequestEntry {
     pub file: PathBuf,
     /// The request and its warnings, or every problem.
     pub parsed: Result<Checked<CertRequest>, InputError>,
+    /// The line of each JSON path, for findings.
+    pub lines: JsonLines,
 }
 
 /// A cfssl ca-config.json.
@@ -182,6 +184,8 @@ pub struct ConfigEntry {
     pub file: PathBuf,
     /// The policy and its warnings, or every problem.
     pub parsed: Result<Checked<Policy>, InputError>,
+    /// The line of each JSON path, for findings.
+    pub lines: JsonLines,
 }
 
 /// A CRL found among the files.
@@ -347,19 +351,27 @@ impl Inventory {
                 Ok(v) => v,
                 Err(e) => {
                     if file.extension().is_some_and(|x| x == "json") {
-                        self.unreadable(file, format!("not valid JSON: {e}"));
+                        let finding = Finding::new(
+                            rule::UNREADABLE,
+                            vec![file.display().to_string()],
+                            format!("not valid JSON: {e}"),
+                        );
+                        self.findings.push(finding.at_line(Some(e.line())));
                     }
                     return;
                 }
             };
+            let lines = || JsonLines::scan(&String::from_utf8_lossy(&bytes));
             match json_kind(&value) {
                 Some(JsonKind::Config) => self.configs.push(ConfigEntry {
                     file: file.to_path_buf(),
                     parsed: parse_ca_config(&name, &bytes),
+                    lines: lines(),
                 }),
                 Some(JsonKind::Request) => self.requests.push(RequestEntry {
                     file: file.to_path_buf(),
                     parsed: parse_csr_json(&name, &bytes),
+                    lines: lines(),
                 }),
                 None => {}
             }

@@ -22,7 +22,7 @@ pub mod trust_rules;
 
 pub use context::Context;
 pub use inventory::{Inventory, NamedFiles};
-pub use report::{Finding, LintReport};
+pub use report::{DocsUrl, DocsUrlError, Finding, LintReport};
 pub use rule::{Level, Rule};
 
 use certificate_rules::TimeRules;

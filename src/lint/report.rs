@@ -177,18 +177,23 @@ impl LintReport {
         pretty(&value)
     }
 
-    /// A SARIF 2.1.0 log with one run, every rule described, one result per finding.
-    pub fn to_sarif(&self) -> String {
+    /// A SARIF 2.1.0 log with one run, every rule described, one result per finding. Each rule
+    /// has a `helpUri` to its section under `docs` (an absolute URI, as SARIF requires), and
+    /// none without it.
+    pub fn to_sarif(&self, docs: Option<&DocsUrl>) -> String {
         let rules: Vec<_> = rule::ALL
             .iter()
             .map(|r| {
-                json!({
+                let mut rule = json!({
                     "id": r.id,
                     "shortDescription": {"text": r.summary},
-                    "help": {"text": format!("See docs/lints.md#{} in etcdpki.", r.id)},
-                    "helpUri": format!("{DOCS}#{}", r.id),
+                    "help": {"text": format!("See {DOCS}#{} in etcdpki.", r.id)},
                     "defaultConfiguration": {"level": sarif_level(r.level)},
-                })
+                });
+                if let Some(docs) = docs {
+                    rule["helpUri"] = json!(docs.section(r.id));
+                }
+                rule
             })
             .collect();
         let results: Vec<_> = self
@@ -233,7 +238,8 @@ impl LintReport {
 
     /// A Markdown report for a CI job summary (`$GITHUB_STEP_SUMMARY`): a heading with the
     /// counts, then a table of the findings with each rule linked to its section.
-    pub fn to_markdown(&self) -> String {
+    pub fn to_markdown(&self, docs: Option<&DocsUrl>) -> String {
+        let link = |id: &str| docs.map_or_else(|| format!("{DOCS}#{id}"), |d| d.section(id));
         let mut out = format!("## etcdpki lint\n\n{}\n", self.summary_line().trim_end());
         if self.findings.is_empty() {
             out.push_str("\nNo findings.\n");
@@ -242,10 +248,10 @@ impl LintReport {
         out.push_str("\n| level | rule | file | message |\n|---|---|---|---|\n");
         for f in &self.findings {
             out.push_str(&format!(
-                "| {} | [`{}`]({DOCS}#{}) | `{}` | {} |\n",
+                "| {} | [`{}`]({}) | `{}` | {} |\n",
                 f.severity,
                 f.rule,
-                f.rule,
+                link(f.rule),
                 md_cell(&f.places()).replace('`', "'"),
                 md_cell(&f.shown_message())
             ));
@@ -285,9 +291,62 @@ impl LintReport {
     }
 }
 
-/// Where each rule's documentation is: docs/lints.md of etcdpki, one section per rule id. A
-/// relative reference, which GitHub resolves against the repository that holds it.
+/// Where each rule's documentation is in a checkout of etcdpki: one section per rule id.
 const DOCS: &str = "docs/lints.md";
+
+/// The absolute URL of docs/lints.md that each rule's section is an anchor of (`BASE#RULE`),
+/// for SARIF's `helpUri` and the Markdown report's links.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DocsUrl(String);
+
+/// Why a `--docs-url` value is not a [`DocsUrl`].
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+#[error(
+    "{value:?} is not an absolute http://, https:// or file:// URL without a #fragment; give the URL of docs/lints.md, e.g. https://github.com/OWNER/etcdpki/blob/v{}/docs/lints.md",
+    env!("CARGO_PKG_VERSION")
+)]
+pub struct DocsUrlError {
+    /// The value given.
+    pub value: String,
+}
+
+impl DocsUrl {
+    /// An absolute `http://`, `https://` or `file://` URL with something after the scheme, no
+    /// whitespace and no fragment (SARIF 2.1.0 §3.49.12: `helpUri` is an absolute URI; the rule
+    /// id is the fragment).
+    pub fn parse(text: &str) -> Result<Self, DocsUrlError> {
+        let rest = ["https://", "http://", "file://"]
+            .iter()
+            .find_map(|scheme| text.strip_prefix(scheme));
+        let fine = rest.is_some_and(|r| {
+            !r.is_empty()
+                && !r.contains('#')
+                && !r.chars().any(|c| c.is_whitespace() || c.is_control())
+        });
+        match fine {
+            true => Ok(DocsUrl(text.to_owned())),
+            false => Err(DocsUrlError {
+                value: text.to_owned(),
+            }),
+        }
+    }
+
+    /// docs/lints.md at this release's tag (`v` + the crate version) of the repository
+    /// Cargo.toml's `repository` names, in GitHub's `/blob/` form; `None` when it names none.
+    pub fn of_this_build() -> Option<Self> {
+        let repository = env!("CARGO_PKG_REPOSITORY").trim_end_matches('/');
+        let url = format!(
+            "{repository}/blob/v{}/docs/lints.md",
+            env!("CARGO_PKG_VERSION")
+        );
+        (!repository.is_empty()).then(|| DocsUrl::parse(&url).ok())?
+    }
+
+    /// The URL of rule `id`'s section.
+    fn section(&self, id: &str) -> String {
+        format!("{}#{id}", self.0)
+    }
+}
 
 /// A fingerprint of a finding that stays the same from run to run while the finding does
 /// (SARIF 2.1.0 §3.27.17): SHA-256 over its rule, files, line and message, 32 hex digits.
@@ -398,11 +457,23 @@ mod tests {
     fn sarif_has_help_uris_regions_and_stable_fingerprints() {
         let mut r = report();
         r.findings[0] = r.findings[0].clone().at_line(Some(12));
-        let sarif: serde_json::Value = serde_json::from_str(&r.to_sarif()).expect("valid JSON");
+        let docs = DocsUrl::parse("https://example.org/etcdpki/docs/lints.md").expect("a URL");
+        let sarif: serde_json::Value =
+            serde_json::from_str(&r.to_sarif(Some(&docs))).expect("valid JSON");
         let run = &sarif["runs"][0];
         assert_eq!(
             run["tool"]["driver"]["rules"][0]["helpUri"],
-            format!("docs/lints.md#{}", rule::ALL[0].id)
+            format!(
+                "https://example.org/etcdpki/docs/lints.md#{}",
+                rule::ALL[0].id
+            )
+        );
+        // Without a base there is no absolute URI to give: no helpUri at all.
+        let bare: serde_json::Value = serde_json::from_str(&r.to_sarif(None)).expect("JSON");
+        assert!(
+            bare["runs"][0]["tool"]["driver"]["rules"][0]
+                .get("helpUri")
+                .is_none()
         );
         let first = &run["results"][0];
         assert_eq!(
@@ -415,7 +486,7 @@ mod tests {
                 .is_none()
         );
         let print = |r: &LintReport| -> Vec<String> {
-            let v: serde_json::Value = serde_json::from_str(&r.to_sarif()).expect("JSON");
+            let v: serde_json::Value = serde_json::from_str(&r.to_sarif(None)).expect("JSON");
             v["runs"][0]["results"]
                 .as_array()
                 .expect("results")
@@ -435,8 +506,39 @@ mod tests {
     }
 
     #[test]
+    fn docs_urls_are_absolute_without_a_fragment() {
+        for good in [
+            "https://github.com/o/etcdpki/blob/v1.0.0/docs/lints.md",
+            "http://docs.internal/lints.md",
+            "file:///usr/share/doc/etcdpki/lints.md",
+        ] {
+            assert!(DocsUrl::parse(good).is_ok(), "{good}");
+        }
+        for bad in [
+            "docs/lints.md",
+            "/usr/share/doc/lints.md",
+            "https://",
+            "https://x/lints.md#peer-eku",
+            "https://x/a b.md",
+            "ftp://x/lints.md",
+        ] {
+            let e = DocsUrl::parse(bad).expect_err(bad);
+            assert!(
+                e.to_string()
+                    .starts_with(&format!("{bad:?} is not an absolute")),
+                "{e}"
+            );
+        }
+        // Cargo.toml names no repository yet: no default base.
+        assert_eq!(
+            DocsUrl::of_this_build().is_some(),
+            !env!("CARGO_PKG_REPOSITORY").is_empty()
+        );
+    }
+
+    #[test]
     fn markdown_is_a_table_with_links_and_escaped_cells() {
-        let md = report().to_markdown();
+        let md = report().to_markdown(None);
         assert!(
             md.starts_with("## etcdpki lint\n\n1 error(s), 1 warning(s)"),
             "{md}"
@@ -447,7 +549,13 @@ mod tests {
             ),
             "{md}"
         );
-        let empty = LintReport::default().to_markdown();
+        let docs = DocsUrl::parse("file:///usr/share/doc/etcdpki/lints.md").expect("a URL");
+        let linked = report().to_markdown(Some(&docs));
+        assert!(
+            linked.contains("[`peer-eku`](file:///usr/share/doc/etcdpki/lints.md#peer-eku)"),
+            "{linked}"
+        );
+        let empty = LintReport::default().to_markdown(None);
         assert!(empty.ends_with("No findings.\n"), "{empty}");
         assert_eq!(md_cell("a|b\nc"), "a\\|b c");
     }
@@ -455,7 +563,7 @@ mod tests {
     #[test]
     fn sarif_names_every_rule_and_maps_levels() {
         let sarif: serde_json::Value =
-            serde_json::from_str(&report().to_sarif()).expect("valid JSON");
+            serde_json::from_str(&report().to_sarif(None)).expect("valid JSON");
         assert_eq!(sarif["version"], "2.1.0");
         let run = &sarif["runs"][0];
         assert_eq!(

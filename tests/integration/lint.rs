@@ -465,17 +465,17 @@ fn cfssl_json_files_are_checked_with_their_json_paths() {
     let out = lint(&dir, &["."]);
     assert_eq!(out.status.code(), Some(1));
     let text = String::from_utf8_lossy(&out.stdout);
-    assert!(text.contains("error[config-invalid] ./ca-config.json: signing.profiles.peer.usages[1]: unknown usage \"sever auth\""), "{text}");
+    assert!(text.contains("error[config-invalid] ./ca-config.json:1: signing.profiles.peer.usages[1]: unknown usage \"sever auth\""), "{text}");
     assert!(
-        text.contains("error[request-invalid] ./member-csr.json: hosts[0]"),
+        text.contains("error[request-invalid] ./member-csr.json:1: hosts[0]"),
         "{text}"
     );
     assert!(
-        text.contains("error[request-invalid] ./weak-csr.json: key.size"),
+        text.contains("error[request-invalid] ./weak-csr.json:1: key.size"),
         "{text}"
     );
     assert!(
-        text.contains("error[config-invalid] ./expiry-config.json: signing.default.expiry"),
+        text.contains("error[config-invalid] ./expiry-config.json:1: signing.default.expiry"),
         "{text}"
     );
     assert!(!text.contains("good-csr.json"), "{text}");

@@ -27,6 +27,7 @@ mod lint_cluster;
 mod lint_crl;
 mod lint_etcd;
 mod lint_etcd_config;
+mod lint_sarif;
 mod lint_settings;
 mod lint_signatures;
 mod lint_trust;

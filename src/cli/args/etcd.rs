@@ -2,6 +2,7 @@
 
 use clap::Args;
 use etcdpki::config::GoDuration;
+use etcdpki::lint::DocsUrl;
 use etcdpki::renew::RenewWindow;
 use time::OffsetDateTime;
 
@@ -280,6 +281,10 @@ pub struct LintArgs {
     /// markdown (a job summary).
     #[arg(long, value_enum, default_value = "text")]
     pub format: LintFormat,
+    /// The URL of etcdpki's docs/lints.md for sarif's helpUri and markdown's links
+    /// (BASE#RULE); an absolute http://, https:// or file:// URL.
+    #[arg(long = "docs-url", value_name = "BASE", value_parser = docs_url)]
+    pub docs_url: Option<DocsUrl>,
     /// Files or directories (searched recursively).
     #[arg(value_name = "PATH")]
     pub paths: Vec<std::path::PathBuf>,

@@ -114,3 +114,8 @@ pub(super) fn rfc3339(text: &str) -> Result<OffsetDateTime, String> {
     OffsetDateTime::parse(text, &Rfc3339)
         .map_err(|e| format!("{e}; write RFC 3339, e.g. 2027-06-01T00:00:00Z"))
 }
+
+/// `lint --docs-url`: the URL of docs/lints.md, absolute.
+pub(super) fn docs_url(text: &str) -> Result<etcdpki::lint::DocsUrl, String> {
+    etcdpki::lint::DocsUrl::parse(text).map_err(|e| e.to_string())
+}
