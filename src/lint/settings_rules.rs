@@ -16,7 +16,7 @@ use super::pki_rules::canonical;
 use super::report::Finding;
 use super::rule::{self, Level};
 use crate::diag::{quote, quoted_list};
-use crate::etcd::{EtcdConfig, url_host};
+use crate::etcd::{EtcdConfig, Release, url_host};
 use crate::request::sans_cover;
 
 /// Every rule of this module over every configured member.
@@ -151,19 +151,57 @@ fn metrics(cfg: &EtcdConfig, at: &dyn Fn(rule::Rule, &str, String) -> Finding) -
     .at(Level::Warning))
 }
 
-/// Go's TLS 1.2 cipher suites by the key type they need, as etcd 3.4-3.6 name them
-/// (pkg/tlsutil/cipher_suites.go, from crypto/tls).
+/// The cipher suite names every etcd release reads: the table of etcd 3.4.0-3.4.21
+/// (pkg/tlsutil/cipher_suites.go `cipherSuites` of v3.4.21), whose names are also Go's.
+const SUITES_3_4_0: [&str; 22] = [
+    "TLS_RSA_WITH_RC4_128_SHA",
+    "TLS_RSA_WITH_3DES_EDE_CBC_SHA",
+    "TLS_RSA_WITH_AES_128_CBC_SHA",
+    "TLS_RSA_WITH_AES_256_CBC_SHA",
+    "TLS_RSA_WITH_AES_128_CBC_SHA256",
+    "TLS_RSA_WITH_AES_128_GCM_SHA256",
+    "TLS_RSA_WITH_AES_256_GCM_SHA384",
+    "TLS_ECDHE_ECDSA_WITH_RC4_128_SHA",
+    "TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA",
+    "TLS_ECDHE_ECDSA_WITH_AES_256_CBC_SHA",
+    "TLS_ECDHE_RSA_WITH_RC4_128_SHA",
+    "TLS_ECDHE_RSA_WITH_3DES_EDE_CBC_SHA",
+    "TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA",
+    "TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA",
+    "TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA256",
+    "TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA256",
+    "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256",
+    "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256",
+    "TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384",
+    "TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384",
+    "TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305",
+    "TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305",
+];
+
+/// The names etcd reads only from 3.4.22, 3.5.0 and 3.6.0 on, when `GetCipherSuite` took every
+/// name of Go's `tls.CipherSuites()` and `tls.InsecureCipherSuites()` (pkg/tlsutil of v3.4.22,
+/// client/pkg/tlsutil of v3.5.0): the TLS 1.3 suites and Go's `…_SHA256` ChaCha20 names.
+const SUITES_FROM_3_4_22: [&str; 5] = [
+    "TLS_AES_128_GCM_SHA256",
+    "TLS_AES_256_GCM_SHA384",
+    "TLS_CHACHA20_POLY1305_SHA256",
+    "TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256",
+    "TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256",
+];
+
+/// A cipher suite name etcd reads, by the key type it needs (TLS 1.3 suites need none and are
+/// not configurable in Go); `None` for a name no release reads.
 fn suite_key(name: &str) -> Option<SuiteKey> {
+    if !SUITES_3_4_0.contains(&name) && !SUITES_FROM_3_4_22.contains(&name) {
+        return None;
+    }
     if name.starts_with("TLS_AES_") || name.starts_with("TLS_CHACHA20_") {
         return Some(SuiteKey::Tls13);
     }
     if name.starts_with("TLS_ECDHE_ECDSA_") {
         return Some(SuiteKey::Ecdsa);
     }
-    if name.starts_with("TLS_ECDHE_RSA_") || name.starts_with("TLS_RSA_") {
-        return Some(SuiteKey::Rsa);
-    }
-    None
+    Some(SuiteKey::Rsa)
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -190,7 +228,7 @@ fn ciphers(
     setting: &str,
     at: &dyn Fn(rule::Rule, &str, String) -> Finding,
 ) -> Vec<Finding> {
-    let mut out = Vec::new();
+    let (mut out, release) = (Vec::new(), cfg.release);
     if cfg.cipher_suites.is_empty() {
         return out;
     }
@@ -206,22 +244,31 @@ fn ciphers(
             quoted_list(unknown.iter().map(|s| s.as_str()))
         )));
     }
+    let newer: Vec<&String> = cfg
+        .cipher_suites
+        .iter()
+        .filter(|s| SUITES_FROM_3_4_22.contains(&s.as_str()))
+        .collect();
+    if !newer.is_empty() && setting == "cert-file" && release.is_none_or(|r| r == Release::V3_4) {
+        out.push(
+            at(
+                rule::ETCD_VERSION_SPECIFIC,
+                "cipher-suites",
+                format!(
+                    "cipher-suites names {}, which etcd 3.4 before 3.4.22 does not know: it stops with \"unexpected TLS cipher suite\" (only etcd 3.4.22+, 3.5 and 3.6 take every Go name). Use the names of etcd 3.4.0's table (TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305), or drop TLS 1.3 suites, which Go does not let a list choose",
+                    quoted_list(newer.iter().map(|s| s.as_str()))
+                ),
+            )
+            .at(Level::Warning),
+        );
+    }
     let need = match cert.key_kind {
         KeyKind::Rsa(_) => SuiteKey::Rsa,
         KeyKind::Ec(_) | KeyKind::Ed25519 => SuiteKey::Ecdsa,
         KeyKind::Other(_) => return out,
     };
     if !cfg.cipher_suites.iter().any(|s| suite_key(s) == Some(need)) {
-        let kind = if need == SuiteKey::Rsa {
-            "RSA"
-        } else {
-            "ECDSA (and Ed25519)"
-        };
-        out.push(finding(format!(
-            "cipher-suites has no suite for {}'s {kind} key ({setting}): every TLS 1.2 client and peer fails with \"tls: no cipher suite supported by both client and server\" (TLS 1.3 ignores the list). Add TLS_ECDHE_{}_WITH_AES_128_GCM_SHA256",
-            cert.label,
-            if need == SuiteKey::Rsa { "RSA" } else { "ECDSA" }
-        )));
+        out.push(no_suite_for_key(cfg, cert, setting, need, at));
     }
     if setting == "cert-file"
         && !cfg
@@ -234,6 +281,52 @@ fn ciphers(
         ));
     }
     out
+}
+
+/// The `cipher-suites` finding of a list without a suite for the certificate's key type. Under
+/// TLS 1.3 Go ignores the list, so who fails depends on the release: etcd 3.5.0-3.5.7 cap every
+/// connection at TLS 1.2 (client/pkg/transport/listener.go `ServerConfig`/`ClientConfig`:
+/// `cfg.MaxVersion = tls.VersionTLS12`), as does `tls-max-version TLS1.2`; there every client
+/// and peer fails (an error). etcd 3.4 and 3.6 (and 3.5.8+) let Go negotiate TLS 1.3, so only
+/// clients limited to TLS 1.2 fail (a warning; observed with 3.4.23 and `openssl s_client
+/// -tls1_2`).
+fn no_suite_for_key(
+    cfg: &EtcdConfig,
+    cert: &CertEntry,
+    setting: &str,
+    need: SuiteKey,
+    at: &dyn Fn(rule::Rule, &str, String) -> Finding,
+) -> Finding {
+    let (kind, suite) = match need {
+        SuiteKey::Rsa => ("RSA", "RSA"),
+        _ => ("ECDSA (and Ed25519)", "ECDSA"),
+    };
+    let capped_by_flag = cfg.tls_max_version.as_deref() == Some("TLS1.2");
+    let release = cfg.release;
+    let who = if capped_by_flag {
+        "with tls-max-version TLS1.2, every client and peer fails".to_owned()
+    } else if release == Some(Release::V3_5) {
+        "etcd 3.5.0-3.5.7 cap every connection at TLS 1.2, so there every client and peer fails; from 3.5.8, TLS 1.2 clients fail".to_owned()
+    } else if release.is_none() {
+        "every TLS 1.2 client fails, and on etcd 3.5.0-3.5.7, which cap every connection at TLS 1.2, every client and peer".to_owned()
+    } else {
+        format!(
+            "every TLS 1.2 client fails (etcd {} lets Go negotiate TLS 1.3, which ignores the list)",
+            release.map_or("", Release::as_str)
+        )
+    };
+    let finding = at(
+        rule::CIPHER_SUITES,
+        "cipher-suites",
+        format!(
+            "cipher-suites has no suite for {}'s {kind} key ({setting}): {who} with \"tls: no cipher suite supported by both client and server\". Add TLS_ECDHE_{suite}_WITH_AES_128_GCM_SHA256",
+            cert.label
+        ),
+    );
+    match capped_by_flag || release.is_none_or(|r| r == Release::V3_5) {
+        true => finding,
+        false => finding.at(Level::Warning),
+    }
 }
 
 /// `tls-version`: `tls-min-version`/`tls-max-version` take `TLS1.2` or `TLS1.3` (3.4.25+,

@@ -34,7 +34,7 @@ pub(crate) fn pki() -> Dir {
 }
 
 /// Member `name`'s env file: TLS on both ports with certificate auth, and `extra` lines.
-fn env(dir: &Dir, name: &str, ip: &str, extra: &str) {
+pub(crate) fn env(dir: &Dir, name: &str, ip: &str, extra: &str) {
     dir.write(
         &format!("{name}.env"),
         &format!(
@@ -50,7 +50,7 @@ fn env(dir: &Dir, name: &str, ip: &str, extra: &str) {
 }
 
 /// The findings of lint over both members' configurations, as (rule, level, message).
-fn lint(dir: &Dir, version: &str) -> Vec<Finding> {
+pub(crate) fn lint(dir: &Dir, version: &str) -> Vec<Finding> {
     lint_json(
         dir,
         &[
@@ -66,7 +66,7 @@ fn lint(dir: &Dir, version: &str) -> Vec<Finding> {
     .1
 }
 
-fn only<'a>(found: &'a [Finding], rule: &str) -> Vec<&'a Finding> {
+pub(crate) fn only<'a>(found: &'a [Finding], rule: &str) -> Vec<&'a Finding> {
     found.iter().filter(|f| f.rule == rule).collect()
 }
 

@@ -31,6 +31,7 @@ mod lint_sarif;
 mod lint_settings;
 mod lint_signatures;
 mod lint_trust;
+mod lint_versions;
 mod live_etcd;
 mod messages;
 mod parity;
