@@ -64,7 +64,7 @@ pub fn run(args: JsonArgs, personality: Personality) -> Result<(), Failure> {
         && let Some(key) = replaced.first()
     {
         return Err(Failure::Run(format!(
-            "{}: refusing to replace the key of the CA {}.pem with a new one: every certificate the old CA signed would stop verifying. Nothing was written.\n  help: to renew the CA with its key use `etcdpki gencert -renewca`; to really start a new CA, pass -overwrite-ca-key (cfssljson overwrites silently)",
+            "{}: refusing to replace the key of the CA {}.pem with a new one: every certificate the old CA signed would stop verifying; nothing was written\n  help: to renew the CA with its key use `etcdpki gencert -renewca`; to really start a new CA, pass -overwrite-ca-key (cfssljson overwrites silently)",
             key.display(),
             args.basename
         )));

@@ -33,6 +33,7 @@ use std::process::ExitCode;
 
 use clap::{CommandFactory, FromArgMatches};
 use etcdpki::ErrorKind;
+use etcdpki::diag::io_reason;
 
 use args::{Cli, Command, JsonArgs};
 
@@ -302,7 +303,7 @@ pub fn read_input(path: &str, what: &str) -> Result<Vec<u8>, Failure> {
         std::io::stdin()
             .lock()
             .read_to_end(&mut buf)
-            .map_err(|e| Failure::Run(format!("<stdin>: cannot read {what}: {e}")))?;
+            .map_err(|e| Failure::Run(format!("<stdin>: cannot read {what}: {}", io_reason(&e))))?;
         return Ok(buf);
     }
     std::fs::read(path).map_err(|e| {
@@ -310,7 +311,7 @@ pub fn read_input(path: &str, what: &str) -> Result<Vec<u8>, Failure> {
             std::io::ErrorKind::NotFound => "no such file".to_owned(),
             std::io::ErrorKind::PermissionDenied => "permission denied".to_owned(),
             _ if Path::new(path).is_dir() => "is a directory".to_owned(),
-            _ => e.to_string(),
+            _ => io_reason(&e),
         };
         Failure::Run(format!("{path}: cannot read {what}: {reason}"))
     })
@@ -360,6 +361,6 @@ pub fn write_stdout(text: &[u8]) -> Result<(), Failure> {
     match out.write_all(text).and_then(|()| out.flush()) {
         Ok(()) => Ok(()),
         Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
-        Err(e) => Err(Failure::Run(format!("<stdout>: {e}"))),
+        Err(e) => Err(Failure::Run(format!("<stdout>: {}", io_reason(&e)))),
     }
 }

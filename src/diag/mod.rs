@@ -372,6 +372,27 @@ pub fn quote(s: &str) -> String {
     serde_json::to_string(s).unwrap_or_else(|_| format!("{s:?}"))
 }
 
+/// An I/O error as a message ends: `permission denied`, `no space left on device`, not
+/// `Permission denied (os error 13)`: the OS's words in lower case, without Rust's error number.
+pub fn io_reason(e: &std::io::Error) -> String {
+    match e.kind() {
+        std::io::ErrorKind::NotFound => return "no such file or directory".into(),
+        std::io::ErrorKind::PermissionDenied => return "permission denied".into(),
+        _ => {}
+    }
+    let text = e.to_string();
+    let Some(code) = e.raw_os_error() else {
+        return text;
+    };
+    let words = text
+        .strip_suffix(&format!(" (os error {code})"))
+        .unwrap_or(&text);
+    let mut chars = words.chars();
+    chars.next().map_or_else(String::new, |first| {
+        first.to_lowercase().chain(chars).collect()
+    })
+}
+
 /// Values quoted as [`quote`] quotes them, joined by `, `: `"a", "b"` (not a Rust debug list).
 pub fn quoted_list<'a>(items: impl Iterator<Item = &'a str>) -> String {
     items.map(quote).collect::<Vec<_>>().join(", ")

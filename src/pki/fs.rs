@@ -107,11 +107,7 @@ impl FsError {
 
 /// `permission denied`, not `Permission denied (os error 13)`.
 fn reason(e: &std::io::Error) -> String {
-    match e.kind() {
-        std::io::ErrorKind::NotFound => "no such file or directory".into(),
-        std::io::ErrorKind::PermissionDenied => "permission denied".into(),
-        _ => e.to_string(),
-    }
+    crate::diag::io_reason(e)
 }
 
 /// The kind of a file that is not regular, for messages.

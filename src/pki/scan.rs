@@ -94,11 +94,7 @@ fn scan_error(e: FsError) -> ScanError {
 
 /// An I/O error as a message ends: `permission denied`, not `Permission denied (os error 13)`.
 pub fn io_reason(e: &std::io::Error) -> String {
-    match e.kind() {
-        std::io::ErrorKind::NotFound => "no such file or directory".into(),
-        std::io::ErrorKind::PermissionDenied => "permission denied".into(),
-        _ => e.to_string(),
-    }
+    crate::diag::io_reason(e)
 }
 
 fn walk(

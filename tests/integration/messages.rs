@@ -2,7 +2,7 @@
 //! output of a set of failing and succeeding commands run here are scanned for what Rust's
 //! `Debug` formatting prints and a user should never see: type names (`OffsetDateTime`,
 //! `PathBuf`), `Some(`/`None`/`Ok(`/`Err(`, struct literals (`Name { field: … }`), an I/O
-//! error's `Os { code: … }`, a time's `Display` (`2026-12-07 6:18:03.0 +00:00:00`), a debug
+//! error's `Os { code: … }` or Display's `(os error 28)`, a time's `Display` (`2026-12-07 6:18:03.0 +00:00:00`), a debug
 //! list of strings (`["a", "b"]`) and a debug string's escaped quotes (`\"`).
 
 use std::path::Path;
@@ -25,6 +25,7 @@ fn leaks(text: &str) -> Vec<(&'static str, String)> {
             "Os { code",
             "Tag(",
             "+00:00:00",
+            "(os error",
             "\\\"",
         ] {
             if line.contains(token) {
@@ -91,6 +92,7 @@ fn the_scanner_finds_what_debug_prints() {
         "at 2026-12-07 6:18:03.0 +00:00:00",
         "value \"a\\\"b\"",
         "got None here",
+        "<stdout>: No space left on device (os error 28)",
     ] {
         assert!(!leaks(leak).is_empty(), "missed: {leak}");
     }
@@ -270,6 +272,15 @@ fn messages_of_failing_and_succeeding_commands_show_no_rust_internals() {
         .collect();
     assert!(problems.is_empty(), "{}\n\n{all}", problems.join("\n"));
     assert!(all.contains("waited 0.5s"), "{all}");
+    // Standard output on a full disk: the OS's words, not Rust's error number.
+    let full = Command::new(etcdpki())
+        .args(["print-defaults", "config"])
+        .stdout(std::fs::File::create("/dev/full").expect("/dev/full"))
+        .output()
+        .expect("etcdpki");
+    let err = String::from_utf8_lossy(&full.stderr);
+    assert_eq!(full.status.code(), Some(1), "{err}");
+    assert_eq!(err, "error: <stdout>: no space left on device\n");
     // The key exists; the problem is where it lies (it was "pki/ca-key.pem: it does not exist").
     let misplaced = transcript(
         dir.path(),
