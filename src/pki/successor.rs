@@ -104,6 +104,13 @@ impl Successor {
             file: copy.cert_file.display().to_string(),
             reason,
         };
+        // A combined certificate+key file (its key block kept apart from the chain) would lose
+        // or misplace its key as a copy: refused, never written without its key.
+        if copy.embedded_key.is_some() || self.files.last().is_some_and(PlannedFile::is_key) {
+            return Err(refuse(
+                "a combined certificate+key file is not re-issued as a copy of another certificate; split it into NAME.pem and NAME-key.pem".into(),
+            ));
+        }
         let mut files = Vec::new();
         let mut new_key_file = None;
         if let Some(key) = self.files.iter().find(|f| f.is_key()) {
