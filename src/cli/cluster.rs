@@ -5,7 +5,7 @@ use std::io::{IsTerminal, Write};
 use std::time::Instant;
 
 use etcdpki::KeySpec;
-use etcdpki::cluster::build::open_output;
+use etcdpki::cluster::build::{inspect_output, open_output};
 use etcdpki::cluster::{
     Action, BuildOptions, ClusterSpec, ClusterState, PlanOptions, SubjectNames, build,
     parse_spec_json, plan,
@@ -34,6 +34,18 @@ pub fn run(args: ClusterArgs) -> Result<(), Failure> {
             Failure::Usage(e.to_string())
         }
     })?;
+    let workers = std::thread::available_parallelism().map_or(1, usize::from);
+    let build_options = BuildOptions {
+        force: args.force,
+        state,
+        workers,
+        now: OffsetDateTime::now_utc(),
+        clamp_to_ca: args.clamp_to_ca,
+    };
+    let progress = Progress::new(key);
+    if args.dry_run {
+        return dry_run(&plan, &build_options, &progress);
+    }
     // The output directory is opened (made) and locked, and a set a killed run left is
     // finished or dropped, before anything in it is read.
     let root = open_output(&plan.out)?;
@@ -42,19 +54,9 @@ pub fn run(args: ClusterArgs) -> Result<(), Failure> {
     for done in recover_dir(root.dir())? {
         eprint_line(&recovery_note(&done));
     }
-    let workers = std::thread::available_parallelism().map_or(1, usize::from);
-    let progress = Progress::new(key);
-    let outcome = build(
-        &plan,
-        &BuildOptions {
-            force: args.force,
-            state,
-            workers,
-            now: OffsetDateTime::now_utc(),
-            clamp_to_ca: args.clamp_to_ca,
-        },
-        &|done, total| progress.show(done, total),
-    )?;
+    let outcome = build(&plan, &build_options, &|done, total| {
+        progress.show(done, total)
+    })?;
     for warning in &outcome.warnings {
         eprint_line(&format!("warning: {warning}"));
     }
@@ -65,6 +67,74 @@ pub fn run(args: ClusterArgs) -> Result<(), Failure> {
     }
 
     write_stdout(report(&plan, &outcome).as_bytes())
+}
+
+/// `--dry-run`: the build a run would make, decided on what is on disk now (new keys and
+/// certificates made in memory and dropped), reported file by file; nothing is made, locked,
+/// recovered or written.
+fn dry_run(
+    plan: &etcdpki::cluster::Plan,
+    options: &BuildOptions,
+    progress: &Progress,
+) -> Result<(), Failure> {
+    for leftover in inspect_output(&plan.out)? {
+        eprint_line(&format!(
+            "warning: {}: a file a killed run left; a real run first finishes or drops its set, which this plan does not show",
+            leftover.display()
+        ));
+    }
+    let outcome = build(plan, options, &|done, total| progress.show(done, total))?;
+    for warning in &outcome.warnings {
+        eprint_line(&format!("warning: {warning}"));
+    }
+    write_stdout(dry_run_report(plan, &outcome).as_bytes())
+}
+
+/// The plan of a dry run: each certificate created, kept or re-issued and why, then each file
+/// created, updated or kept, then the totals.
+fn dry_run_report(plan: &etcdpki::cluster::Plan, outcome: &etcdpki::cluster::Outcome) -> String {
+    let mut report = String::from("dry run: nothing is written\n");
+    for entry in &outcome.entries {
+        let (verb, why) = match &entry.action {
+            Action::Created => ("create  ", String::new()),
+            Action::Kept => ("keep    ", String::new()),
+            Action::KeptDifferent(reason) => ("keep    ", format!(" (differs: {reason})")),
+            Action::Replaced(reason) => ("re-issue", format!(" ({reason})")),
+        };
+        report.push_str(&format!(
+            "{verb} {:<28} {}{why}\n",
+            entry.label,
+            entry.file.display()
+        ));
+    }
+    report.push_str("files:\n");
+    for file in &outcome.writes {
+        let verb = if outcome.overwrites.contains(&file.path) {
+            "update"
+        } else {
+            "create"
+        };
+        report.push_str(&format!("  {verb} {}\n", file.path.display()));
+    }
+    for path in &outcome.unchanged {
+        report.push_str(&format!("  keep   {}\n", path.display()));
+    }
+    report.push_str(&format!(
+        "{}: {} would be written, {} unchanged\n",
+        plan.out.display(),
+        files(outcome.writes.len()),
+        outcome.unchanged.len()
+    ));
+    report
+}
+
+/// `1 file`, `N files`.
+fn files(n: usize) -> String {
+    if n == 1 {
+        "1 file".to_owned()
+    } else {
+        format!("{n} files")
+    }
 }
 
 /// The flags that shape the plan, as the library's options.
@@ -120,13 +190,6 @@ fn report(plan: &etcdpki::cluster::Plan, outcome: &etcdpki::cluster::Outcome) ->
             entry.file.display()
         ));
     }
-    let files = |n: usize| {
-        if n == 1 {
-            "1 file".to_owned()
-        } else {
-            format!("{n} files")
-        }
-    };
     report.push_str(&format!(
         "{}: {} written, {} unchanged\n",
         plan.out.display(),

@@ -84,6 +84,8 @@ pub struct Outcome {
     pub entries: Vec<Entry>,
     /// Files whose contents are new or changed.
     pub writes: Vec<PlannedFile>,
+    /// Files of [`Self::writes`] that exist with other contents (the others are new).
+    pub overwrites: Vec<PathBuf>,
     /// Files of the plan already on disk with the right contents.
     pub unchanged: Vec<PathBuf>,
     /// Things the user should know, such as a key file others can read.
@@ -406,7 +408,11 @@ fn sort_writes(files: Vec<PlannedFile>, out: &mut Outcome) -> Result<(), Cluster
     for file in files {
         match read_optional(&file.path).map_err(|e| ClusterError::Read(e.to_string()))? {
             Some(old) if old == file.contents.bytes() => out.unchanged.push(file.path),
-            _ => out.writes.push(file),
+            Some(_) => {
+                out.overwrites.push(file.path.clone());
+                out.writes.push(file);
+            }
+            None => out.writes.push(file),
         }
     }
     Ok(())
@@ -454,20 +460,48 @@ impl Outcome {
 /// user owns or that group or others may write to: anyone who could write there could have
 /// put a CA of theirs in it, and would be handed every key.
 pub fn open_output(out: &Path) -> Result<Root, ClusterError> {
-    let me = rustix::process::geteuid().as_raw();
     let (parent, name) = crate::pki::fs::open_parent(out)?;
     let dir = parent.create_beneath(Path::new(&name), 0o700)?;
     let dir = DirHandle::renamed(dir, out.to_path_buf());
+    check_own_dir(&dir)?;
+    Ok(Root::from_handle(dir))
+}
+
+/// What a dry run learns of the output directory `out` without making, locking or changing
+/// anything: the checks [`open_output`] makes, when it exists, and the scratch files a killed
+/// run left in it (temporary and pending files, commit records), which a real run finishes or
+/// drops before it reads anything ([`crate::pki::recover_dir`]). Returns those files.
+pub fn inspect_output(out: &Path) -> Result<Vec<PathBuf>, ClusterError> {
+    let (parent, name) = crate::pki::fs::open_parent(out)?;
+    let dir = match parent.open_beneath(Path::new(&name)) {
+        Ok(dir) => DirHandle::renamed(dir, out.to_path_buf()),
+        Err(FsError::Io { source, .. }) if source.kind() == std::io::ErrorKind::NotFound => {
+            return Ok(Vec::new());
+        }
+        Err(e) => return Err(e.into()),
+    };
+    check_own_dir(&dir)?;
+    Ok(dir
+        .entries()?
+        .into_iter()
+        .filter(|e| e.name.to_str().is_some_and(crate::pki::is_scratch_name))
+        .map(|e| out.join(&e.name))
+        .collect())
+}
+
+/// Refuses an output directory that another user owns or that group or others may write to.
+fn check_own_dir(dir: &DirHandle) -> Result<(), ClusterError> {
+    let me = rustix::process::geteuid().as_raw();
     if dir.owner() != me || dir.mode() & 0o022 != 0 {
         return Err(ClusterError::NotOwn {
-            path: out.to_path_buf(),
+            path: dir.path().to_path_buf(),
             what: "the output directory",
             owner: dir.owner(),
             mode: dir.mode(),
             me,
         });
     }
-    Ok(Root::from_handle(dir))
+    Ok(())
 }
 
 /// Refuses a CA file that another user owns or that group or others may write to.

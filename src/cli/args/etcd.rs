@@ -168,6 +168,9 @@ pub struct ClusterArgs {
     /// New certificates that would outlive the kept CA end with it instead of being refused.
     #[arg(long = "clamp-to-ca")]
     pub clamp_to_ca: bool,
+    /// Print what a run would create, keep and re-issue, and why; write, make and lock nothing.
+    #[arg(long = "dry-run")]
+    pub dry_run: bool,
 }
 
 pub(super) const CLUSTER_HELP: &str = "EXAMPLES:
@@ -175,6 +178,7 @@ pub(super) const CLUSTER_HELP: &str = "EXAMPLES:
   etcdpki cluster --initial-cluster 'infra0=https://10.0.1.10:2380,infra1=https://10.0.1.11:2380,infra2=https://10.0.1.12:2380' --client root
   etcdpki cluster --spec cluster.json --layout kubeadm --out pki
   etcdpki cluster --initial-cluster '…,infra3=https://10.0.1.13:2380' --client root      (adds infra3's files only)
+  etcdpki cluster --spec cluster.json --dry-run      (what would be created, kept, re-issued, and why)
 
 FILES (cfssl layout):
   ca.pem ca-key.pem ca.csr; per member NAME.pem (server: server + client auth), NAME-peer.pem
@@ -185,7 +189,8 @@ FILES (cfssl layout):
 Runs are idempotent: an existing CA is reused and never replaced without --force; certificates
 that still fit are kept; files that would not change are not written. A new certificate that
 would outlive the kept CA is refused (--clamp-to-ca ends it with the CA); a CA near its end is
-replaced with `etcdpki rotate-ca` (docs/rotation.md).
+replaced with `etcdpki rotate-ca` (docs/rotation.md). --dry-run shows what a run would do, file
+by file, and changes nothing (no file, no directory, no lock).
 
 EXIT CODES:
   0  success
