@@ -296,25 +296,45 @@ fn clap_failure(e: clap::Error) -> Failure {
     }
 }
 
-/// Reads a named input file, or standard input for `-`.
+/// Reads a named input file, or standard input for `-`, at most
+/// [`etcdpki::pki::MAX_FILE_BYTES`] (8 MiB: far more than any certificate, request, key or
+/// JSON file etcdpki reads; docs/security.md). A larger input is an error naming it, never
+/// read whole. Named files are opened as cfssl opens them (a FIFO such as `<(…)` works).
 pub fn read_input(path: &str, what: &str) -> Result<Vec<u8>, Failure> {
     if path == "-" {
-        let mut buf = Vec::new();
-        std::io::stdin()
-            .lock()
-            .read_to_end(&mut buf)
-            .map_err(|e| Failure::Run(format!("<stdin>: cannot read {what}: {}", io_reason(&e))))?;
-        return Ok(buf);
+        return read_capped(std::io::stdin().lock(), "<stdin>", what);
     }
-    std::fs::read(path).map_err(|e| {
+    let file = std::fs::File::open(path).map_err(|e| {
         let reason = match e.kind() {
             std::io::ErrorKind::NotFound => "no such file".to_owned(),
             std::io::ErrorKind::PermissionDenied => "permission denied".to_owned(),
-            _ if Path::new(path).is_dir() => "is a directory".to_owned(),
             _ => io_reason(&e),
         };
         Failure::Run(format!("{path}: cannot read {what}: {reason}"))
-    })
+    })?;
+    if file.metadata().is_ok_and(|m| m.is_dir()) {
+        return Err(Failure::Run(format!(
+            "{path}: cannot read {what}: is a directory"
+        )));
+    }
+    read_capped(file, path, what)
+}
+
+/// All of `reader` if it holds at most the cap.
+fn read_capped(reader: impl Read, shown: &str, what: &str) -> Result<Vec<u8>, Failure> {
+    let cap = etcdpki::pki::MAX_FILE_BYTES;
+    let mut buf = Vec::new();
+    reader
+        .take(cap + 1)
+        .read_to_end(&mut buf)
+        .map_err(|e| Failure::Run(format!("{shown}: cannot read {what}: {}", io_reason(&e))))?;
+    if buf.len() as u64 > cap {
+        return Err(Failure::Run(format!(
+            "{shown}: cannot read {what}: larger than the {} MiB etcdpki reads (docs/security.md)",
+            cap >> 20
+        )));
+    }
+    Ok(buf)
 }
 
 /// What a file named on the command line holds, which decides how it is read.

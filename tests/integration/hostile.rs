@@ -163,8 +163,13 @@ fn hostile_inputs_get_messages_and_exit_codes_never_panics_or_files() {
             "r.json",
         )
         .file("r.json", nested_json(100_000)),
-        case("huge request", &["gencert", "-initca", "r.json"], 0, "")
-            .file("r.json", huge_json.clone()),
+        case(
+            "huge request",
+            &["gencert", "-initca", "r.json"],
+            1,
+            "r.json: cannot read the request: larger than the 8 MiB etcdpki reads",
+        )
+        .file("r.json", huge_json.clone()),
         case(
             "key size out of range",
             &["gencert", "-initca", "r.json"],
@@ -437,6 +442,13 @@ fn hostile_inputs_get_messages_and_exit_codes_never_panics_or_files() {
             .stdin(r#"{"cert": "hello", "key": "x"}"#),
         case("json: key a number", &["json", "-bare", "out"], 1, "key").stdin(r#"{"key": 5}"#),
         case("json: nested", &["json", "-bare", "out"], 1, "<stdin>").stdin(nested_json(100_000)),
+        case(
+            "json: huge input",
+            &["json", "-bare", "out"],
+            1,
+            "<stdin>: cannot read the input: larger than the 8 MiB etcdpki reads",
+        )
+        .stdin(huge_json.clone()),
         case(
             "json: invalid UTF-8",
             &["json", "-bare", "out"],
