@@ -20,7 +20,7 @@ use x509_parser::prelude::{FromDer, X509Certificate};
 use super::cfssl_json::{csr_json_text, duration_text};
 use super::env::member_env_file;
 use super::existing::{
-    ExistingCa, ExistingLeaf, judge_leaf, read_ca, read_optional, wide_key_mode,
+    ExistingCa, ExistingLeaf, Mismatch, judge_leaf, read_ca, read_optional, wide_key_mode,
 };
 use super::keys::generate_keys;
 use super::layout::CertFiles;
@@ -59,11 +59,12 @@ pub enum Action {
     /// It did not exist and was made.
     Created,
     /// It existed and was made anew, for this reason.
-    Replaced(String),
+    Replaced(Mismatch),
     /// It existed and fits the plan.
     Kept,
-    /// The CA exists, differs from the plan in this way, and is kept because `force` is off.
-    KeptDifferent(String),
+    /// The CA exists, differs from the plan in this way ([`Mismatch::CaDiffers`]), and is kept
+    /// because `force` is off.
+    KeptDifferent(Mismatch),
 }
 
 /// One certificate's fate.
@@ -102,7 +103,7 @@ pub enum ClusterError {
     #[error(
         "the existing CA cannot be used: {0}\n  help: etcdpki never replaces a CA on its own; --force makes a new CA, and then every certificate is issued anew"
     )]
-    CaUnusable(String),
+    CaUnusable(Mismatch),
     /// A member directory's copy of the CA holds another CA, and `force` is off.
     #[error(
         "{copy} holds another CA than {ca}, and would be overwritten\n  help: move it away if it is the only copy of that CA, or pass --force to overwrite it"
@@ -210,7 +211,7 @@ pub fn build(
     for cert in &plan.leaves {
         let (source, action) = match &reused {
             Some(ca) => judge_copies(plan, cert, &ca.issuer, options.now)?,
-            None => (None, fresh_action(cert, "the CA is new")?),
+            None => (None, fresh_action(cert, Mismatch::NewCa)?),
         };
         sources.push(source);
         actions.push(action);
@@ -543,16 +544,16 @@ fn decide_ca(
         ExistingCa::Missing => (None, Action::Created),
         ExistingCa::Unusable(reason) if force => (None, Action::Replaced(reason)),
         ExistingCa::Unusable(reason) => return Err(ClusterError::CaUnusable(reason)),
-        ExistingCa::Usable {
-            mismatch: Some(m), ..
-        } if force => (None, Action::Replaced(m)),
+        ExistingCa::Usable { mismatch, .. } if force && !mismatch.is_empty() => {
+            (None, Action::Replaced(Mismatch::CaDiffers(mismatch)))
+        }
         ExistingCa::Usable {
             issuer,
             cert_pem,
             key_pem,
             mismatch,
         } => {
-            let action = match mismatch {
+            let action = match (!mismatch.is_empty()).then_some(Mismatch::CaDiffers(mismatch)) {
                 Some(m) => {
                     warnings.push(format!(
                         "{}: the CA differs from the plan ({m}); it is kept, and the certificates are issued by it (--force makes a new CA)",
@@ -594,11 +595,11 @@ fn decide_ca(
 }
 
 /// `Created` if the certificate's first file is absent, else `Replaced(reason)`.
-fn fresh_action(cert: &CertPlan, reason: &str) -> Result<Action, ClusterError> {
+fn fresh_action(cert: &CertPlan, reason: Mismatch) -> Result<Action, ClusterError> {
     Ok(
         match read_optional(&cert.files[0].cert).map_err(|e| ClusterError::Read(e.to_string()))? {
             None => Action::Created,
-            Some(_) => Action::Replaced(reason.into()),
+            Some(_) => Action::Replaced(reason),
         },
     )
 }
@@ -622,7 +623,10 @@ fn judge_copies(
                 first_reason.get_or_insert(reason);
             }
             ExistingLeaf::Differs(reason) => {
-                first_reason.get_or_insert(format!("{}: {reason}", copy.cert.display()));
+                first_reason.get_or_insert(Mismatch::InCopy {
+                    cert_file: copy.cert.clone(),
+                    reason: Box::new(reason),
+                });
             }
             ExistingLeaf::Missing => {}
         }

@@ -23,6 +23,7 @@ pub mod subject;
 pub use crate::etcd::ClusterState;
 pub use crate::etcd::MemberUrl;
 pub use build::{Action, BuildOptions, ClusterError, Entry, Outcome, build};
+pub use existing::Mismatch;
 pub use layout::Layout;
 pub use plan::{Plan, PlanError, PlanOptions, plan};
 pub use spec::{ClusterSpec, MemberSpec, NameError, SpecError, parse_spec_json};
