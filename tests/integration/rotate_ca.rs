@@ -471,3 +471,41 @@ fn issue_17_a_step_killed_between_any_two_file_operations_resumes() {
         );
     }
 }
+
+#[test]
+fn issue_17_prepare_takes_the_new_cas_request_from_a_csr_file() {
+    let dir = Dir::new();
+    cluster(&dir, "cfssl");
+    dir.write(
+        "next-ca-csr.json",
+        r#"{"CN": "etcd-ca-2027", "names": [{"O": "etcd", "OU": "ca"}], "key": {"algo": "ecdsa", "size": 384}, "ca": {"expiry": "17520h"}}"#,
+    );
+    step_ok(
+        &dir,
+        "prepare",
+        "pki/ca.pem",
+        &["--csr", "next-ca-csr.json"],
+    );
+    let next = Dump::from_pem(&dir.read("pki/ca-next.pem"));
+    assert!(
+        next.subject.contains("CN=etcd-ca-2027") && next.subject.contains("OU=ca"),
+        "{}",
+        next.subject
+    );
+    assert_eq!(next.lifetime(), 17520 * 3600, "the request's ca.expiry");
+    let key = dir.openssl(&["pkey", "-in", "pki/ca-next-key.pem", "-text", "-noout"]);
+    assert!(
+        String::from_utf8_lossy(&key).contains("384 bit"),
+        "the request's key"
+    );
+    let (ok, _, err) = rotate(
+        &dir,
+        "prepare",
+        "pki/ca.pem",
+        &["--csr", "x.json", "--keep-key"],
+    );
+    assert!(
+        !ok && err.contains("--keep-key"),
+        "a request and --keep-key conflict: {err}"
+    );
+}
