@@ -16,6 +16,7 @@ mod env;
 pub mod existing;
 pub mod keys;
 pub mod layout;
+mod output_dir;
 pub mod plan;
 pub mod spec;
 pub mod subject;
