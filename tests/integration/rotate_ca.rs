@@ -214,6 +214,24 @@ fn issue_17_keep_key_changes_only_the_trust_files() {
     assert!(!dir.join("pki/ca-previous-key.pem").exists());
 }
 
+/// `renew` from cron over pki/ with a window that makes the one-hour client certificate due.
+fn renew_client_window(dir: &Dir) -> std::process::Output {
+    dir.run(
+        &etcdpki(),
+        &[
+            "renew",
+            "--ca",
+            "pki/ca.pem",
+            "--ca-key",
+            "pki/ca-key.pem",
+            "--before",
+            "2h",
+            "pki",
+        ],
+        b"",
+    )
+}
+
 #[test]
 fn issue_17_a_plain_cfssl_script_pki_rotates_and_renew_reads_the_bundle_meanwhile() {
     let dir = Dir::new();
@@ -252,20 +270,7 @@ fn issue_17_a_plain_cfssl_script_pki_rotates_and_renew_reads_the_bundle_meanwhil
         &["--key-algo", "rsa", "--key-size", "2048"],
     );
     // During the rotation ca.pem is a bundle; renew takes the CA on --ca-key's key from it.
-    let out = dir.run(
-        &etcdpki(),
-        &[
-            "renew",
-            "--ca",
-            "pki/ca.pem",
-            "--ca-key",
-            "pki/ca-key.pem",
-            "--before",
-            "2h",
-            "pki",
-        ],
-        b"",
-    );
+    let out = renew_client_window(&dir);
     assert!(
         out.status.success(),
         "renew during a rotation: {}",
@@ -276,20 +281,7 @@ fn issue_17_a_plain_cfssl_script_pki_rotates_and_renew_reads_the_bundle_meanwhil
     // Between reissue and finish every leaf is the next CA's: cron's renew renews it with that
     // CA and does not fail for finding none of --ca's.
     let client_before = dir.read("pki/client.pem");
-    let out = dir.run(
-        &etcdpki(),
-        &[
-            "renew",
-            "--ca",
-            "pki/ca.pem",
-            "--ca-key",
-            "pki/ca-key.pem",
-            "--before",
-            "2h",
-            "pki",
-        ],
-        b"",
-    );
+    let out = renew_client_window(&dir);
     let said = String::from_utf8_lossy(&out.stdout);
     assert!(
         out.status.success() && said.contains("renewed") && !said.contains("other CA"),

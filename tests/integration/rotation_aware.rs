@@ -12,6 +12,15 @@ fn run(dir: &Dir, args: &[&str]) -> Output {
     dir.run(&etcdpki(), args, b"")
 }
 
+/// `etcdpki renew --ca CA.pem --ca-key CA-key.pem EXTRA... pki` in `dir`.
+fn renew(dir: &Dir, ca: &str, extra: &[&str]) -> Output {
+    let (cert, key) = (format!("{ca}.pem"), format!("{ca}-key.pem"));
+    let mut args = vec!["renew", "--ca", &cert, "--ca-key", &key];
+    args.extend_from_slice(extra);
+    args.push("pki");
+    run(dir, &args)
+}
+
 fn text(out: &Output) -> (String, String) {
     (
         String::from_utf8_lossy(&out.stdout).into_owned(),
@@ -188,10 +197,7 @@ fn issue_17_renew_lists_the_leaves_of_another_ca_and_points_to_rotate_ca() {
     let dir = Dir::new();
     pki_and_a_same_named_ca(&dir);
     // The new CA under the old one's name: every leaf is still from the old key.
-    let out = run(
-        &dir,
-        &["renew", "--ca", "new.pem", "--ca-key", "new-key.pem", "pki"],
-    );
+    let out = renew(&dir, "new", &[]);
     let (stdout, stderr) = text(&out);
     assert_eq!(out.status.code(), Some(1), "{stdout}{stderr}");
     for leaf in ["pki/infra0.pem", "pki/infra0-peer.pem", "pki/root.pem"] {
@@ -217,18 +223,7 @@ fn issue_17_renew_lists_the_leaves_of_another_ca_and_points_to_rotate_ca() {
         &["-initca", "other.json"],
         "other",
     );
-    let out = run(
-        &dir,
-        &[
-            "renew",
-            "--ca",
-            "other.pem",
-            "--ca-key",
-            "other-key.pem",
-            "--allow-empty",
-            "pki",
-        ],
-    );
+    let out = renew(&dir, "other", &["--allow-empty"]);
     let (stdout, stderr) = text(&out);
     assert!(out.status.success(), "{stdout}{stderr}");
     assert!(
@@ -241,17 +236,7 @@ fn issue_17_renew_lists_the_leaves_of_another_ca_and_points_to_rotate_ca() {
         "{stderr}"
     );
     // Its own leaves: nothing about other CAs.
-    let out = run(
-        &dir,
-        &[
-            "renew",
-            "--ca",
-            "pki/ca.pem",
-            "--ca-key",
-            "pki/ca-key.pem",
-            "pki",
-        ],
-    );
+    let out = renew(&dir, "pki/ca", &[]);
     let (stdout, stderr) = text(&out);
     assert!(out.status.success(), "{stdout}{stderr}");
     assert!(
@@ -290,17 +275,7 @@ fn issue_17_renew_over_a_rotation_in_progress_says_so() {
         ],
         "pki/reissued",
     );
-    let out = run(
-        &dir,
-        &[
-            "renew",
-            "--ca",
-            "pki/ca.pem",
-            "--ca-key",
-            "pki/ca-key.pem",
-            "pki",
-        ],
-    );
+    let out = renew(&dir, "pki/ca", &[]);
     let (stdout, stderr) = text(&out);
     assert!(out.status.success(), "{stdout}{stderr}");
     assert!(
@@ -356,20 +331,7 @@ fn issue_17_expiry_names_rotate_ca_for_an_expiring_ca_and_renew_for_a_leaf() {
 fn issue_17_renew_names_rotate_ca_for_a_ca_within_its_window() {
     let dir = Dir::new();
     pki_with_a_ca_of_29_days(&dir);
-    let out = run(
-        &dir,
-        &[
-            "renew",
-            "--ca",
-            "pki/ca.pem",
-            "--ca-key",
-            "pki/ca-key.pem",
-            "--before",
-            "30d",
-            "--dry-run",
-            "pki",
-        ],
-    );
+    let out = renew(&dir, "pki/ca", &["--before", "30d", "--dry-run"]);
     let (stdout, stderr) = text(&out);
     assert!(out.status.success(), "{stdout}{stderr}");
     assert!(
