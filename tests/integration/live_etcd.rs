@@ -552,10 +552,53 @@ pub struct WriterReport {
 /// A thread that puts `rot/NNNNNN = vNNNNNN` through all three endpoints, one key after
 /// another, each retried until acknowledged (for up to 90 s), with the client files read again
 /// for every call. Stopped (and joined) by [`Writer::stop`] or when dropped.
-pub struct Writer {
+pub type Writer = Background<WriterReport>;
+
+/// A thread that repeats one round of work, recording into its report, until stopped (also
+/// when dropped, so a failing test leaves no thread behind).
+pub struct Background<R> {
     stop: Arc<AtomicBool>,
-    report: Arc<Mutex<WriterReport>>,
+    report: Arc<Mutex<R>>,
     thread: Option<JoinHandle<()>>,
+}
+
+impl<R: Default + Send + 'static> Background<R> {
+    fn spawn(mut round: impl FnMut(&Mutex<R>) + Send + 'static) -> Self {
+        let stop = Arc::new(AtomicBool::new(false));
+        let report = Arc::new(Mutex::new(R::default()));
+        let (flag, shared) = (stop.clone(), report.clone());
+        let thread = std::thread::spawn(move || {
+            while !flag.load(Ordering::SeqCst) {
+                round(&shared);
+            }
+        });
+        Self {
+            stop,
+            report,
+            thread: Some(thread),
+        }
+    }
+
+    /// Stops after the round in flight and returns the report.
+    pub fn stop(mut self) -> R {
+        self.halt();
+        std::mem::take(&mut *self.report.lock().expect("report"))
+    }
+}
+
+impl<R> Background<R> {
+    fn halt(&mut self) {
+        self.stop.store(true, Ordering::SeqCst);
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}
+
+impl<R> Drop for Background<R> {
+    fn drop(&mut self) {
+        self.halt();
+    }
 }
 
 /// How long one key may take to be acknowledged.
@@ -564,39 +607,30 @@ const KEY_WAIT: Duration = Duration::from_secs(90);
 impl Writer {
     /// Starts writing.
     pub fn start(client: &ClientFiles) -> Self {
-        let stop = Arc::new(AtomicBool::new(false));
-        let report = Arc::new(Mutex::new(WriterReport::default()));
-        let (flag, shared, client) = (stop.clone(), report.clone(), client.clone());
-        let thread = std::thread::spawn(move || {
-            let mut n = 0u32;
-            while !flag.load(Ordering::SeqCst) {
-                n += 1;
-                let key = format!("rot/{n:06}");
-                let value = format!("v{n:06}");
-                let deadline = Instant::now() + KEY_WAIT;
-                loop {
-                    let (ok, out) = client.etcdctl(&["put", &key, &value]);
-                    let mut r = shared.lock().expect("the writer's report");
-                    if ok && out.trim_end().ends_with("OK") {
-                        r.acknowledged.push(key.clone());
-                        break;
-                    }
-                    r.failures.push((key.clone(), out));
-                    if Instant::now() > deadline {
-                        r.unacknowledged.push(key.clone());
-                        break;
-                    }
-                    drop(r);
-                    std::thread::sleep(Duration::from_millis(200));
+        let client = client.clone();
+        let mut n = 0u32;
+        Self::spawn(move |shared| {
+            n += 1;
+            let key = format!("rot/{n:06}");
+            let value = format!("v{n:06}");
+            let deadline = Instant::now() + KEY_WAIT;
+            loop {
+                let (ok, out) = client.etcdctl(&["put", &key, &value]);
+                let mut r = shared.lock().expect("the writer's report");
+                if ok && out.trim_end().ends_with("OK") {
+                    r.acknowledged.push(key.clone());
+                    break;
                 }
-                std::thread::sleep(Duration::from_millis(100));
+                r.failures.push((key.clone(), out));
+                if Instant::now() > deadline {
+                    r.unacknowledged.push(key.clone());
+                    break;
+                }
+                drop(r);
+                std::thread::sleep(Duration::from_millis(200));
             }
-        });
-        Self {
-            stop,
-            report,
-            thread: Some(thread),
-        }
+            std::thread::sleep(Duration::from_millis(100));
+        })
     }
 
     /// Keys acknowledged so far.
@@ -621,25 +655,6 @@ impl Writer {
             std::thread::sleep(Duration::from_millis(200));
         }
     }
-
-    /// Stops after the key in flight and returns the report.
-    pub fn stop(mut self) -> WriterReport {
-        self.halt();
-        std::mem::take(&mut *self.report.lock().expect("report"))
-    }
-
-    fn halt(&mut self) {
-        self.stop.store(true, Ordering::SeqCst);
-        if let Some(t) = self.thread.take() {
-            let _ = t.join();
-        }
-    }
-}
-
-impl Drop for Writer {
-    fn drop(&mut self) {
-        self.halt();
-    }
 }
 
 /// What the quorum watcher saw.
@@ -655,67 +670,35 @@ pub struct WatchReport {
 /// records every sample where fewer than 2 members are healthy. A sample whose failure is the
 /// client's own (its certificate and key read in the middle of their replacement) is taken
 /// again, since it says nothing about the cluster.
-pub struct QuorumWatcher {
-    stop: Arc<AtomicBool>,
-    report: Arc<Mutex<WatchReport>>,
-    thread: Option<JoinHandle<()>>,
-}
+pub type QuorumWatcher = Background<WatchReport>;
 
 impl QuorumWatcher {
     /// Starts watching.
     pub fn start(client: &ClientFiles) -> Self {
-        let stop = Arc::new(AtomicBool::new(false));
-        let report = Arc::new(Mutex::new(WatchReport::default()));
-        let (flag, shared, client) = (stop.clone(), report.clone(), client.clone());
-        let thread = std::thread::spawn(move || {
-            while !flag.load(Ordering::SeqCst) {
-                let mut out = String::new();
-                let mut healthy = 0;
-                for _ in 0..5 {
-                    let (_, text) = client.etcdctl(&["endpoint", "health"]);
-                    healthy = text.matches(" is healthy").count();
-                    out = text;
-                    let local = out.contains("private key does not match")
-                        || out.contains("no such file")
-                        || out.contains("failed to find any PEM data");
-                    if !local {
-                        break;
-                    }
-                    std::thread::sleep(Duration::from_millis(100));
+        let client = client.clone();
+        Self::spawn(move |shared| {
+            let mut out = String::new();
+            let mut healthy = 0;
+            for _ in 0..5 {
+                let (_, text) = client.etcdctl(&["endpoint", "health"]);
+                healthy = text.matches(" is healthy").count();
+                out = text;
+                let local = out.contains("private key does not match")
+                    || out.contains("no such file")
+                    || out.contains("failed to find any PEM data");
+                if !local {
+                    break;
                 }
-                let mut r = shared.lock().expect("the watcher's report");
-                r.samples += 1;
-                if healthy < 2 {
-                    r.lost.push(out);
-                }
-                drop(r);
-                std::thread::sleep(Duration::from_millis(200));
+                std::thread::sleep(Duration::from_millis(100));
             }
-        });
-        Self {
-            stop,
-            report,
-            thread: Some(thread),
-        }
-    }
-
-    /// Stops and returns the report.
-    pub fn stop(mut self) -> WatchReport {
-        self.halt();
-        std::mem::take(&mut *self.report.lock().expect("report"))
-    }
-
-    fn halt(&mut self) {
-        self.stop.store(true, Ordering::SeqCst);
-        if let Some(t) = self.thread.take() {
-            let _ = t.join();
-        }
-    }
-}
-
-impl Drop for QuorumWatcher {
-    fn drop(&mut self) {
-        self.halt();
+            let mut r = shared.lock().expect("the watcher's report");
+            r.samples += 1;
+            if healthy < 2 {
+                r.lost.push(out);
+            }
+            drop(r);
+            std::thread::sleep(Duration::from_millis(200));
+        })
     }
 }
 
