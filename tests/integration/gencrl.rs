@@ -432,15 +432,7 @@ cfssl gencrl revoke.txt ca.crt ca-key.pem | base64 --decode >revoke.crl
 /// configuration refuses them; [`Dir::openssl_signed`]). Files `empty-ca.pem` and
 /// `empty-ca-key.pem`.
 fn openssl_ca_with_empty_values(dir: &Dir) {
-    dir.openssl(&[
-        "ecparam",
-        "-name",
-        "prime256v1",
-        "-genkey",
-        "-noout",
-        "-out",
-        "empty-ca-key.pem",
-    ]);
+    dir.p256_key("empty-ca-key.pem");
     let point = dir.openssl_p256_point("empty-ca-key.pem");
     std::fs::write(dir.join("point.bin"), &point).expect("write");
     dir.openssl(&["dgst", "-sha1", "-binary", "-out", "ski.bin", "point.bin"]);

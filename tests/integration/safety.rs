@@ -34,15 +34,7 @@ fn hostile_names(dir: &Dir) {
         ("k1.key", "pki/bad\x1b[31m\r\nname.pem"),
         ("k2.key", "pki/two.pem"),
     ] {
-        dir.openssl(&[
-            "ecparam",
-            "-name",
-            "prime256v1",
-            "-genkey",
-            "-noout",
-            "-out",
-            key,
-        ]);
+        dir.p256_key(key);
         dir.openssl(&[
             "req", "-x509", "-new", "-key", key, "-days", "365", "-subj", subject, "-out", cert,
         ]);
@@ -439,15 +431,7 @@ fn issue_13_renew_keeps_other_name_registered_id_and_directory_name_sans_byte_fo
          keyUsage = critical, digitalSignature, keyEncipherment\n\
          [dir_sect]\nO = etcd\nCN = node1 directory\n",
     );
-    dir.openssl(&[
-        "ecparam",
-        "-name",
-        "prime256v1",
-        "-genkey",
-        "-noout",
-        "-out",
-        "pki/node1-key.pem",
-    ]);
+    dir.p256_key("pki/node1-key.pem");
     dir.openssl(&[
         "req",
         "-new",
@@ -585,15 +569,7 @@ fn issue_13_renew_of_a_combined_certificate_and_key_file_writes_the_new_key_into
         .expect("end")
         + 26;
     wrong.truncate(end);
-    dir.openssl(&[
-        "ecparam",
-        "-name",
-        "prime256v1",
-        "-genkey",
-        "-noout",
-        "-out",
-        "other.key",
-    ]);
+    dir.p256_key("other.key");
     wrong.extend(dir.read("other.key"));
     std::fs::write(dir.join("pki/combined.pem"), &wrong).expect("write");
     let out = renew(&dir, &["--before", "100%", "pki/combined.pem"]);

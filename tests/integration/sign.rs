@@ -422,15 +422,7 @@ fn issue_14_every_csr_signature_go_accepts_is_signed_as_cfssl_signs_it() {
 fn an_empty_value_in_a_csr_subject_stays_as_cfssl_keeps_it() {
     let pair = pair_with_one_ca(&[]);
     let dir = &pair.ours;
-    dir.openssl(&[
-        "ecparam",
-        "-name",
-        "prime256v1",
-        "-genkey",
-        "-noout",
-        "-out",
-        "leaf-key.pem",
-    ]);
+    dir.p256_key("leaf-key.pem");
     let sections = format!(
         "[tbs]
 version = INTEGER:0

@@ -174,6 +174,19 @@ pub enum Tool {
 }
 
 impl Dir {
+    /// A new P-256 key at `path` (SEC1 PEM), made by openssl.
+    pub fn p256_key(&self, path: &str) {
+        self.openssl(&[
+            "ecparam",
+            "-name",
+            "prime256v1",
+            "-genkey",
+            "-noout",
+            "-out",
+            path,
+        ]);
+    }
+
     /// Runs `openssl ARGS` here, fails the test if openssl does, and returns its stdout.
     pub fn openssl(&self, args: &[&str]) -> Vec<u8> {
         let out = self.run(&require("openssl", "openssl"), args, b"");
