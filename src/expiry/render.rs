@@ -46,18 +46,7 @@ impl ExpiryReport {
                 ]
             })
             .collect();
-        let ca_rows: Vec<[String; 4]> = self
-            .certificate_authorities
-            .iter()
-            .map(|r| {
-                [
-                    escape_controls(&r.certificate).into_owned(),
-                    expires(r),
-                    residual(r.residual_seconds),
-                    escape_controls(&r.file).into_owned(),
-                ]
-            })
-            .collect();
+        let ca_rows = short_rows(&self.certificate_authorities);
         let mut out = table(
             [
                 "CERTIFICATE",
@@ -75,18 +64,7 @@ impl ExpiryReport {
             &ca_rows,
         ));
         if !self.crls.is_empty() {
-            let crl_rows: Vec<[String; 4]> = self
-                .crls
-                .iter()
-                .map(|r| {
-                    [
-                        escape_controls(&r.certificate).into_owned(),
-                        expires(r),
-                        residual(r.residual_seconds),
-                        escape_controls(&r.file).into_owned(),
-                    ]
-                })
-                .collect();
+            let crl_rows = short_rows(&self.crls);
             out.push('\n');
             out.push_str(&table(
                 ["CRL", "NEXT UPDATE", "RESIDUAL TIME", "FILE"],
@@ -242,6 +220,20 @@ fn markdown_cell(text: &str) -> String {
 }
 
 /// `Dec 30, 2026 23:36 UTC`, as kubeadm prints it.
+/// The rows of the CA and CRL tables: name, end, residual time, file.
+fn short_rows(rows: &[ExpiryRow]) -> Vec<[String; 4]> {
+    rows.iter()
+        .map(|r| {
+            [
+                escape_controls(&r.certificate).into_owned(),
+                expires(r),
+                residual(r.residual_seconds),
+                escape_controls(&r.file).into_owned(),
+            ]
+        })
+        .collect()
+}
+
 fn expires(r: &ExpiryRow) -> String {
     r.expires
         .format(time::macros::format_description!(
